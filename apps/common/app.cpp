@@ -1,0 +1,52 @@
+#include "common/app.hpp"
+
+#include <fmt/format.h>
+
+#include <cstdio>
+#include <exception>
+
+namespace bb::app {
+
+std::string version_text(std::string_view program) {
+    return fmt::format("{} (bloodbank) {}", program, BB_VERSION);
+}
+
+void init(CLI::App& cli, std::string_view program) {
+    cli.set_version_flag("--version", version_text(program), "Print the version and exit");
+    cli.footer("Exit status: 0 ok, 64 usage, 65 bad input data, 66 not found, 69 broker or Redis "
+               "unavailable, 70 internal error, 74 I/O error, 75 temporary failure.\n"
+               "See bloodbank(7) for the environment and the .env file.");
+}
+
+void report(std::string_view program, std::string_view message) {
+    fmt::print(stderr, "{}: {}\n", program, message);
+}
+
+int fail(std::string_view program, const Error& error) {
+    report(program, error.message);
+    return exit_code(error.kind);
+}
+
+int run(CLI::App& cli, std::string_view program, int argc, char** argv,
+        const std::function<int()>& body) {
+    try {
+        cli.parse(argc, argv);
+    } catch (const CLI::CallForHelp& e) {
+        return cli.exit(e);
+    } catch (const CLI::CallForAllHelp& e) {
+        return cli.exit(e);
+    } catch (const CLI::CallForVersion& e) {
+        return cli.exit(e);
+    } catch (const CLI::ParseError& e) {
+        report(program, fmt::format("{} (see {} --help)", e.what(), program));
+        return exit_code(ErrorKind::usage);
+    }
+    try {
+        return body();
+    } catch (const std::exception& e) {
+        report(program, fmt::format("internal error: {}", e.what()));
+        return exit_code(ErrorKind::internal);
+    }
+}
+
+} // namespace bb::app

@@ -1,0 +1,33 @@
+// What every bloodbank binary shares at its outermost layer: the --version
+// text, CLI11 parse-error handling (usage errors exit 64) and the single place
+// that turns a bb::Error into "program: message" on stderr and an exit code.
+#pragma once
+
+#include "bloodbank/error.hpp"
+
+#include <CLI/CLI.hpp>
+
+#include <functional>
+#include <string>
+#include <string_view>
+
+namespace bb::app {
+
+// "bb-id (bloodbank) 0.1.0"
+std::string version_text(std::string_view program);
+
+// Sets the app's description footer conventions and the --version flag.
+void init(CLI::App& cli, std::string_view program);
+
+// Prints "program: message" to stderr.
+void report(std::string_view program, std::string_view message);
+// Reports the error and returns its exit code.
+int fail(std::string_view program, const Error& error);
+
+// Parses argv with cli, then runs body. --help and --version exit 0, a
+// parse error exits 64 with a hint, an escaped exception exits 70. The body's
+// return value is the process exit status.
+int run(CLI::App& cli, std::string_view program, int argc, char** argv,
+        const std::function<int()>& body);
+
+} // namespace bb::app
