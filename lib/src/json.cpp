@@ -92,9 +92,9 @@ Result<rapidjson::Document> parse_json(std::string_view text, const JsonLimits& 
     // RapidJSON's streams read a NUL as the end of input, which would hide
     // whatever follows it; JSON text never contains a raw NUL.
     if (const void* nul = std::memchr(text.data(), '\0', text.size()))
-        return make_error(ErrorKind::data,
-                          fmt::format("NUL byte at byte {}",
-                                      static_cast<const char*>(nul) - text.data()));
+        return make_error(
+            ErrorKind::data,
+            fmt::format("NUL byte at byte {}", static_cast<const char*>(nul) - text.data()));
 
     rapidjson::Document doc;
     rapidjson::MemoryStream stream(text.data(), text.size());
@@ -120,15 +120,19 @@ Result<rapidjson::Document> parse_json(std::string_view text, const JsonLimits& 
     return doc;
 }
 
+namespace {
+// A RapidJSON output stream appending to a std::string, without a buffer copy.
+struct StringSink {
+    using Ch = char;
+    std::string& s;
+    void Put(char c) { s.push_back(c); }
+    void Flush() {}
+};
+} // namespace
+
 void append_compact_json(const rapidjson::Value& value, std::string& out) {
-    // A writer into std::string without an intermediate buffer copy.
-    struct Sink {
-        using Ch = char;
-        std::string& s;
-        void Put(char c) { s.push_back(c); }
-        void Flush() {}
-    } sink{out};
-    rapidjson::Writer<Sink> writer(sink);
+    StringSink sink{out};
+    rapidjson::Writer<StringSink> writer(sink);
     value.Accept(writer);
 }
 

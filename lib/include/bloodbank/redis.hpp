@@ -1,0 +1,68 @@
+// A synchronous hiredis connection with a deadline on every call and
+// pipelining as the normal way to talk: append many commands, then read all
+// their replies in one round trip. Used by correlation tracking and tracing.
+#pragma once
+
+#include "bloodbank/config.hpp"
+#include "bloodbank/error.hpp"
+
+#include <hiredis/hiredis.h>
+
+#include <chrono>
+#include <initializer_list>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace bb {
+
+struct ReplyDeleter {
+    void operator()(redisReply* r) const { freeReplyObject(r); }
+};
+using RedisReplyPtr = std::unique_ptr<redisReply, ReplyDeleter>;
+
+class RedisConnection {
+public:
+    // Connects within `timeout`, then AUTH (when a password is set) and SELECT
+    // (when db != 0). Errors are ErrorKind::unavailable and name the redacted
+    // target: "Redis at redis://127.0.0.1:6379/0: Connection refused".
+    static Result<RedisConnection> connect(const RedisTarget& target,
+                                           std::chrono::milliseconds timeout);
+
+    // Queues one command (binary-safe arguments) without any I/O.
+    void append(std::initializer_list<std::string_view> argv);
+    void append(const std::vector<std::string_view>& argv);
+    std::size_t pending() const { return pending_; }
+
+    // Sends everything queued and reads one reply per queued command, in order.
+    // A Redis error reply (REDIS_REPLY_ERROR) is returned as a reply, not an
+    // Error; an Error means the connection failed or timed out, after which the
+    // connection is unusable.
+    Result<std::vector<RedisReplyPtr>> flush();
+
+    // One command, one round trip.
+    Result<RedisReplyPtr> command(std::initializer_list<std::string_view> argv);
+
+    // The deadline for each socket read or write from now on.
+    void set_timeout(std::chrono::milliseconds timeout);
+
+    // How many round trips (flush/command calls) this connection has made.
+    std::size_t round_trips() const { return round_trips_; }
+    const std::string& target() const { return target_; }
+
+private:
+    struct ContextDeleter {
+        void operator()(redisContext* c) const { redisFree(c); }
+    };
+    RedisConnection(redisContext* context, std::string target)
+        : context_(context), target_(std::move(target)) {}
+    Error failure(std::string_view what) const;
+
+    std::unique_ptr<redisContext, ContextDeleter> context_;
+    std::string target_; // redacted, for messages
+    std::size_t pending_ = 0;
+    std::size_t round_trips_ = 0;
+};
+
+} // namespace bb

@@ -1,0 +1,118 @@
+#include "bloodbank/redis.hpp"
+
+#include <fmt/format.h>
+
+#include <cerrno>
+#include <sys/time.h>
+
+namespace bb {
+namespace {
+
+timeval to_timeval(std::chrono::milliseconds ms) {
+    timeval tv{};
+    tv.tv_sec = static_cast<time_t>(ms.count() / 1000);
+    tv.tv_usec = static_cast<suseconds_t>((ms.count() % 1000) * 1000);
+    return tv;
+}
+
+std::string reply_text(const redisReply* reply) {
+    return reply && reply->str ? std::string(reply->str, reply->len) : std::string();
+}
+
+} // namespace
+
+Result<RedisConnection> RedisConnection::connect(const RedisTarget& target,
+                                                 std::chrono::milliseconds timeout) {
+    std::string name = target.redacted();
+    redisContext* raw =
+        redisConnectWithTimeout(target.host.c_str(), target.port, to_timeval(timeout));
+    if (!raw)
+        return make_error(ErrorKind::unavailable, fmt::format("Redis at {}: out of memory", name));
+    RedisConnection connection(raw, name);
+    if (raw->err)
+        return connection.failure("cannot connect");
+    connection.set_timeout(timeout);
+
+    if (!target.password.empty()) {
+        auto reply = target.username.empty()
+                         ? connection.command({"AUTH", target.password})
+                         : connection.command({"AUTH", target.username, target.password});
+        if (!reply)
+            return reply.error();
+        if ((*reply)->type == REDIS_REPLY_ERROR)
+            return make_error(ErrorKind::unavailable,
+                              fmt::format("Redis at {}: authentication failed: {}", name,
+                                          reply_text(reply->get())));
+    }
+    if (target.db != 0) {
+        std::string db = std::to_string(target.db);
+        auto reply = connection.command({"SELECT", db});
+        if (!reply)
+            return reply.error();
+        if ((*reply)->type == REDIS_REPLY_ERROR)
+            return make_error(ErrorKind::unavailable,
+                              fmt::format("Redis at {}: cannot select database {}: {}", name, db,
+                                          reply_text(reply->get())));
+    }
+    return connection;
+}
+
+void RedisConnection::append(std::initializer_list<std::string_view> argv) {
+    append(std::vector<std::string_view>(argv));
+}
+
+void RedisConnection::append(const std::vector<std::string_view>& argv) {
+    // Small fixed arrays cover every command we send; hiredis copies the bytes.
+    std::vector<const char*> args;
+    std::vector<size_t> lengths;
+    args.reserve(argv.size());
+    lengths.reserve(argv.size());
+    for (auto a : argv) {
+        args.push_back(a.data());
+        lengths.push_back(a.size());
+    }
+    redisAppendCommandArgv(context_.get(), static_cast<int>(args.size()), args.data(),
+                           lengths.data());
+    ++pending_;
+}
+
+Result<std::vector<RedisReplyPtr>> RedisConnection::flush() {
+    std::vector<RedisReplyPtr> replies;
+    replies.reserve(pending_);
+    std::size_t expected = pending_;
+    pending_ = 0;
+    if (expected == 0)
+        return replies;
+    ++round_trips_;
+    for (std::size_t i = 0; i < expected; ++i) {
+        void* raw = nullptr;
+        if (redisGetReply(context_.get(), &raw) != REDIS_OK || !raw)
+            return failure("lost the connection");
+        replies.emplace_back(static_cast<redisReply*>(raw));
+    }
+    return replies;
+}
+
+Result<RedisReplyPtr> RedisConnection::command(std::initializer_list<std::string_view> argv) {
+    append(argv);
+    auto replies = flush();
+    if (!replies)
+        return replies.error();
+    return std::move(replies->front());
+}
+
+void RedisConnection::set_timeout(std::chrono::milliseconds timeout) {
+    redisSetTimeout(context_.get(), to_timeval(timeout));
+}
+
+Error RedisConnection::failure(std::string_view what) const {
+    const redisContext* c = context_.get();
+    std::string reason = c && c->errstr[0] ? c->errstr : "unknown error";
+    // hiredis reports a socket timeout as EAGAIN's text; say what it means.
+    if (c && c->err == REDIS_ERR_IO && (errno == EAGAIN || errno == EWOULDBLOCK))
+        reason = "timed out";
+    return make_error(ErrorKind::unavailable,
+                      fmt::format("Redis at {}: {}: {}", target_, what, reason));
+}
+
+} // namespace bb
