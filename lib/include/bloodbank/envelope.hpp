@@ -34,14 +34,14 @@ struct Envelope {
     Timestamp timestamp;
     std::string version = "1.0.0";
     Source source;
-    std::vector<Uuid> correlation_ids; // parent events, in input order, no duplicates
+    std::vector<Uuid> correlation_ids;        // parent events, in input order, no duplicates
     std::optional<std::string> agent_context; // compact JSON, AgentContext key order
     std::string payload;                      // compact JSON text of any value
 };
 
 // What fills the fields an input leaves out.
 struct EnvelopeDefaults {
-    std::string host;                     // empty: the machine's hostname
+    std::string host; // empty: the machine's hostname
     SourceType source_type = SourceType::manual;
     std::optional<std::string> source_app;
 };
@@ -55,6 +55,13 @@ struct EnvelopeOptions {
 // start with the field path: `source.type: "robot" is not one of manual, ...`,
 // `correlation_ids[2]: "abc" is not a UUID: ...`, `event_type: required field is missing`.
 // A v1 `correlation_id` becomes the first of correlation_ids.
+// Rules (bloodbank-envelope(5)): unknown keys, at the top level and in
+// source, agent_context and code_state, are errors (`foo: unknown field`), so
+// a misspelt field cannot vanish; a missing source or source member takes
+// options.defaults, an explicit null is kept; correlation_ids are lowercased,
+// duplicates dropped keeping the first, at most 1000, never the event itself;
+// `correlation_id` together with `correlation_ids` is an error. Syntax and
+// limit errors come from parse_json unprefixed ("invalid JSON at byte 17: ...").
 Result<Envelope> parse_envelope(std::string_view json, const EnvelopeOptions& options = {});
 
 // A new envelope of `event_type` whose payload is the given JSON document
@@ -63,7 +70,8 @@ Result<Envelope> wrap_payload(std::string_view event_type, std::string_view payl
                               const EnvelopeOptions& options = {});
 
 // Checks an event type as a routing key: non-empty, at most 255 bytes, no
-// control characters, valid UTF-8.
+// control characters (C0, DEL, C1), valid UTF-8. Errors are ErrorKind::data
+// and start with "event_type: ", e.g. "event_type: longer than 255 bytes (300)".
 Result<void> validate_event_type(std::string_view event_type);
 
 // Compact JSON with keys in the canonical order, nulls included:
