@@ -1,0 +1,354 @@
+// AMQP and Redis URLs, split the way Python's urlsplit (and so yarl, aio-pika
+// and redis-py) splits them, and redaction that errs on the side of hiding.
+#include "bloodbank/config.hpp"
+
+#include <fmt/format.h>
+
+#include <cctype>
+#include <charconv>
+#include <optional>
+#include <variant>
+
+namespace bb {
+namespace {
+
+constexpr std::string_view amqp_form = "amqp://[user[:password]@]host[:port][/vhost]";
+constexpr std::string_view redis_form = "redis://[[user]:password@]host[:port][/db]";
+
+std::string lowercase(std::string_view s) {
+    std::string out(s);
+    for (char& c : out) {
+        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    }
+    return out;
+}
+
+std::string_view trim(std::string_view s) {
+    while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) {
+        s.remove_prefix(1);
+    }
+    while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) {
+        s.remove_suffix(1);
+    }
+    return s;
+}
+
+bool is_scheme(std::string_view s) {
+    if (s.empty() || !std::isalpha(static_cast<unsigned char>(s.front()))) {
+        return false;
+    }
+    for (char c : s) {
+        if (!std::isalnum(static_cast<unsigned char>(c)) && c != '+' && c != '-' && c != '.') {
+            return false;
+        }
+    }
+    return true;
+}
+
+int hex_value(char c) {
+    if (c >= '0' && c <= '9') {
+        return c - '0';
+    }
+    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (c >= 'a' && c <= 'f') {
+        return c - 'a' + 10;
+    }
+    return -1;
+}
+
+// %XX decoded; a malformed escape stays as written (Python's unquote does the same).
+std::string percent_decode(std::string_view s) {
+    std::string out;
+    out.reserve(s.size());
+    for (std::size_t i = 0; i < s.size(); ++i) {
+        if (s[i] == '%' && i + 2 < s.size() && hex_value(s[i + 1]) >= 0 &&
+            hex_value(s[i + 2]) >= 0) {
+            out += static_cast<char>(hex_value(s[i + 1]) * 16 + hex_value(s[i + 2]));
+            i += 2;
+        } else {
+            out += s[i];
+        }
+    }
+    return out;
+}
+
+// Keeps RFC 3986 unreserved and sub-delims characters, escapes the rest.
+std::string percent_encode(std::string_view s) {
+    constexpr std::string_view keep = "-._~!$&'()*+,;=";
+    std::string out;
+    for (char c : s) {
+        auto u = static_cast<unsigned char>(c);
+        if (std::isalnum(u) || keep.find(c) != std::string_view::npos) {
+            out += c;
+        } else {
+            out += fmt::format("%{:02X}", u);
+        }
+    }
+    return out;
+}
+
+std::string host_for_url(const std::string& host) {
+    return host.find(':') != std::string::npos ? "[" + host + "]" : host;
+}
+
+// The parts of scheme://[userinfo@]host[:port][/path][?query][#fragment].
+struct UrlParts {
+    std::string scheme; // lowercase
+    std::optional<std::string_view> userinfo;
+    std::string_view host; // without IPv6 brackets
+    std::optional<std::string_view> port;
+    std::string_view path; // from the first '/', query and fragment excluded
+    std::optional<std::string_view> query;
+};
+
+// What went wrong, without any part of the URL (which may hold a password).
+using SplitResult = std::variant<UrlParts, std::string>;
+
+SplitResult split_url(std::string_view url) {
+    std::size_t sep = url.find("://");
+    if (sep == std::string_view::npos || !is_scheme(url.substr(0, sep))) {
+        return std::string("it does not start with scheme://");
+    }
+    UrlParts parts;
+    parts.scheme = lowercase(url.substr(0, sep));
+    std::string_view rest = url.substr(sep + 3);
+    std::size_t netloc_end = rest.find_first_of("/?#");
+    std::string_view netloc = rest.substr(0, netloc_end);
+    std::string_view tail = netloc_end == std::string_view::npos ? "" : rest.substr(netloc_end);
+    if (std::size_t hash = tail.find('#'); hash != std::string_view::npos) {
+        tail = tail.substr(0, hash);
+    }
+    if (std::size_t q = tail.find('?'); q != std::string_view::npos) {
+        parts.query = tail.substr(q + 1);
+        tail = tail.substr(0, q);
+    }
+    parts.path = tail;
+
+    if (std::size_t at = netloc.rfind('@'); at != std::string_view::npos) {
+        parts.userinfo = netloc.substr(0, at);
+        netloc = netloc.substr(at + 1);
+    }
+    if (netloc.starts_with('[')) {
+        std::size_t close = netloc.find(']');
+        if (close == std::string_view::npos) {
+            return std::string("the IPv6 address has no closing ']'");
+        }
+        parts.host = netloc.substr(1, close - 1);
+        std::string_view after = netloc.substr(close + 1);
+        if (after.starts_with(':')) {
+            parts.port = after.substr(1);
+        } else if (!after.empty()) {
+            return std::string("unexpected characters after the IPv6 address");
+        }
+    } else if (std::size_t colon = netloc.find(':'); colon != std::string_view::npos) {
+        parts.host = netloc.substr(0, colon);
+        parts.port = netloc.substr(colon + 1);
+    } else {
+        parts.host = netloc;
+    }
+    return parts;
+}
+
+// An empty port (host:) means the default, as in urlsplit.
+std::optional<int> parse_port(std::optional<std::string_view> text, int default_port) {
+    if (!text || text->empty()) {
+        return default_port;
+    }
+    int port = 0;
+    auto [end, ec] = std::from_chars(text->data(), text->data() + text->size(), port);
+    if (ec != std::errc{} || end != text->data() + text->size() || port < 1 || port > 65535) {
+        return std::nullopt;
+    }
+    return port;
+}
+
+// For messages: the URL redacted, or nothing when it is not even a URL
+// (then we cannot tell where a password would be).
+std::string quoted_for_message(std::string_view url) {
+    if (url.find("://") == std::string_view::npos) {
+        return "the value";
+    }
+    return fmt::format("\"{}\"", redact_url(url));
+}
+
+// A syntax problem also shows the expected form; a refusal (rediss://) does not.
+Error url_error(std::string_view url, std::string_view kind, std::string_view problem,
+                bool show_form = true) {
+    std::string_view form = kind == "AMQP" ? amqp_form : redis_form;
+    std::string message =
+        fmt::format("{} is not a valid {} URL: {}", quoted_for_message(url), kind, problem);
+    if (show_form) {
+        message += fmt::format(" (expected {})", form);
+    }
+    return make_error(ErrorKind::usage, std::move(message));
+}
+
+// Redacts one scheme://... URL; see redact_url for the rules.
+std::string redact_one(std::string_view url) {
+    std::size_t sep = url.find("://");
+    if (sep == std::string_view::npos) {
+        return std::string(url);
+    }
+    std::string_view rest = url.substr(sep + 3);
+    std::string_view netloc = rest.substr(0, rest.find_first_of("/?#"));
+    std::size_t at = netloc.rfind('@');
+    if (at == std::string_view::npos) {
+        // A password holding an unescaped '/', '?' or '#' ends the host part
+        // early; hide up to the last '@' so that it still does not leak.
+        at = rest.rfind('@');
+    }
+    if (at == std::string_view::npos) {
+        return std::string(url);
+    }
+    std::string_view userinfo = rest.substr(0, at);
+    std::size_t colon = userinfo.find(':');
+    if (colon == std::string_view::npos || colon + 1 == userinfo.size()) {
+        return std::string(url);
+    }
+    return fmt::format("{}{}***{}", url.substr(0, sep + 3), userinfo.substr(0, colon + 1),
+                       rest.substr(at));
+}
+
+} // namespace
+
+std::vector<std::string_view> split_url_list(std::string_view list) {
+    std::vector<std::string_view> items;
+    std::size_t start = 0;
+    std::size_t search = 0;
+    while (true) {
+        std::size_t comma = list.find(',', search);
+        if (comma == std::string_view::npos) {
+            items.push_back(list.substr(start));
+            return items;
+        }
+        // A comma starts a new item only when a scheme:// follows: a password
+        // may contain commas.
+        std::string_view next = trim(list.substr(comma + 1));
+        std::size_t sep = next.find("://");
+        bool next_is_url = sep != std::string_view::npos && is_scheme(next.substr(0, sep));
+        if (next_is_url || next.empty()) {
+            items.push_back(list.substr(start, comma - start));
+            start = comma + 1;
+        }
+        search = comma + 1;
+    }
+}
+
+std::string redact_url(std::string_view url) {
+    std::string out;
+    std::size_t offset = 0;
+    for (std::string_view item : split_url_list(url)) {
+        std::size_t begin = static_cast<std::size_t>(item.data() - url.data());
+        out.append(url.substr(offset, begin - offset)); // the comma between items
+        out += redact_one(item);
+        offset = begin + item.size();
+    }
+    return out;
+}
+
+Result<AmqpUrl> parse_amqp_url(std::string_view url) {
+    url = trim(url);
+    SplitResult split = split_url(url);
+    if (auto* problem = std::get_if<std::string>(&split)) {
+        return url_error(url, "AMQP", *problem);
+    }
+    const UrlParts& parts = std::get<UrlParts>(split);
+    AmqpUrl result;
+    if (parts.scheme == "amqps") {
+        result.tls = true;
+    } else if (parts.scheme != "amqp") {
+        return url_error(url, "AMQP",
+                         fmt::format("the scheme must be amqp or amqps, not {}", parts.scheme));
+    }
+    if (parts.host.empty()) {
+        return url_error(url, "AMQP", "the host is empty");
+    }
+    std::optional<int> port = parse_port(parts.port, result.tls ? 5671 : 5672);
+    if (!port) {
+        return url_error(url, "AMQP", "the port must be a number from 1 to 65535");
+    }
+    result.port = *port;
+    result.host = percent_decode(parts.host);
+    if (parts.userinfo) {
+        // aiormq sends "guest" for an empty user or password.
+        std::string_view info = *parts.userinfo;
+        std::size_t colon = info.find(':');
+        std::string user = percent_decode(info.substr(0, colon));
+        std::string password =
+            colon == std::string_view::npos ? "" : percent_decode(info.substr(colon + 1));
+        result.user = user.empty() ? "guest" : user;
+        result.password = password.empty() ? "guest" : password;
+    }
+    // aiormq: path "" or "/" is vhost "/" (the default); otherwise the path
+    // without its first "/", decoded ("%2f" included).
+    if (!parts.path.empty() && parts.path != "/") {
+        result.vhost = percent_decode(parts.path.substr(1));
+    }
+    return result;
+}
+
+Result<RedisTarget> parse_redis_url(std::string_view url) {
+    url = trim(url);
+    SplitResult split = split_url(url);
+    if (auto* problem = std::get_if<std::string>(&split)) {
+        return url_error(url, "Redis", *problem);
+    }
+    const UrlParts& parts = std::get<UrlParts>(split);
+    if (parts.scheme == "rediss") {
+        return url_error(url, "Redis",
+                         "rediss:// (Redis over TLS) is not supported, because Debian's hiredis "
+                         "is built without TLS, and falling back to plaintext would send the "
+                         "password in the clear",
+                         false);
+    }
+    if (parts.scheme == "unix") {
+        return url_error(url, "Redis", "unix sockets are not supported", false);
+    }
+    if (parts.scheme != "redis") {
+        return url_error(url, "Redis",
+                         fmt::format("the scheme must be redis, not {}", parts.scheme));
+    }
+    if (parts.query) {
+        return url_error(url, "Redis", "query parameters are not supported");
+    }
+    if (parts.host.empty()) {
+        return url_error(url, "Redis", "the host is empty");
+    }
+    RedisTarget result;
+    std::optional<int> port = parse_port(parts.port, 6379);
+    if (!port) {
+        return url_error(url, "Redis", "the port must be a number from 1 to 65535");
+    }
+    result.port = *port;
+    result.host = percent_decode(parts.host);
+    if (parts.userinfo) {
+        std::string_view info = *parts.userinfo;
+        std::size_t colon = info.find(':');
+        result.username = percent_decode(info.substr(0, colon));
+        if (colon != std::string_view::npos) {
+            result.password = percent_decode(info.substr(colon + 1));
+        }
+    }
+    std::string_view db = parts.path.empty() ? "" : parts.path.substr(1);
+    if (!db.empty()) {
+        int number = -1;
+        auto [end, ec] = std::from_chars(db.data(), db.data() + db.size(), number);
+        if (ec != std::errc{} || end != db.data() + db.size() || number < 0) {
+            return url_error(url, "Redis", "the database (the path) must be a number from 0 up");
+        }
+        result.db = number;
+    }
+    return result;
+}
+
+std::string AmqpUrl::redacted() const {
+    std::string vhost_part = vhost == "/" ? "" : percent_encode(vhost);
+    return fmt::format("{}://{}@{}:{}/{}", tls ? "amqps" : "amqp", percent_encode(user),
+                       host_for_url(host), port, vhost_part);
+}
+
+std::string RedisTarget::redacted() const {
+    return fmt::format("redis://{}:{}/{}", host_for_url(host), port, db);
+}
+
+} // namespace bb
