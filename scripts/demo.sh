@@ -1,0 +1,82 @@
+#!/usr/bin/env bash
+# A short tour: build the tools, start the private RabbitMQ and Redis, publish
+# a small causal chain (upload -> ready -> processed -> llm.prompt) and trace
+# it from both ends, then show a deterministic id. Services that were already
+# up are used and left running; those started here are stopped at the end.
+set -euo pipefail
+# shellcheck source-path=SCRIPTDIR source=lib/common.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
+cd "$BB_REPO_ROOT"
+
+"$BB_REPO_ROOT/scripts/setup.sh"
+
+build_dir=$(bb_build_dir)
+bin=$build_dir/bin
+bb_configure "$build_dir"
+# Only the tools (not the tests); each one once its folder has a main.cpp.
+targets=()
+for tool in bb-id bb-publish bb-trace; do
+    [[ -f apps/$tool/main.cpp ]] && targets+=(--target "$tool")
+done
+((${#targets[@]})) || bb_die "no tool has been written yet (apps/*/main.cpp)"
+bb_build "$build_dir" "${targets[@]}"
+
+# Echo a command as a person would type it (paths relative to the repo),
+# then run it.
+echo_command() { printf '\n$ %s\n' "$*" | sed "s|$BB_REPO_ROOT/||g"; }
+show() {
+    echo_command "$@"
+    "$@"
+}
+section() { printf '\n== %s ==\n' "$*"; }
+
+# publish VAR PAYLOAD ARGS...: pipe PAYLOAD into bb-publish, show the event_id
+# it prints and keep it in VAR.
+publish() {
+    local -n event_id=$1
+    local payload=$2
+    shift 2
+    echo_command "echo '$payload' |" "$bin/bb-publish" "$@"
+    event_id=$("$bin/bb-publish" "$@" <<<"$payload")
+    printf '%s\n' "$event_id"
+}
+
+demo_chain() {
+    trap bb_services_release EXIT
+    bb_services_acquire
+
+    section "publish a causal chain: each event names its parent"
+    local upload ready processed prompt
+    publish upload '{"media_file":"standup.mp3","media_duration_seconds":900,"media_type":"audio/mpeg"}' \
+        --type fireflies.transcript.upload --source-app demo
+    publish ready '{"transcript_id":"tr_standup_001","language":"en"}' \
+        --type fireflies.transcript.ready --source-app demo --parent "$upload"
+    publish processed '{"transcript_id":"tr_standup_001","action_items":3}' \
+        --type fireflies.transcript.processed --source-app demo --parent "$ready"
+    publish prompt '{"prompt":"Summarise the standup and list the action items"}' \
+        --type llm.prompt --source-app demo --parent "$processed"
+
+    section "trace the chain from its first event and from its last"
+    show "$bin/bb-trace" "$upload"
+    show "$bin/bb-trace" "$prompt"
+    section "everything the upload caused, as JSON"
+    show "$bin/bb-trace" descendants "$upload" --format json
+}
+
+if [[ -x $bin/bb-publish && -x $bin/bb-trace ]]; then
+    demo_chain
+else
+    section "bb-publish and bb-trace are not built yet: showing bb-id only"
+fi
+
+if [[ -x $bin/bb-id ]]; then
+    section "deterministic ids: the same input gives the same id, here and in Python"
+    show "$bin/bb-id" fireflies.transcript.upload meeting_abc123
+else
+    bb_info "bb-id is not built yet"
+fi
+
+state=$(bb_state_dir)
+printf '\nTo keep servers running for your own experiments:\n'
+printf '  scripts/services.sh up && source %s/services.env\n' "${state#"$BB_REPO_ROOT"/}"
+printf '  ...\n  scripts/services.sh down\n'

@@ -1,0 +1,448 @@
+#!/usr/bin/env bash
+# Start, stop or inspect a private RabbitMQ node and Redis server for tests and
+# the demo: loopback only, non-default ports, all data and logs in one state
+# folder, no system service involved. The pid (and start time) of every process
+# it starts is recorded there, and `down` stops exactly those, by pid.
+#
+#   scripts/services.sh up|down|status [--quiet]
+#
+# Environment: BB_STATE_DIR (default <repo>/build/state), BB_AMQP_PORT (35672),
+# BB_RABBIT_DIST_PORT (35673), BB_EPMD_PORT (35674), BB_REDIS_PORT (36379),
+# BB_SERVICES_TIMEOUT (seconds to wait for RabbitMQ to boot, 180).
+# `up` writes <state>/services.env (export lines) for the tests and tools.
+set -euo pipefail
+# shellcheck source-path=SCRIPTDIR source=lib/common.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
+
+readonly RABBIT_BIN=/usr/lib/rabbitmq/bin
+readonly NODE=bb-test@localhost
+# Bind every Erlang distribution socket to loopback, and never let a VM or
+# CLI spawn an epmd of its own: ours is started (and stopped) by pid.
+readonly ERL_LOOPBACK_ARGS='-kernel inet_dist_use_interface {127,0,0,1} -start_epmd false'
+
+usage() {
+    printf 'usage: %s up|down|status [--quiet]\n' "$BB_PROG" >&2
+    exit 64
+}
+help() {
+    sed -n '2,13s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"
+    exit 0
+}
+
+quiet=0
+command=
+for arg in "$@"; do
+    case $arg in
+    up | down | status)
+        [[ -z $command ]] || usage
+        command=$arg
+        ;;
+    --quiet | -q) quiet=1 ;;
+    -h | --help) help ;;
+    *) usage ;;
+    esac
+done
+[[ -n $command ]] || usage
+
+say() { ((quiet)) || printf '%s\n' "$*"; }
+note() { ((quiet)) || bb_info "$@"; }
+
+mkdir -p "$(bb_state_dir)"
+state=$(cd "$(bb_state_dir)" && pwd)
+rabbit_dir=$state/rabbitmq
+redis_dir=$state/redis
+ports_file=$state/ports.env
+env_file=$state/services.env
+ctl_wrapper=$state/rabbitmqctl
+
+# Ports: those recorded by the `up` that started the running set win over the
+# environment, so status and down always look where the servers really are.
+amqp_port=${BB_AMQP_PORT:-35672}
+dist_port=${BB_RABBIT_DIST_PORT:-35673}
+epmd_port=${BB_EPMD_PORT:-35674}
+redis_port=${BB_REDIS_PORT:-36379}
+if [[ -f $ports_file ]]; then
+    # shellcheck source=/dev/null
+    source "$ports_file"
+fi
+rabbit_url_of() { printf 'amqp://guest:guest@127.0.0.1:%s/' "$amqp_port"; }
+
+# --- processes -----------------------------------------------------------------
+
+# A pid file holds "PID START_TIME" (field 22 of /proc/PID/stat): a recycled
+# pid or a pid file from an older run never matches, so only processes started
+# from this state folder are ever signalled.
+proc_stat() { # pid -> fields 3.. of /proc/PID/stat (after "pid (comm) ")
+    local stat
+    stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
+    printf '%s\n' "${stat##*) }"
+}
+start_time() {
+    local fields
+    read -ra fields <<<"$(proc_stat "$1")" || return 1
+    [[ ${#fields[@]} -gt 19 && ${fields[0]} != Z ]] || return 1 # a zombie has stopped
+    printf '%s\n' "${fields[19]}"
+}
+parent_pid() {
+    local fields
+    read -ra fields <<<"$(proc_stat "$1")" || return 1
+    printf '%s\n' "${fields[1]}"
+}
+
+pid_file_of() {
+    case $1 in
+    epmd) printf '%s\n' "$state/epmd.pid" ;;
+    redis) printf '%s\n' "$redis_dir/redis.pid" ;;
+    rabbitmq) printf '%s\n' "$rabbit_dir/vm.pid" ;;                # the Erlang VM
+    rabbitmq-launcher) printf '%s\n' "$rabbit_dir/launcher.pid" ;; # its sh wrapper
+    esac
+}
+
+record_pid() { # name pid
+    local started
+    started=$(start_time "$2") || started=gone
+    printf '%s %s\n' "$2" "$started" >"$(pid_file_of "$1")"
+}
+
+pid_of() {
+    local file pid _
+    file=$(pid_file_of "$1")
+    if [[ -f $file ]] && read -r pid _ <"$file"; then printf '%s\n' "$pid"; fi
+}
+
+running() {
+    local file pid started now
+    file=$(pid_file_of "$1")
+    [[ -f $file ]] || return 1
+    read -r pid started <"$file" || return 1
+    [[ $pid =~ ^[0-9]+$ ]] || return 1
+    now=$(start_time "$pid") && [[ $now == "$started" ]]
+}
+
+# Run a command detached (own session, stdio to a log, no inherited fds such
+# as our lock or a CI runner's pipes) and record its pid. setsid does not fork
+# here (a background job is no group leader), so $! is the server's pid.
+launch() { # name log command...
+    local name=$1 log=$2
+    shift 2
+    (
+        for fd in /proc/self/fd/*; do
+            fd=${fd##*/}
+            if ((fd > 2)); then eval "exec $fd>&-" 2>/dev/null || true; fi
+        done
+        exec setsid "$@" </dev/null >>"$log" 2>&1
+    ) &
+    record_pid "$name" "$!"
+}
+
+# Stop one recorded process: SIGTERM, wait up to `grace` seconds, then SIGKILL.
+stop_recorded() { # name grace
+    local name=$1 grace=$2 pid waited=0
+    running "$name" || return 0
+    pid=$(pid_of "$name")
+    kill -TERM "$pid" 2>/dev/null || return 0
+    while running "$name"; do
+        if ((waited >= grace * 10)); then
+            bb_info "$name (pid $pid) did not stop within ${grace}s: sending SIGKILL"
+            kill -KILL "$pid" 2>/dev/null || true
+            sleep 0.2
+            break
+        fi
+        sleep 0.1
+        waited=$((waited + 1))
+    done
+}
+
+port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+log_tail() {
+    local f
+    for f in "$@"; do
+        [[ -s $f ]] || continue
+        printf -- '--- last lines of %s ---\n' "$f" >&2
+        tail -n 30 "$f" >&2
+    done
+}
+
+# --- health checks -----------------------------------------------------------------
+
+redis_answers() { [[ $(timeout 5 redis-cli -h 127.0.0.1 -p "$redis_port" ping 2>/dev/null) == PONG ]]; }
+
+# A real AMQP login: connection, channel, publish to amq.topic (unroutable, so
+# dropped). rabbitmq-c reads a trailing "/" as the empty vhost, hence no slash.
+rabbit_answers() {
+    timeout 5 amqp-publish --url="amqp://guest:guest@127.0.0.1:$amqp_port" \
+        --exchange=amq.topic --routing-key=bb.services.probe --body=probe >/dev/null 2>&1
+}
+
+epmd_answers() { timeout 5 epmd -port "$epmd_port" -names >/dev/null 2>&1; }
+
+# --- up --------------------------------------------------------------------------
+
+# An `up` that fails or is interrupted stops what it started.
+started=()
+cleanup_failed_up() {
+    local name
+    for name in "${started[@]}"; do stop_one "$name"; done
+}
+
+start_redis() {
+    mkdir -p "$redis_dir"
+    rm -f "$redis_dir/redis.log"
+    started+=(redis)
+    launch redis "$redis_dir/redis.log" \
+        redis-server --bind 127.0.0.1 --port "$redis_port" --save "" --appendonly no \
+        --dir "$redis_dir" --daemonize no
+    local i
+    for ((i = 0; i < 100; i++)); do
+        redis_answers && return 0
+        running redis || break
+        sleep 0.1
+    done
+    bb_info "redis-server did not start on 127.0.0.1:$redis_port"
+    log_tail "$redis_dir/redis.log"
+    return 1
+}
+
+start_epmd() {
+    rm -f "$state/epmd.log"
+    started+=(epmd)
+    launch epmd "$state/epmd.log" epmd -address 127.0.0.1 -port "$epmd_port"
+    local i
+    for ((i = 0; i < 50; i++)); do
+        epmd_answers && return 0
+        running epmd || break
+        sleep 0.1
+    done
+    bb_info "epmd did not start on 127.0.0.1:$epmd_port"
+    log_tail "$state/epmd.log"
+    return 1
+}
+
+# The environment both the node and rabbitmqctl need: our HOME (Erlang
+# cookie), our epmd, our config files instead of those in /etc/rabbitmq.
+rabbit_common_env() {
+    printf '%s\n' \
+        "HOME=$rabbit_dir/home" \
+        "ERL_EPMD_ADDRESS=127.0.0.1" \
+        "ERL_EPMD_PORT=$epmd_port" \
+        "RABBITMQ_NODENAME=$NODE" \
+        "RABBITMQ_CONF_ENV_FILE=$rabbit_dir/rabbitmq-env.conf" \
+        "RABBITMQ_CONFIG_FILE=$rabbit_dir/rabbitmq.conf" \
+        "RABBITMQ_ADVANCED_CONFIG_FILE=$rabbit_dir/advanced.config" \
+        "RABBITMQ_ENABLED_PLUGINS_FILE=$rabbit_dir/enabled_plugins" \
+        "RABBITMQ_MNESIA_BASE=$rabbit_dir/mnesia" \
+        "RABBITMQ_LOG_BASE=$rabbit_dir/log"
+}
+
+write_rabbit_files() {
+    mkdir -p "$rabbit_dir/home" "$rabbit_dir/log"
+    # A fresh broker each time: no queues or messages left from an earlier run.
+    rm -rf "$rabbit_dir/mnesia" "$rabbit_dir/launcher.log" "$rabbit_dir/rabbitmq.pid"
+    rm -f "$rabbit_dir/log"/*.log
+    printf '# Written by scripts/services.sh: nothing beyond the environment.\n' \
+        >"$rabbit_dir/rabbitmq-env.conf"
+    printf '%s\n' '# Written by scripts/services.sh: a throwaway node on loopback.' \
+        'loopback_users.guest = true' >"$rabbit_dir/rabbitmq.conf"
+    printf '[].\n' >"$rabbit_dir/enabled_plugins"
+
+    # rabbitmqctl for this node, for people and fault tests (stop_app, ...).
+    # Its own distribution port is an ephemeral one on loopback.
+    {
+        printf '#!/bin/sh\n# Written by scripts/services.sh: rabbitmqctl for %s in %s.\n' "$NODE" "$state"
+        local line
+        while IFS= read -r line; do printf 'export %q\n' "$line"; done < <(rabbit_common_env)
+        printf 'export %q\n' "RABBITMQ_CTL_ERL_ARGS=$ERL_LOOPBACK_ARGS" \
+            RABBITMQ_CTL_DIST_PORT_MIN=0 RABBITMQ_CTL_DIST_PORT_MAX=0
+        printf 'exec %q -n %q "$@"\n' "$RABBIT_BIN/rabbitmqctl" "$NODE"
+    } >"$ctl_wrapper"
+    chmod +x "$ctl_wrapper"
+}
+
+# The VM writes its own pid file; take it only from a child of our launcher.
+record_vm_pid() {
+    [[ -f $rabbit_dir/rabbitmq.pid ]] || return 1
+    local pid
+    pid=$(cat "$rabbit_dir/rabbitmq.pid" 2>/dev/null) || return 1
+    [[ $pid =~ ^[0-9]+$ && $(parent_pid "$pid") == "$(pid_of rabbitmq-launcher)" ]] || return 1
+    record_pid rabbitmq "$pid"
+}
+
+start_rabbit() {
+    write_rabbit_files
+    local env_args=()
+    mapfile -t env_args < <(rabbit_common_env)
+    env_args+=(
+        "RABBITMQ_NODE_IP_ADDRESS=127.0.0.1"
+        "RABBITMQ_NODE_PORT=$amqp_port"
+        "RABBITMQ_DIST_PORT=$dist_port"
+        "RABBITMQ_PID_FILE=$rabbit_dir/rabbitmq.pid"
+        "RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS=$ERL_LOOPBACK_ARGS"
+    )
+    started+=(rabbitmq)
+    launch rabbitmq-launcher "$rabbit_dir/launcher.log" \
+        env "${env_args[@]}" "$RABBIT_BIN/rabbitmq-server"
+
+    # The VM writes its pid file early in the boot: record it as soon as it
+    # appears, so that a failed boot can stop the VM even without its launcher.
+    local timeout=${BB_SERVICES_TIMEOUT:-180}
+    local deadline=$((SECONDS + timeout))
+    while ((SECONDS < deadline)); do
+        running rabbitmq || record_vm_pid || true
+        if ! running rabbitmq-launcher; then
+            bb_info "rabbitmq-server exited during boot"
+            log_tail "$rabbit_dir/launcher.log" "$rabbit_dir/log/$NODE.log"
+            return 1
+        fi
+        if running rabbitmq && rabbit_answers; then return 0; fi
+        sleep 0.5
+    done
+    bb_info "RabbitMQ did not answer on 127.0.0.1:$amqp_port within ${timeout}s"
+    log_tail "$rabbit_dir/launcher.log" "$rabbit_dir/log/$NODE.log"
+    return 1
+}
+
+write_env_file() {
+    local url
+    url=$(rabbit_url_of)
+    {
+        printf '# Written by scripts/services.sh up; source it to use the private services.\n'
+        printf 'export %q\n' \
+            "RABBIT_URL=$url" \
+            "REDIS_HOST=127.0.0.1" \
+            "REDIS_PORT=$redis_port" \
+            "BB_TEST_RABBIT_URL=$url" \
+            "BB_TEST_AMQP_HOST=127.0.0.1" \
+            "BB_TEST_AMQP_PORT=$amqp_port" \
+            "BB_TEST_REDIS_HOST=127.0.0.1" \
+            "BB_TEST_REDIS_PORT=$redis_port" \
+            "BB_STATE_DIR=$state" \
+            "BB_RABBIT_NODE=$NODE" \
+            "BB_RABBIT_PID=$(pid_of rabbitmq)" \
+            "BB_RABBIT_DIST_PORT=$dist_port" \
+            "BB_RABBITMQCTL=$ctl_wrapper" \
+            "BB_RABBIT_LOG=$rabbit_dir/log/$NODE.log" \
+            "BB_EPMD_PORT=$epmd_port" \
+            "BB_EPMD_PID=$(pid_of epmd)" \
+            "BB_REDIS_PID=$(pid_of redis)"
+    } >"$env_file.tmp"
+    mv "$env_file.tmp" "$env_file"
+}
+
+print_urls() {
+    say "rabbitmq: $(rabbit_url_of) (node $NODE, pid $(pid_of rabbitmq))"
+    say "redis:    redis://127.0.0.1:$redis_port (pid $(pid_of redis))"
+    say "env:      source $env_file"
+}
+
+take_lock() {
+    # One up/down at a time per state folder; launch() keeps fd 9 from the servers.
+    exec 9>"$state/lock"
+    flock -w 300 9 || bb_die "another services.sh holds $state/lock"
+}
+
+cmd_up() {
+    take_lock
+    if running rabbitmq && running redis && running epmd; then
+        note "already running from $state"
+        write_env_file
+        print_urls
+        return 0
+    fi
+    # Nothing of ours is running: the ports come from the environment now and
+    # are recorded for later status/down calls.
+    if ! running rabbitmq-launcher && ! running redis && ! running epmd; then
+        amqp_port=${BB_AMQP_PORT:-35672}
+        dist_port=${BB_RABBIT_DIST_PORT:-35673}
+        epmd_port=${BB_EPMD_PORT:-35674}
+        redis_port=${BB_REDIS_PORT:-36379}
+        printf '%s\n' "amqp_port=$amqp_port" "dist_port=$dist_port" \
+            "epmd_port=$epmd_port" "redis_port=$redis_port" >"$ports_file"
+    fi
+    local entry busy=()
+    for entry in redis:$redis_port epmd:$epmd_port rabbitmq-launcher:$amqp_port rabbitmq-launcher:$dist_port; do
+        if ! running "${entry%%:*}" && port_in_use "${entry#*:}"; then busy+=("${entry#*:}"); fi
+    done
+    if ((${#busy[@]})); then
+        bb_die "127.0.0.1 port(s) ${busy[*]} already in use by someone else;" \
+            "pick others with BB_AMQP_PORT, BB_RABBIT_DIST_PORT, BB_EPMD_PORT, BB_REDIS_PORT"
+    fi
+
+    trap cleanup_failed_up EXIT
+    trap 'exit 130' INT TERM
+    local t0=$SECONDS
+    running redis || start_redis
+    running epmd || start_epmd
+    if ! running rabbitmq-launcher; then
+        note "starting RabbitMQ node $NODE on 127.0.0.1:$amqp_port (10-20 s)"
+        start_rabbit
+    fi
+    trap - EXIT INT TERM
+    write_env_file
+    note "services up in $((SECONDS - t0)) s (state in $state)"
+    print_urls
+}
+
+# --- down / status ---------------------------------------------------------------
+
+stop_one() {
+    case $1 in
+    rabbitmq)
+        # SIGTERM shuts the VM down cleanly (~7 s); its launcher then exits.
+        # Without a VM pid (boot failed early) the launcher forwards SIGTERM.
+        stop_recorded rabbitmq 60
+        stop_recorded rabbitmq-launcher 60
+        rm -f "$(pid_file_of rabbitmq)" "$(pid_file_of rabbitmq-launcher)" "$rabbit_dir/rabbitmq.pid"
+        ;;
+    redis | epmd)
+        stop_recorded "$1" 10
+        rm -f "$(pid_file_of "$1")"
+        ;;
+    esac
+}
+
+cmd_down() {
+    take_lock
+    if running rabbitmq-launcher || running rabbitmq || running redis || running epmd; then
+        note "stopping the services started from $state"
+    else
+        note "not running (state $state)"
+    fi
+    # The node first: it stays registered with epmd until it stops.
+    stop_one rabbitmq
+    stop_one epmd
+    stop_one redis
+    rm -f "$env_file" "$ports_file"
+}
+
+cmd_status() {
+    local ok=0
+    if running rabbitmq && rabbit_answers; then
+        say "rabbitmq: up   $(rabbit_url_of) (node $NODE, pid $(pid_of rabbitmq))"
+    elif running rabbitmq-launcher; then
+        say "rabbitmq: not answering on 127.0.0.1:$amqp_port (launcher pid $(pid_of rabbitmq-launcher))"
+        ok=1
+    else
+        say "rabbitmq: down"
+        ok=1
+    fi
+    if running epmd && epmd_answers; then
+        say "epmd:     up   127.0.0.1:$epmd_port (pid $(pid_of epmd))"
+    else
+        say "epmd:     down"
+        ok=1
+    fi
+    if running redis && redis_answers; then
+        say "redis:    up   redis://127.0.0.1:$redis_port (pid $(pid_of redis))"
+    else
+        say "redis:    down"
+        ok=1
+    fi
+    return "$ok"
+}
+
+case $command in
+up) cmd_up ;;
+down) cmd_down ;;
+status) cmd_status ;;
+esac
