@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Builds the .deb with CPack, unpacks it into a temporary root with dpkg -x
+# and runs every packaged binary's --version from there. Also checks the
+# package declares the Debian runtime libraries it links against.
+set -euo pipefail
+build_dir=$1
+root=$(mktemp -d)
+trap 'rm -rf "$root"' EXIT
+
+(cd "$build_dir" && cpack -G DEB >/dev/null)
+deb=$(ls -t "$build_dir"/package/bloodbank_*.deb | head -n 1)
+dpkg -x "$deb" "$root"
+
+depends=$(dpkg-deb -f "$deb" Depends)
+for lib in librabbitmq4 libhiredis libfmt; do
+  if [[ $depends != *"$lib"* ]]; then
+    echo "package Depends lacks $lib: $depends" >&2
+    exit 1
+  fi
+done
+
+status=0
+for tool in bb-id bb-publish bb-trace; do
+  exe="$root/usr/bin/$tool"
+  if [[ ! -x $exe ]]; then
+    echo "missing from the package: /usr/bin/$tool" >&2
+    status=1
+    continue
+  fi
+  out=$("$exe" --version)
+  if [[ $out != "$tool (bloodbank) "* ]]; then
+    echo "unexpected --version output from $tool: $out" >&2
+    status=1
+  fi
+  if [[ ! -f $root/usr/share/man/man1/$tool.1 && ! -f $root/usr/share/man/man1/$tool.1.gz ]]; then
+    echo "missing man page for $tool" >&2
+    status=1
+  fi
+done
+[[ -f $root/usr/share/man/man7/bloodbank.7 || -f $root/usr/share/man/man7/bloodbank.7.gz ]] || { echo "missing bloodbank(7)" >&2; status=1; }
+exit $status
