@@ -6,7 +6,9 @@
 #include <rapidjson/reader.h>
 #include <rapidjson/writer.h>
 
+#include <cstdint>
 #include <cstring>
+#include <memory>
 #include <unordered_set>
 #include <vector>
 
@@ -16,14 +18,93 @@ namespace {
 constexpr unsigned parse_flags = rapidjson::kParseValidateEncodingFlag |
                                  rapidjson::kParseIterativeFlag |
                                  rapidjson::kParseFullPrecisionFlag;
+// ASCII text is valid UTF-8 by definition, and RapidJSON's byte-by-byte
+// validation is the single most expensive step of parsing a short document;
+// ASCII-only input skips it. Escapes (\uXXXX) are checked either way.
+constexpr unsigned ascii_parse_flags = parse_flags & ~rapidjson::kParseValidateEncodingFlag;
+
+bool is_ascii(std::string_view text) {
+    const char* p = text.data();
+    const char* end = p + text.size();
+    std::uint64_t high_bits = 0;
+    for (; end - p >= 8; p += 8) {
+        std::uint64_t word;
+        std::memcpy(&word, p, sizeof(word));
+        high_bits |= word;
+    }
+    for (; p < end; ++p)
+        high_bits |= static_cast<unsigned char>(*p);
+    return (high_bits & 0x8080808080808080ull) == 0;
+}
+
+// The keys of the objects being parsed, innermost last. Small objects, the
+// common case, are checked by a linear scan of one flat list; an object that
+// grows past linear_limit keys moves to a hash set, so huge objects stay
+// linear in time. The storage is reused from one document to the next
+// (one tracker per thread), so parsing a small document allocates nothing here.
+class KeyTracker {
+public:
+    void clear() {
+        arena_.clear();
+        keys_.clear();
+        levels_.clear();
+    }
+    void open() { levels_.push_back(Level{keys_.size(), arena_.size(), nullptr}); }
+    void close() {
+        Level& level = levels_.back();
+        keys_.resize(level.first_key);
+        arena_.resize(level.arena_start);
+        levels_.pop_back();
+    }
+    // False if the innermost object already has this key.
+    bool insert(std::string_view key) {
+        Level& level = levels_.back();
+        if (level.set)
+            return level.set->insert(std::string(key)).second;
+        for (std::size_t i = level.first_key; i < keys_.size(); ++i)
+            if (stored(i) == key)
+                return false;
+        if (keys_.size() - level.first_key >= linear_limit) {
+            level.set = std::make_unique<std::unordered_set<std::string>>();
+            for (std::size_t i = level.first_key; i < keys_.size(); ++i)
+                level.set->insert(std::string(stored(i)));
+            level.set->insert(std::string(key));
+            keys_.resize(level.first_key);
+            arena_.resize(level.arena_start);
+            return true;
+        }
+        keys_.push_back(Span{arena_.size(), key.size()});
+        arena_.append(key);
+        return true;
+    }
+
+private:
+    static constexpr std::size_t linear_limit = 32;
+    struct Span {
+        std::size_t offset, size;
+    };
+    struct Level {
+        std::size_t first_key, arena_start;
+        std::unique_ptr<std::unordered_set<std::string>> set;
+    };
+    std::string_view stored(std::size_t i) const {
+        return std::string_view(arena_).substr(keys_[i].offset, keys_[i].size);
+    }
+
+    std::string arena_; // the key bytes, back to back
+    std::vector<Span> keys_;
+    std::vector<Level> levels_;
+};
 
 // Forwards SAX events to the document while enforcing depth and key
 // uniqueness. Returning false stops the reader at once (kParseErrorTermination).
 class LimitedHandler {
 public:
     LimitedHandler(rapidjson::Document& doc, const rapidjson::MemoryStream& stream,
-                   unsigned max_depth)
-        : doc_(doc), stream_(stream), max_depth_(max_depth) {}
+                   unsigned max_depth, KeyTracker& keys)
+        : doc_(doc), stream_(stream), max_depth_(max_depth), keys_(keys) {
+        keys_.clear();
+    }
 
     bool Null() { return doc_.Null(); }
     bool Bool(bool b) { return doc_.Bool(b); }
@@ -40,11 +121,11 @@ public:
     bool StartObject() {
         if (!enter())
             return false;
-        keys_.emplace_back();
+        keys_.open();
         return doc_.StartObject();
     }
     bool Key(const char* s, rapidjson::SizeType n, bool copy) {
-        if (!keys_.back().insert(std::string(s, n)).second) {
+        if (!keys_.insert(std::string_view(s, n))) {
             failure_ = fmt::format("duplicate key \"{}\" at byte {}", std::string_view(s, n),
                                    stream_.Tell());
             return false;
@@ -53,7 +134,7 @@ public:
     }
     bool EndObject(rapidjson::SizeType members) {
         --depth_;
-        keys_.pop_back();
+        keys_.close();
         return doc_.EndObject(members);
     }
     bool StartArray() { return enter() && doc_.StartArray(); }
@@ -78,7 +159,7 @@ private:
     const rapidjson::MemoryStream& stream_;
     unsigned max_depth_;
     unsigned depth_ = 0;
-    std::vector<std::unordered_set<std::string>> keys_;
+    KeyTracker& keys_;
     std::string failure_;
 };
 
@@ -96,14 +177,19 @@ Result<rapidjson::Document> parse_json(std::string_view text, const JsonLimits& 
             ErrorKind::data,
             fmt::format("NUL byte at byte {}", static_cast<const char*>(nul) - text.data()));
 
+    // Per-thread parsing state whose buffers outlive one document: the
+    // reader's string stack and the key tracker.
+    thread_local rapidjson::Reader reader;
+    thread_local KeyTracker keys;
+
     rapidjson::Document doc;
     rapidjson::MemoryStream stream(text.data(), text.size());
-    LimitedHandler handler(doc, stream, limits.max_depth);
+    LimitedHandler handler(doc, stream, limits.max_depth, keys);
     rapidjson::ParseResult result;
     auto generator = [&](rapidjson::Document& target) {
         (void)target;
-        rapidjson::Reader reader;
-        result = reader.Parse<parse_flags>(stream, handler);
+        result = is_ascii(text) ? reader.Parse<ascii_parse_flags>(stream, handler)
+                                : reader.Parse<parse_flags>(stream, handler);
         return !result.IsError();
     };
     doc.Populate(generator);
@@ -131,9 +217,20 @@ struct StringSink {
 } // namespace
 
 void append_compact_json(const rapidjson::Value& value, std::string& out) {
+    std::size_t start = out.size();
     StringSink sink{out};
     rapidjson::Writer<StringSink> writer(sink);
     value.Accept(writer);
+    // RapidJSON writes control characters as \u001F, Python and orjson as
+    // \u001f. Backslashes occur only in escapes, so a left-to-right scan
+    // visits every \uXXXX exactly.
+    for (std::size_t i = out.find('\\', start); i != std::string::npos; i = out.find('\\', i)) {
+        if (out[i + 1] == 'u')
+            for (std::size_t k = i + 2; k < i + 6; ++k)
+                if (out[k] >= 'A' && out[k] <= 'F')
+                    out[k] = static_cast<char>(out[k] - 'A' + 'a');
+        i += 2;
+    }
 }
 
 std::string to_compact_json(const rapidjson::Value& value) {

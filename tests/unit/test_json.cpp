@@ -113,6 +113,31 @@ TEST_CASE("json: duplicate keys are rejected at every level") {
     CHECK(bb::parse_json(R"([{"a":1},{"a":2}])"));
 }
 
+TEST_CASE("json: duplicate keys are found in objects of any size and after nesting") {
+    // Objects past 32 keys are checked through a hash set: the duplicate of an
+    // early key, of a key around the switch, and of the last key are all found.
+    std::string object = "{";
+    for (int i = 0; i < 100; ++i)
+        object += (i ? ",\"k" : "\"k") + std::to_string(i) + "\":" + std::to_string(i);
+    CHECK(bb::parse_json(object + "}"));
+    for (std::string key : {"k0", "k31", "k32", "k33", "k99"}) {
+        std::string text = object + ",\"" + key + "\":0}";
+        CHECK(json_error(text) ==
+              "duplicate key \"" + key + "\" at byte " + std::to_string(text.size() - 3));
+    }
+    // The same key in a parent and its child is fine; the parent's keys are
+    // still known after a large child object closes.
+    CHECK(bb::parse_json(R"({"a":{"a":{"a":1}},"b":2})"));
+    std::string text = R"({"p":1,"big":)" + object + R"(},"p":2})";
+    CHECK(json_error(text) == "duplicate key \"p\" at byte " + std::to_string(text.size() - 3));
+    // A document that failed half-way leaves nothing behind for the next one.
+    CHECK(json_error(R"({"a":{"b":1,"b":2}})") == R"(duplicate key "b" at byte 15)");
+    CHECK(bb::parse_json(R"({"b":1,"a":2})"));
+    // Non-ASCII keys (the validating parse) are compared as bytes too.
+    CHECK(json_error("{\"\xc3\xa9\":1,\"\xc3\xa9\":2}") == "duplicate key \"\xc3\xa9\" at byte 12");
+    CHECK(bb::parse_json("{\"\xc3\xa9\":1,\"e\xcc\x81\":2}"));
+}
+
 TEST_CASE("json: syntax errors give the byte and RapidJSON's reason") {
     CHECK(json_error("") == "invalid JSON at byte 0: The document is empty.");
     CHECK(json_error("[1,2 x]") ==

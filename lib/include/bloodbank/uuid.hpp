@@ -24,11 +24,16 @@ struct Uuid {
     auto operator<=>(const Uuid&) const = default;
 };
 
-// Accepts the canonical 8-4-4-4-12 hex form in lower or upper case; rejects
-// everything else (braces, urn:uuid:, missing hyphens, whitespace) with a reason.
+// Accepts the canonical 8-4-4-4-12 hex form in lower, upper or mixed case;
+// rejects everything else (braces, urn:uuid:, missing hyphens, whitespace)
+// with ErrorKind::data and a reason that does not repeat the input, for the
+// caller to prefix: "expected 36 characters (8-4-4-4-12), got 35", "bad hex
+// digit 'g' at position 3", "expected '-' at position 9, got 'a'" (positions
+// count characters from 1).
 Result<Uuid> parse_uuid(std::string_view text);
 
-// Random v4 from the operating system's CSPRNG.
+// Random v4 from the operating system's CSPRNG (getrandom(2), buffered;
+// the buffer is discarded in a forked child).
 Uuid uuid_v4();
 // Name-based v5: SHA-1 over namespace bytes followed by name.
 Uuid uuid_v5(const Uuid& ns, std::string_view name);
