@@ -6,6 +6,7 @@
 #include <rapidjson/reader.h>
 #include <rapidjson/writer.h>
 
+#include <charconv>
 #include <cstdint>
 #include <cstring>
 #include <memory>
@@ -214,12 +215,82 @@ struct StringSink {
     void Put(char c) { s.push_back(c); }
     void Flush() {}
 };
+
+// Floats as orjson writes them (the Python publisher's serializer): the
+// shortest digits that read back exactly, in fixed notation when the decimal
+// point falls within 16 digits before or 5 zeros after the first digit, else
+// scientific without a '+' or leading zeros: 100.0, 0.00001, 1e16, 1e-6,
+// 1.2345678901234568e17. RapidJSON's own would write 1e16 as
+// 10000000000000000.0 and does not always find the shortest digits.
+void append_double(double d, std::string& out) {
+    char buf[64];
+    auto [end, ec] = std::to_chars(buf, buf + sizeof buf, d, std::chars_format::scientific);
+    (void)ec; // 64 bytes hold any double
+    std::string_view sci(buf, static_cast<std::size_t>(end - buf));
+    if (sci.front() == '-') {
+        out += '-';
+        sci.remove_prefix(1);
+    }
+    std::size_t e_pos = sci.find('e');
+    std::string digits;
+    for (char c : sci.substr(0, e_pos))
+        if (c != '.')
+            digits += c;
+    int exponent = 0;
+    std::from_chars(sci.data() + e_pos + 1 + (sci[e_pos + 1] == '+'), sci.data() + sci.size(),
+                    exponent);
+    if (digits == "0") {
+        out += "0.0";
+        return;
+    }
+    const int length = static_cast<int>(digits.size());
+    const int point = exponent + 1; // digits before the decimal point
+    if (point > 0 && point <= 16) {
+        if (length <= point) {
+            out += digits;
+            out.append(static_cast<std::size_t>(point - length), '0');
+            out += ".0";
+        } else {
+            out.append(digits, 0, static_cast<std::size_t>(point));
+            out += '.';
+            out.append(digits, static_cast<std::size_t>(point));
+        }
+    } else if (point > -5 && point <= 0) {
+        out += "0.";
+        out.append(static_cast<std::size_t>(-point), '0');
+        out += digits;
+    } else {
+        out += digits.front();
+        if (length > 1) {
+            out += '.';
+            out.append(digits, 1);
+        }
+        out += 'e';
+        out += std::to_string(exponent);
+    }
+}
+
+// RapidJSON's writer with orjson's float format. Accept() calls the handler
+// through its static type, so hiding Double() is enough.
+class OrjsonWriter : public rapidjson::Writer<StringSink> {
+public:
+    OrjsonWriter(StringSink& sink, std::string& out) : Writer(sink), out_(out) {}
+    bool Double(double d) {
+        Prefix(rapidjson::kNumberType);
+        append_double(d, out_);
+        return EndValue(true);
+    }
+
+private:
+    std::string& out_;
+};
+
 } // namespace
 
 void append_compact_json(const rapidjson::Value& value, std::string& out) {
     std::size_t start = out.size();
     StringSink sink{out};
-    rapidjson::Writer<StringSink> writer(sink);
+    OrjsonWriter writer(sink, out);
     value.Accept(writer);
     // RapidJSON writes control characters as \u001F, Python and orjson as
     // \u001f. Backslashes occur only in escapes, so a left-to-right scan

@@ -158,3 +158,33 @@ TEST_CASE("json: json_type_name names values as a person would") {
     for (rapidjson::SizeType i = 0; i < a.Size(); ++i)
         CHECK(bb::json_type_name(a[i]) == expected[i]);
 }
+
+TEST_CASE("json: floats are written as orjson writes them") {
+    // Each right-hand side was printed by orjson.dumps(float(left)) with the
+    // orjson the Python publisher uses; json.dumps differs (1e+16, 1e-05).
+    const std::vector<std::pair<std::string, std::string>> cases = {
+        {"1e16", "1e16"},
+        {"1e15", "1000000000000000.0"},
+        {"123456789012345680.0", "1.2345678901234568e17"},
+        {"1e-6", "1e-6"},
+        {"1e-5", "0.00001"},
+        {"0.0001", "0.0001"},
+        {"100.0", "100.0"},
+        {"1.5", "1.5"},
+        {"0.30000000000000004", "0.30000000000000004"},
+        {"1e21", "1e21"},
+        {"-0.0", "-0.0"},
+        {"0.0", "0.0"},
+        {"5e-324", "5e-324"},
+        {"1.7976931348623157e308", "1.7976931348623157e308"},
+        {"12345.678", "12345.678"},
+        {"-2.5e-7", "-2.5e-7"},
+    };
+    for (const auto& [input, expected] : cases) {
+        CAPTURE(input);
+        CHECK(compact("[" + input + "]") == "[" + expected + "]");
+    }
+    // Integers stay integers, whatever their size within 64 bits.
+    CHECK(compact("[18446744073709551615,-9223372036854775808,0]") ==
+          "[18446744073709551615,-9223372036854775808,0]");
+}
