@@ -1,0 +1,304 @@
+// bb-publish: stream envelopes from stdin (or --file) to RabbitMQ with
+// publisher confirms, and record their causal links in Redis. The pipeline
+// is bb::run_publish; this file reads flags and wires it up.
+#include "common/app.hpp"
+#include "common/connection_options.hpp"
+#include "printer.hpp"
+
+#include "bloodbank/amqp.hpp"
+#include "bloodbank/publish.hpp"
+#include "bloodbank/tracking.hpp"
+
+#include <fmt/format.h>
+
+#include <optional>
+#include <string>
+#include <unistd.h>
+#include <vector>
+
+namespace {
+
+constexpr std::string_view program = "bb-publish";
+
+struct Options {
+    std::string file = "-";
+    std::optional<std::string> type;
+    std::vector<std::string> parents;
+    std::vector<std::string> id_keys;
+    std::string id_namespace{bb::default_id_namespace};
+    std::optional<std::string> source_app;
+    std::optional<std::string> source_type;
+    std::size_t max_line_bytes = 1024 * 1024;
+    bool dry_run = false;
+
+    std::optional<std::string> output;
+    bool report = false;
+    bool quiet = false;
+
+    std::size_t max_in_flight = 512;
+    double confirm_timeout = 30;
+    double connect_timeout = 5;
+    int heartbeat = 30;
+    bool no_declare = false;
+
+    bool track = false;
+    bool no_track = false;
+    bool require_tracking = false;
+    double track_timeout = 1;
+};
+
+std::chrono::milliseconds ms(double seconds) {
+    return std::chrono::milliseconds(static_cast<long long>(seconds * 1000));
+}
+
+int usage_error(std::string message) {
+    return bb::app::fail(program, bb::make_error(bb::ErrorKind::usage, std::move(message)));
+}
+
+void add_options(CLI::App& cli, Options& o) {
+    const char* in = "Input";
+    cli.add_option("--file", o.file, "Read envelopes from PATH instead of stdin (- is stdin)")
+        ->type_name("PATH")
+        ->group(in);
+    cli.add_option("--type", o.type,
+                   "Wrap each input record as the payload of a new envelope of event type TYPE")
+        ->type_name("TYPE")
+        ->group(in);
+    cli.add_option("--parent", o.parents, "Add ID to every event's correlation_ids (repeatable)")
+        ->type_name("ID")
+        ->allow_extra_args(false)
+        ->group(in);
+    cli.add_option("--id-key", o.id_keys,
+                   "Make the event_id deterministic from the event type and this field, as "
+                   "bb-id TYPE --field K=V does; replaces any event_id in the input (repeatable)")
+        ->type_name("K=V")
+        ->allow_extra_args(false)
+        ->group(in);
+    cli.add_option("--id-namespace", o.id_namespace,
+                   "Namespace of --id-key ids (default bloodbank), as bb-id --namespace")
+        ->type_name("NS")
+        ->group(in);
+    cli.add_option("--source-app", o.source_app,
+                   "source.app of events whose input has none (and of --type events)")
+        ->type_name("APP")
+        ->group(in);
+    cli.add_option("--source-type", o.source_type,
+                   "source.type of events whose input has none (and of --type events): manual "
+                   "(default), agent, scheduled, file_watch or hook")
+        ->type_name("TYPE")
+        ->group(in);
+    cli.add_option("--max-line-bytes", o.max_line_bytes,
+                   "Reject input records larger than N bytes (default 1048576)")
+        ->type_name("N")
+        ->group(in);
+    cli.add_flag("--dry-run", o.dry_run,
+                 "Validate and print the completed envelopes; connect to nothing")
+        ->group(in);
+
+    const char* out = "Output";
+    cli.add_option("--output", o.output,
+                   "What stdout shows for each confirmed event: id (default) or json (the "
+                   "completed envelope)")
+        ->type_name("id|json")
+        ->group(out);
+    cli.add_flag("--report", o.report,
+                 "Print one JSON line per input record instead: "
+                 "{\"line\":N,\"event_id\":...,\"status\":...}")
+        ->group(out);
+    cli.add_flag("-q,--quiet", o.quiet, "No summary line on stderr (errors and warnings still)")
+        ->group(out);
+
+    const char* pub = "Publishing";
+    cli.add_option("--max-in-flight", o.max_in_flight,
+                   "Unconfirmed messages allowed at once (default 512)")
+        ->type_name("N")
+        ->group(pub);
+    cli.add_option("--confirm-timeout", o.confirm_timeout,
+                   "Give up when the broker confirms nothing for SECONDS (default 30)")
+        ->type_name("SECONDS")
+        ->group(pub);
+    cli.add_option("--connect-timeout", o.connect_timeout,
+                   "Time allowed to connect and log in, per URL (default 5)")
+        ->type_name("SECONDS")
+        ->group(pub);
+    cli.add_option("--heartbeat", o.heartbeat,
+                   "AMQP heartbeat interval in seconds, 0 for none (default 30)")
+        ->type_name("SECONDS")
+        ->group(pub);
+    cli.add_flag("--no-declare", o.no_declare,
+                 "Check that the exchange exists instead of declaring it")
+        ->group(pub);
+
+    const char* track = "Correlation tracking";
+    cli.add_flag("--track", o.track,
+                 "Record causal links in Redis (on by default when REDIS_URL or "
+                 "REDIS_HOST is configured)")
+        ->group(track);
+    cli.add_flag("--no-track", o.no_track, "Do not record causal links")->group(track);
+    cli.add_flag("--require-tracking", o.require_tracking,
+                 "Exit 69 when a link or event record could not be written to Redis")
+        ->group(track);
+    cli.add_option("--track-timeout", o.track_timeout,
+                   "Time allowed to connect to Redis and for each batch of writes (default 1)")
+        ->type_name("SECONDS")
+        ->group(track);
+}
+
+// Ranges are checked here rather than with CLI11 validators, which cost more
+// at startup than a one-event run can spare.
+bb::Result<void> check_ranges(const Options& o) {
+    auto outside = [](std::string_view flag, auto value, auto low, auto high) {
+        return bb::make_error(bb::ErrorKind::usage, fmt::format("{}: {} is not between {} and {}",
+                                                                flag, value, low, high));
+    };
+    if (o.max_line_bytes < 1 || o.max_line_bytes > (std::size_t(1) << 30))
+        return outside("--max-line-bytes", o.max_line_bytes, 1, std::size_t(1) << 30);
+    if (o.max_in_flight < 1 || o.max_in_flight > 65535)
+        return outside("--max-in-flight", o.max_in_flight, 1, 65535);
+    if (!(o.confirm_timeout >= 0.001 && o.confirm_timeout <= 86400))
+        return outside("--confirm-timeout", o.confirm_timeout, 0.001, 86400);
+    if (!(o.connect_timeout >= 0.001 && o.connect_timeout <= 3600))
+        return outside("--connect-timeout", o.connect_timeout, 0.001, 3600);
+    if (o.heartbeat < 0 || o.heartbeat > 3600)
+        return outside("--heartbeat", o.heartbeat, 0, 3600);
+    if (!(o.track_timeout >= 0.001 && o.track_timeout <= 3600))
+        return outside("--track-timeout", o.track_timeout, 0.001, 3600);
+    if (o.output && *o.output != "id" && *o.output != "json")
+        return bb::make_error(bb::ErrorKind::usage,
+                              fmt::format("--output: \"{}\" is not one of id, json", *o.output));
+    return {};
+}
+
+// The envelope recipe from the flags; errors are usage errors (64).
+bb::Result<bb::EnvelopeRecipe> make_recipe(const Options& o) {
+    bb::EnvelopeRecipe recipe;
+    recipe.envelope.limits.max_bytes = o.max_line_bytes;
+    recipe.envelope.defaults.source_app = o.source_app;
+    if (o.source_type) {
+        auto type = bb::parse_source_type(*o.source_type);
+        if (!type)
+            return bb::make_error(bb::ErrorKind::usage, "--source-type: " + type.error().message);
+        recipe.envelope.defaults.source_type = *type;
+    }
+    recipe.wrap_type = o.type;
+    for (const std::string& p : o.parents) {
+        auto id = bb::parse_uuid(p);
+        if (!id)
+            return bb::make_error(
+                bb::ErrorKind::usage,
+                fmt::format("--parent \"{}\": not a UUID: {}", p, id.error().message));
+        recipe.parents.push_back(*id);
+    }
+    if (!o.id_keys.empty()) {
+        auto fields = bb::parse_id_keys(o.id_keys);
+        if (!fields)
+            return fields.error();
+        recipe.id_fields = std::move(*fields);
+    }
+    recipe.id_namespace = o.id_namespace;
+    if (auto ok = bb::check_recipe(recipe); !ok)
+        return ok.error();
+    return recipe;
+}
+
+int publish(const Options& o, const bb::Config& config) {
+    auto recipe = make_recipe(o);
+    if (!recipe)
+        return bb::app::fail(program, recipe.error());
+    auto input = bb::InputFile::open(o.file);
+    if (!input)
+        return bb::app::fail(program, input.error());
+
+    std::optional<bb::Publisher> publisher;
+    std::optional<bb::Tracker> tracker;
+    bool tracking = !o.dry_run && bb::tracking_enabled(config, o.track      ? std::optional(true)
+                                                               : o.no_track ? std::optional(false)
+                                                                            : std::nullopt);
+    if (!o.dry_run) {
+        auto urls = config.rabbit_urls();
+        if (!urls)
+            return bb::app::fail(program, urls.error());
+        std::optional<bb::TrackingOptions> track_options;
+        if (tracking) {
+            auto target = config.redis();
+            if (!target)
+                return bb::app::fail(program, target.error());
+            auto ttl = config.correlation_ttl_seconds();
+            if (!ttl)
+                return bb::app::fail(program, ttl.error());
+            track_options = bb::TrackingOptions{*target, *ttl, ms(o.track_timeout)};
+        }
+        bb::PublisherOptions options;
+        options.urls = *urls;
+        options.exchange = config.value("EXCHANGE_NAME");
+        options.declare_exchange = !o.no_declare;
+        options.connect_timeout = ms(o.connect_timeout);
+        options.heartbeat_seconds = o.heartbeat;
+        options.wait_for_setup = false; // the first event goes out with the channel setup
+        auto connected = bb::Publisher::connect(options);
+        if (!connected)
+            return bb::app::fail(program, connected.error());
+        publisher.emplace(std::move(*connected));
+        if (track_options)
+            tracker.emplace(bb::Tracker::open(*track_options));
+    }
+
+    bb::app::OutputMode mode = o.report ? bb::app::OutputMode::report
+                               : o.output.value_or(o.dry_run ? "json" : "id") == "json"
+                                   ? bb::app::OutputMode::json
+                                   : bb::app::OutputMode::id;
+    bb::app::Printer printer(program, mode, isatty(STDERR_FILENO) && !o.quiet);
+    bb::PipelineOptions options;
+    options.max_in_flight = o.max_in_flight;
+    options.confirm_timeout = ms(o.confirm_timeout);
+    options.keep_envelopes = mode == bb::app::OutputMode::json;
+    options.dry_run = o.dry_run;
+    bb::LineReader reader(input->fd(), o.max_line_bytes);
+    bb::PublishSummary summary =
+        bb::run_publish(reader, *recipe, options, publisher ? &*publisher : nullptr,
+                        tracker ? &*tracker : nullptr, printer);
+    if (publisher)
+        publisher->close();
+
+    bool written = printer.finish();
+    if (summary.input_error)
+        bb::app::report(program, summary.input_error->message);
+    if (summary.broker_error)
+        bb::app::report(program, summary.broker_error->message);
+    if (summary.tracking.enabled && (summary.tracking.failure || !summary.tracking.complete()))
+        bb::app::report(program, "warning: " + bb::tracking_warning(summary.tracking));
+    if (!o.quiet)
+        bb::app::report(program, bb::summary_text(summary, o.dry_run));
+    if (!written)
+        return bb::app::fail(program, bb::make_error(bb::ErrorKind::io, "write error on stdout"));
+    return bb::publish_exit_status(summary, o.require_tracking);
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+    CLI::App cli("Publish event envelopes from stdin (NDJSON or pretty-printed JSON) to RabbitMQ "
+                 "with publisher confirms, and record their causal links in Redis.",
+                 std::string(program));
+    bb::app::init(cli, program);
+    Options o;
+    bb::app::ConnectionFlags flags;
+    add_options(cli, o);
+    bb::app::add_amqp_options(cli, flags);
+    bb::app::add_redis_options(cli, flags);
+    bb::app::add_config_options(cli, flags);
+    return bb::app::run(cli, program, argc, argv, [&]() -> int {
+        auto config = bb::app::load_config(flags);
+        if (!config)
+            return bb::app::fail(program, config.error());
+        if (bb::app::handle_show_config(flags, *config))
+            return 0;
+        if (auto ok = check_ranges(o); !ok)
+            return bb::app::fail(program, ok.error());
+        if (o.report && o.output)
+            return usage_error("--report and --output cannot be combined");
+        if (o.track && o.no_track)
+            return usage_error("--track and --no-track cannot be combined");
+        return publish(o, *config);
+    });
+}

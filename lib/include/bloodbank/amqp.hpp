@@ -1,0 +1,113 @@
+// A RabbitMQ publisher over rabbitmq-c with publisher confirms (DESIGN §3).
+//
+// One connection, one channel in confirm mode, messages published with
+// `mandatory` set. publish() never waits for the broker: it sends and returns
+// the delivery tag; service() reads acks, nacks and basic.return frames as
+// they arrive and reports each tag once it is settled. The caller keeps the
+// window of unconfirmed messages small (max_in_flight) and services the
+// connection while it waits for input, which also keeps heartbeats flowing.
+// Every call that can block has a deadline.
+#pragma once
+
+#include "bloodbank/config.hpp"
+#include "bloodbank/error.hpp"
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace bb {
+
+struct PublisherOptions {
+    std::vector<AmqpUrl> urls; // tried in turn at connect until one works
+    std::string exchange = "bloodbank.events.v1";
+    bool declare_exchange = true; // durable topic exchange; false: must already exist
+    std::chrono::milliseconds connect_timeout{5000}; // TCP connect and the AMQP handshake
+    std::chrono::milliseconds rpc_timeout{10000};    // each synchronous AMQP method
+    std::chrono::milliseconds write_timeout{10000};  // the socket accepting a message
+    int heartbeat_seconds = 30;                      // 0 turns heartbeats off
+    // true: connect() returns once the channel and the exchange are confirmed
+    // usable. false: it returns right after sending their setup, so the first
+    // message goes out in the same round trip; a refusal (e.g. an exchange of
+    // another type) then comes from service() or publish() instead, with the
+    // same message.
+    bool wait_for_setup = true;
+};
+
+// One message with the properties of DESIGN §3. The views must stay valid for
+// the duration of publish() only; rabbitmq-c copies the bytes to the socket.
+struct OutgoingMessage {
+    std::string_view routing_key;    // the event type
+    std::string_view body;           // the serialized envelope
+    std::string_view message_id;     // the event id
+    std::string_view correlation_id; // first parent, empty: property not set
+    std::string_view type;           // the event type
+    std::int64_t timestamp = 0;      // the event's time, whole seconds since the epoch
+};
+
+// What the broker finally said about one delivery tag.
+enum class Delivery {
+    confirmed,   // acked and not returned: published
+    nacked,      // the broker refused it (e.g. a full queue with reject-publish)
+    returned,    // mandatory and unroutable: acked, but it reached no queue
+    unconfirmed, // no answer before the deadline or the connection was lost
+};
+std::string_view to_string(Delivery delivery);
+
+struct Settled {
+    std::uint64_t tag = 0;
+    Delivery delivery = Delivery::unconfirmed;
+};
+
+class Publisher {
+public:
+    // Connects to the first reachable URL, logs in, opens a channel, turns on
+    // confirms and declares the exchange. Errors are ErrorKind::unavailable
+    // and name the redacted URL: "cannot connect to amqp://guest@host:1/:
+    // connection refused", or the broker's reason for refusing the exchange.
+    static Result<Publisher> connect(const PublisherOptions& options);
+
+    Publisher(Publisher&&) noexcept;
+    Publisher& operator=(Publisher&&) noexcept;
+    ~Publisher();
+
+    // Sends one persistent, mandatory message and returns its delivery tag
+    // (1, 2, 3, ...). Waits only if the socket does not accept data, and then
+    // at most write_timeout. Frames arriving meanwhile are kept for service().
+    Result<std::uint64_t> publish(const OutgoingMessage& message);
+
+    // Reads the frames that are available, waiting up to `timeout` for the
+    // first one (zero: do not wait), and appends to `settled` every tag that
+    // the broker has now answered, in tag order. Also sends heartbeats when
+    // due. An Error means the channel or connection is gone (ErrorKind::
+    // unavailable, with the broker's reason); the tags still in flight then
+    // count as unconfirmed and abandon_in_flight() reports them.
+    Result<void> service(std::chrono::milliseconds timeout, std::vector<Settled>& settled);
+
+    // Waits (at most rpc_timeout) until the broker has answered the channel
+    // setup, when connect() did not; the Error is the setup's refusal.
+    Result<void> await_setup();
+
+    // Every tag still waiting for an answer, settled as unconfirmed.
+    void abandon_in_flight(std::vector<Settled>& settled);
+
+    std::size_t in_flight() const;
+    // The socket, to poll() it together with the input.
+    int fd() const;
+    // The URL actually connected to, redacted.
+    const std::string& target() const;
+
+    // Closes the channel and the connection politely (bounded by rpc_timeout).
+    void close();
+
+    struct State; // opaque: the rabbitmq-c handle and the window, private to lib/src
+    explicit Publisher(std::unique_ptr<State> state);
+
+private:
+    std::unique_ptr<State> state_;
+};
+
+} // namespace bb

@@ -1,0 +1,99 @@
+// Splits an input stream into records for bb-publish: NDJSON, one record per
+// line, with one extension that cannot misread NDJSON: a line holding nothing
+// but "{" or "[" (no NDJSON line can) opens a pretty-printed document, and the
+// record runs over the following lines until that bracket is closed. So a
+// single pretty-printed document, or several in a row, work as well.
+//
+// Blank lines are skipped, a CR before the LF is dropped, and lines are
+// numbered from 1. A record longer than the limit is never cut and never held
+// whole: its bytes are discarded as they arrive and it is reported once, with
+// its size, when its end is reached.
+//
+// The reader does no I/O on its own: next() hands out what is buffered and
+// says when it needs more; fill() makes exactly one read(). So the caller can
+// poll() the input together with other sockets and never blocks on it.
+#pragma once
+
+#include "bloodbank/error.hpp"
+
+#include <cstddef>
+#include <memory>
+#include <string>
+#include <string_view>
+
+namespace bb {
+
+class LineReader {
+public:
+    enum class Status {
+        record,     // text holds one record (no line terminator)
+        oversize,   // a record of `bytes` bytes was larger than the limit and skipped
+        need_input, // call fill() (after poll() says the fd is readable)
+        end,        // end of input, everything handed out
+    };
+    struct Item {
+        Status status = Status::need_input;
+        std::string_view text; // valid until the next call to next() or fill()
+        std::size_t line = 0;  // number of the record's first line
+        std::size_t bytes = 0; // size of the record (for oversize)
+        bool document = false; // spanned several lines (a pretty-printed document)
+    };
+
+    // Reads from `fd`, which it does not own. Records of more than
+    // `max_record_bytes` bytes are skipped.
+    LineReader(int fd, std::size_t max_record_bytes);
+
+    Item next();
+    // One read(); returns false at end of input. Errors are ErrorKind::io.
+    Result<bool> fill();
+
+    int fd() const { return fd_; }
+    std::size_t max_record_bytes() const { return max_; }
+
+private:
+    enum class Mode { line, document, skip_line, skip_document };
+
+    Item take_line(std::size_t end);
+    bool scan_document(std::size_t& pos); // true when the document closed at pos
+    void start_skipping(Mode mode);
+
+    int fd_;
+    std::size_t max_;
+    std::size_t capacity_;
+    std::unique_ptr<char[]> buffer_;
+    std::size_t begin_ = 0; // start of the unconsumed bytes
+    std::size_t end_ = 0;   // end of the buffered bytes
+    std::size_t scan_ = 0;  // where the search for the record's end resumes
+    bool eof_ = false;
+    std::size_t lines_ = 0; // lines completed so far
+
+    Mode mode_ = Mode::line;
+    std::size_t record_line_ = 0; // first line of the record being read
+    std::size_t skipped_ = 0;     // bytes of an oversize record already dropped
+    bool pending_cr_ = false;     // the last dropped byte was a CR
+    // Bracket matching for documents.
+    int depth_ = 0;
+    bool in_string_ = false;
+    bool escaped_ = false;
+};
+
+// An input named on the command line: "-" is stdin, anything else a file
+// opened for reading (closed when this goes away).
+class InputFile {
+public:
+    // Errors are ErrorKind::not_found (66, EX_NOINPUT) naming the path.
+    static Result<InputFile> open(const std::string& path);
+    InputFile(InputFile&& other) noexcept : fd_(other.fd_), owned_(other.owned_) {
+        other.owned_ = false;
+    }
+    InputFile& operator=(InputFile&&) = delete;
+    ~InputFile();
+    int fd() const { return fd_; }
+
+private:
+    InputFile(int fd, bool owned) : fd_(fd), owned_(owned) {}
+    int fd_;
+    bool owned_;
+};
+
+} // namespace bb

@@ -1,0 +1,209 @@
+// Connecting a Publisher: our own non-blocking TCP connect (so a refused or
+// unreachable broker is reported precisely and within the deadline), then the
+// AMQP handshake, a channel in confirm mode and the exchange declaration.
+#include "amqp_state.hpp"
+
+#include <amqp_tcp_socket.h>
+#include <fmt/format.h>
+
+#include <cerrno>
+#include <cstring>
+#include <fcntl.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+#include <utility>
+
+namespace bb {
+namespace amqp_detail {
+
+timeval to_timeval(std::chrono::milliseconds ms) {
+    timeval tv{};
+    tv.tv_sec = static_cast<time_t>(ms.count() / 1000);
+    tv.tv_usec = static_cast<suseconds_t>((ms.count() % 1000) * 1000);
+    return tv;
+}
+
+std::string describe_status(int status) {
+    return amqp_error_string2(status);
+}
+
+std::string describe_reply(const amqp_rpc_reply_t& reply) {
+    switch (reply.reply_type) {
+    case AMQP_RESPONSE_NORMAL:
+        return "ok";
+    case AMQP_RESPONSE_NONE:
+        return "no reply from the broker";
+    case AMQP_RESPONSE_LIBRARY_EXCEPTION:
+        return describe_status(reply.library_error);
+    case AMQP_RESPONSE_SERVER_EXCEPTION:
+        break;
+    }
+    const amqp_bytes_t* text = nullptr;
+    if (reply.reply.id == AMQP_CONNECTION_CLOSE_METHOD)
+        text = &static_cast<const amqp_connection_close_t*>(reply.reply.decoded)->reply_text;
+    else if (reply.reply.id == AMQP_CHANNEL_CLOSE_METHOD)
+        text = &static_cast<const amqp_channel_close_t*>(reply.reply.decoded)->reply_text;
+    if (!text)
+        return fmt::format("unexpected method 0x{:08x} from the broker", reply.reply.id);
+    return std::string(static_cast<const char*>(text->bytes), text->len);
+}
+
+} // namespace amqp_detail
+
+namespace {
+
+using namespace amqp_detail;
+using Clock = std::chrono::steady_clock;
+
+struct FdCloser {
+    int fd = -1;
+    ~FdCloser() {
+        if (fd >= 0)
+            ::close(fd);
+    }
+    int release() { return std::exchange(fd, -1); }
+};
+
+// strerror() with a lowercase first letter, to read well after a colon.
+std::string errno_text(int error) {
+    std::string text = std::strerror(error);
+    if (!text.empty() && text[0] >= 'A' && text[0] <= 'Z' &&
+        !(text.size() > 1 && text[1] >= 'A' && text[1] <= 'Z'))
+        text[0] = static_cast<char>(text[0] - 'A' + 'a');
+    return text;
+}
+
+// A connected non-blocking TCP socket, or the reason there is none.
+Result<int> tcp_connect(const AmqpUrl& url, Clock::time_point deadline) {
+    addrinfo hints{};
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    hints.ai_protocol = IPPROTO_TCP;
+    addrinfo* found = nullptr;
+    std::string port = std::to_string(url.port);
+    if (int rc = ::getaddrinfo(url.host.c_str(), port.c_str(), &hints, &found); rc != 0)
+        return make_error(ErrorKind::unavailable, gai_strerror(rc));
+    std::unique_ptr<addrinfo, decltype(&::freeaddrinfo)> addresses(found, ::freeaddrinfo);
+
+    std::string reason = "no address";
+    for (const addrinfo* a = found; a; a = a->ai_next) {
+        FdCloser sock{
+            ::socket(a->ai_family, a->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, a->ai_protocol)};
+        if (sock.fd < 0) {
+            reason = errno_text(errno);
+            continue;
+        }
+        int one = 1;
+        ::setsockopt(sock.fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+        if (::connect(sock.fd, a->ai_addr, a->ai_addrlen) == 0)
+            return sock.release();
+        if (errno != EINPROGRESS) {
+            reason = errno_text(errno);
+            continue;
+        }
+        pollfd p{sock.fd, POLLOUT, 0};
+        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+        int ready = left.count() > 0 ? ::poll(&p, 1, static_cast<int>(left.count())) : 0;
+        if (ready == 0) {
+            reason = "timed out";
+            break;
+        }
+        int error = 0;
+        socklen_t len = sizeof error;
+        if (ready < 0)
+            error = errno;
+        else if (::getsockopt(sock.fd, SOL_SOCKET, SO_ERROR, &error, &len) != 0)
+            error = errno;
+        if (error == 0)
+            return sock.release();
+        reason = errno_text(error);
+    }
+    return make_error(ErrorKind::unavailable, reason);
+}
+
+Error refused(const std::string& target, std::string_view reason) {
+    return make_error(ErrorKind::unavailable,
+                      fmt::format("cannot connect to {}: {}", target, reason));
+}
+
+Result<std::unique_ptr<Publisher::State>> connect_one(const AmqpUrl& url,
+                                                      const PublisherOptions& options) {
+    auto state = std::make_unique<Publisher::State>();
+    state->options = options;
+    state->target = url.redacted();
+    if (url.tls)
+        return refused(state->target, "amqps:// (TLS) is not supported by this build");
+
+    auto deadline = Clock::now() + options.connect_timeout;
+    auto fd = tcp_connect(url, deadline);
+    if (!fd)
+        return refused(state->target, fd.error().message);
+    FdCloser sock{*fd};
+
+    state->connection.reset(amqp_new_connection());
+    amqp_connection_state_t conn = state->connection.get();
+    amqp_socket_t* socket = conn ? amqp_tcp_socket_new(conn) : nullptr;
+    if (!socket)
+        return refused(state->target, "out of memory");
+    amqp_tcp_socket_set_sockfd(socket, sock.release()); // the connection owns it now
+
+    timeval handshake = to_timeval(std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - Clock::now() + std::chrono::milliseconds(1)));
+    timeval rpc = to_timeval(options.rpc_timeout);
+    amqp_set_handshake_timeout(conn, &handshake);
+    amqp_set_rpc_timeout(conn, &rpc);
+
+    amqp_rpc_reply_t reply =
+        amqp_login(conn, url.vhost.c_str(), 0, 131072, options.heartbeat_seconds,
+                   AMQP_SASL_METHOD_PLAIN, url.user.c_str(), url.password.c_str());
+    if (reply.reply_type != AMQP_RESPONSE_NORMAL) {
+        std::string why = describe_reply(reply);
+        if (reply.reply_type == AMQP_RESPONSE_LIBRARY_EXCEPTION &&
+            reply.library_error == AMQP_STATUS_CONNECTION_CLOSED)
+            why += " during login (wrong user, password or vhost?)";
+        return refused(state->target, why);
+    }
+
+    if (auto sent = send_setup(*state); !sent)
+        return sent.error();
+    if (options.wait_for_setup) {
+        timeval timeout = to_timeval(options.rpc_timeout);
+        while (state->setup_replies > 0) {
+            amqp_frame_t frame;
+            int rc = amqp_simple_wait_frame_noblock(conn, &frame, &timeout);
+            if (rc != AMQP_STATUS_OK)
+                return refused(state->target, describe_status(rc));
+            auto taken = take_setup_reply(*state, frame);
+            if (!taken)
+                return taken.error();
+            if (!*taken)
+                return refused(state->target, "unexpected frame from the broker");
+        }
+        amqp_maybe_release_buffers(conn);
+    }
+    return state;
+}
+
+} // namespace
+
+Result<Publisher> Publisher::connect(const PublisherOptions& options) {
+    if (options.urls.empty())
+        return make_error(ErrorKind::usage, "no RabbitMQ URL given");
+    std::string reasons;
+    for (const AmqpUrl& url : options.urls) {
+        auto state = connect_one(url, options);
+        if (state)
+            return Publisher(std::move(*state));
+        if (options.urls.size() == 1)
+            return state.error();
+        reasons += reasons.empty() ? "" : "; ";
+        reasons += state.error().message;
+    }
+    return make_error(ErrorKind::unavailable, "no broker reachable: " + reasons);
+}
+
+} // namespace bb

@@ -1,0 +1,234 @@
+#include "bloodbank/line_reader.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <fcntl.h>
+#include <unistd.h>
+
+namespace bb {
+namespace {
+
+constexpr std::size_t read_chunk = 64 * 1024;
+
+bool is_blank(std::string_view s) {
+    return s.find_first_not_of(" \t\r") == std::string_view::npos;
+}
+
+// A line holding only "{" or "[" opens a multi-line document.
+bool opens_document(std::string_view s) {
+    auto first = s.find_first_not_of(" \t\r");
+    if (first == std::string_view::npos || (s[first] != '{' && s[first] != '['))
+        return false;
+    return s.find_first_not_of(" \t\r", first + 1) == std::string_view::npos;
+}
+
+std::string_view strip_cr(std::string_view s) {
+    if (!s.empty() && s.back() == '\r')
+        s.remove_suffix(1);
+    return s;
+}
+
+} // namespace
+
+LineReader::LineReader(int fd, std::size_t max_record_bytes)
+    : fd_(fd), max_(max_record_bytes), capacity_(max_record_bytes + 2 + read_chunk),
+      // Not value-initialised: pages the input never reaches stay untouched.
+      buffer_(new char[capacity_]) {}
+
+Result<bool> LineReader::fill() {
+    if (eof_)
+        return false;
+    if (begin_ > 0 && capacity_ - end_ < read_chunk) {
+        std::memmove(buffer_.get(), buffer_.get() + begin_, end_ - begin_);
+        end_ -= begin_;
+        scan_ -= begin_;
+        begin_ = 0;
+    }
+    for (;;) {
+        ssize_t n = ::read(fd_, buffer_.get() + end_, capacity_ - end_);
+        if (n > 0) {
+            end_ += static_cast<std::size_t>(n);
+            return true;
+        }
+        if (n == 0) {
+            eof_ = true;
+            return false;
+        }
+        if (errno == EINTR)
+            continue;
+        if (errno == EAGAIN || errno == EWOULDBLOCK)
+            return true; // nothing yet; poll() again
+        return make_error(ErrorKind::io,
+                          fmt::format("cannot read input: {}", std::strerror(errno)));
+    }
+}
+
+void LineReader::start_skipping(Mode mode) {
+    // Drop everything buffered for this record; keep only what the scan needs.
+    std::size_t dropped = end_ - begin_;
+    skipped_ += dropped;
+    if (dropped > 0)
+        pending_cr_ = buffer_[end_ - 1] == '\r';
+    begin_ = scan_ = end_ = 0;
+    mode_ = mode;
+}
+
+LineReader::Item LineReader::take_line(std::size_t end) {
+    // [begin_, end) is one complete line (without its LF).
+    std::string_view text = strip_cr(std::string_view(buffer_.get() + begin_, end - begin_));
+    Item item{Status::record, text, ++lines_, text.size(), false};
+    return item;
+}
+
+bool LineReader::scan_document(std::size_t& pos) {
+    // Walks bytes from pos, tracking strings and brackets; stops after the LF
+    // of the line that closes the document (pos then points past it).
+    for (; pos < end_; ++pos) {
+        char c = buffer_[pos];
+        if (c == '\n') {
+            ++lines_;
+            if (depth_ <= 0) {
+                ++pos;
+                return true;
+            }
+            continue;
+        }
+        if (in_string_) {
+            if (escaped_)
+                escaped_ = false;
+            else if (c == '\\')
+                escaped_ = true;
+            else if (c == '"')
+                in_string_ = false;
+        } else if (c == '"') {
+            in_string_ = true;
+        } else if (c == '{' || c == '[') {
+            ++depth_;
+        } else if (c == '}' || c == ']') {
+            --depth_;
+        }
+    }
+    return false;
+}
+
+LineReader::Item LineReader::next() {
+    for (;;) {
+        switch (mode_) {
+        case Mode::line: {
+            const char* base = buffer_.get();
+            const void* nl = std::memchr(base + scan_, '\n', end_ - scan_);
+            if (!nl) {
+                scan_ = end_;
+                std::size_t pending = end_ - begin_;
+                if (pending > max_ + 1) { // +1: a CR that the LF would strip
+                    record_line_ = lines_ + 1;
+                    start_skipping(Mode::skip_line);
+                    continue;
+                }
+                if (!eof_)
+                    return Item{Status::need_input, {}, lines_, 0, false};
+                if (pending == 0)
+                    return Item{Status::end, {}, lines_, 0, false};
+                // A last line without LF.
+                Item item = take_line(end_);
+                begin_ = scan_ = end_;
+                if (is_blank(item.text))
+                    continue;
+                if (item.text.size() > max_)
+                    return {Status::oversize, {}, item.line, item.text.size(), false};
+                return item;
+            }
+            std::size_t at = static_cast<std::size_t>(static_cast<const char*>(nl) - base);
+            Item item = take_line(at);
+            std::size_t line_begin = begin_;
+            begin_ = scan_ = at + 1;
+            if (is_blank(item.text))
+                continue;
+            if (item.text.size() > max_)
+                return {Status::oversize, {}, item.line, item.text.size(), false};
+            if (opens_document(item.text)) {
+                // Rewind to the opening line: the document's text starts there.
+                begin_ = line_begin;
+                record_line_ = item.line;
+                mode_ = Mode::document;
+                depth_ = 1;
+                in_string_ = escaped_ = false;
+                continue;
+            }
+            return item;
+        }
+        case Mode::document: {
+            std::size_t pos = scan_;
+            bool closed = scan_document(pos);
+            scan_ = pos;
+            std::size_t size = (closed ? pos - 1 : pos) - begin_;
+            if (!closed && size > max_ + 1) {
+                start_skipping(Mode::skip_document);
+                continue;
+            }
+            if (!closed && !eof_)
+                return Item{Status::need_input, {}, lines_, 0, false};
+            std::string_view text(buffer_.get() + begin_, size);
+            if (!text.empty() && text.back() == '\n') // unterminated, at the end of input
+                text.remove_suffix(1);
+            text = strip_cr(text);
+            begin_ = scan_;
+            mode_ = Mode::line;
+            if (text.size() > max_)
+                return {Status::oversize, {}, record_line_, text.size(), true};
+            return {Status::record, text, record_line_, text.size(), true};
+        }
+        case Mode::skip_line:
+        case Mode::skip_document: {
+            bool closed = false;
+            std::size_t pos = 0;
+            if (mode_ == Mode::skip_document) {
+                closed = scan_document(pos);
+            } else if (const void* nl = std::memchr(buffer_.get(), '\n', end_)) {
+                pos = static_cast<std::size_t>(static_cast<const char*>(nl) - buffer_.get()) + 1;
+                ++lines_;
+                closed = true;
+            } else {
+                pos = end_;
+            }
+            if (!closed && !eof_) {
+                start_skipping(mode_); // drop this chunk too
+                return Item{Status::need_input, {}, lines_, 0, false};
+            }
+            // The record ends before the LF at pos - 1 (or at the end of input).
+            std::size_t tail = closed ? pos - 1 : pos;
+            std::size_t total = skipped_ + tail;
+            bool cr = tail > 0 ? buffer_[tail - 1] == '\r' : pending_cr_;
+            if (closed && cr)
+                --total;
+            bool document = mode_ == Mode::skip_document;
+            Item item{Status::oversize, {}, record_line_, total, document};
+            begin_ = scan_ = pos;
+            skipped_ = 0;
+            pending_cr_ = false;
+            mode_ = Mode::line;
+            return item;
+        }
+        }
+    }
+}
+
+Result<InputFile> InputFile::open(const std::string& path) {
+    if (path == "-")
+        return InputFile(STDIN_FILENO, false);
+    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return make_error(ErrorKind::not_found,
+                          fmt::format("cannot open {}: {}", path, std::strerror(errno)));
+    return InputFile(fd, true);
+}
+
+InputFile::~InputFile() {
+    if (owned_)
+        ::close(fd_);
+}
+
+} // namespace bb

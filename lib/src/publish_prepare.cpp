@@ -1,0 +1,64 @@
+// From one input record to the envelope bb-publish sends: parse or wrap it,
+// add the --parent ids, make the id deterministic for --id-key.
+#include "bloodbank/id_request.hpp"
+#include "bloodbank/publish.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <set>
+
+namespace bb {
+
+Result<IdFields> parse_id_keys(const std::vector<std::string>& args) {
+    IdFields fields;
+    std::set<std::string> seen;
+    for (const std::string& arg : args) {
+        std::size_t eq = arg.find('=');
+        if (eq == std::string::npos)
+            return make_error(ErrorKind::usage,
+                              fmt::format("--id-key \"{}\": expected KEY=VALUE", arg));
+        std::string key = arg.substr(0, eq);
+        if (auto utf8 = check_utf8(arg); !utf8)
+            return make_error(ErrorKind::usage,
+                              fmt::format("--id-key {}: {}", key, utf8.error().message));
+        if (!seen.insert(key).second)
+            return make_error(ErrorKind::usage,
+                              fmt::format("--id-key {}: given more than once", key));
+        fields.emplace_back(std::move(key), arg.substr(eq + 1));
+    }
+    return fields;
+}
+
+Result<void> check_recipe(const EnvelopeRecipe& recipe) {
+    if (recipe.wrap_type) {
+        if (auto valid = validate_event_type(*recipe.wrap_type); !valid) {
+            // The flag names the field here, not the envelope's path.
+            std::string_view why = valid.error().message;
+            if (why.rfind("event_type: ", 0) == 0)
+                why.remove_prefix(12);
+            return make_error(ErrorKind::usage, fmt::format("--type: {}", why));
+        }
+    }
+    if (auto utf8 = check_utf8(recipe.id_namespace); !utf8)
+        return make_error(ErrorKind::usage, "--id-namespace: " + utf8.error().message);
+    return {};
+}
+
+Result<Envelope> prepare_envelope(std::string_view record, const EnvelopeRecipe& recipe) {
+    auto envelope = recipe.wrap_type ? wrap_payload(*recipe.wrap_type, record, recipe.envelope)
+                                     : parse_envelope(record, recipe.envelope);
+    if (!envelope)
+        return envelope;
+    for (const Uuid& parent : recipe.parents) {
+        auto& ids = envelope->correlation_ids;
+        if (std::find(ids.begin(), ids.end(), parent) == ids.end())
+            ids.push_back(parent);
+    }
+    if (recipe.id_fields)
+        envelope->event_id =
+            event_id_for_fields(envelope->event_type, *recipe.id_fields, recipe.id_namespace);
+    return envelope;
+}
+
+} // namespace bb

@@ -1,0 +1,198 @@
+#!/usr/bin/env bash
+# Benchmark bb-publish against a baseline measured in the same run:
+#
+#   1. throughput streaming N envelopes (default 100,000, ~500 bytes, durable
+#      queue bound to the exchange, persistent messages, confirms) against
+#      publish_baseline.c, the smallest rabbitmq-c loop sending the same
+#      messages with the same properties and the same window of unconfirmed
+#      messages;
+#   2. the same with correlation tracking on, against bb-publish without it;
+#   3. one event per process (`bb-publish < event.json`, the cron pattern)
+#      against `amqp-publish` (which does not even wait for a confirm);
+#   4. peak RSS publishing 1,000 and 1,000,000 events.
+#
+#   scripts/bench/publish.sh
+#
+# Environment: BB_BUILD_DIR (default build/), BB_BENCH_EVENTS (100000),
+# BB_BENCH_RUNS (3, alternating, medians reported), BB_BENCH_WINDOW (1000, both
+# tools), BB_BENCH_SINGLE_RUNS (30), BB_BENCH_BIG_EVENTS (1000000; 0 skips
+# that run). Services: those of scripts/services.sh, started here (and
+# stopped again) unless they are already running. Loopback only. The tracked
+# runs write to Redis database 15, which is emptied at the end; the bench's
+# exchange and queue are deleted.
+set -euo pipefail
+# shellcheck source-path=SCRIPTDIR source=../lib/common.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../lib/common.sh"
+cd "$BB_REPO_ROOT"
+
+events=${BB_BENCH_EVENTS:-100000}
+runs=${BB_BENCH_RUNS:-3}
+window=${BB_BENCH_WINDOW:-1000}
+single_runs=${BB_BENCH_SINGLE_RUNS:-30}
+big_events=${BB_BENCH_BIG_EVENTS:-1000000}
+build_dir=${BB_BUILD_DIR:-$BB_REPO_ROOT/build}
+
+bb_configure "$build_dir" >/dev/null
+bb_build "$build_dir" --target bb-publish >/dev/null
+bb_publish=$build_dir/bin/bb-publish
+
+work=$(mktemp -d /tmp/bb-bench-publish.XXXXXX)
+exchange=bench.publish.$$
+queue=bench.publish.$$.queue
+redis_db=15
+cleanup() {
+    if [[ -n ${BB_TEST_AMQP_PORT:-} && -x $work/publish_baseline ]]; then
+        "$work/publish_baseline" delete 127.0.0.1 "$BB_TEST_AMQP_PORT" "$exchange" "$queue" ||
+            true
+        redis-cli -h 127.0.0.1 -p "$BB_TEST_REDIS_PORT" -n "$redis_db" flushdb >/dev/null || true
+    fi
+    rm -rf "$work"
+    bb_services_release
+}
+trap cleanup EXIT
+
+cc -O2 -o "$work/publish_baseline" scripts/bench/publish_baseline.c -lrabbitmq
+baseline=$work/publish_baseline
+
+bb_services_acquire
+port=$BB_TEST_AMQP_PORT
+"$baseline" declare 127.0.0.1 "$port" "$exchange" "$queue"
+purge() { "$baseline" purge 127.0.0.1 "$port" "$queue"; }
+
+# The messages: canonical envelopes of ~500 bytes, half of them with a parent
+# (so tracking has links to write), plus the same messages with their AMQP
+# properties split out for the baseline.
+generate() { # COUNT NDJSON [TSV]
+    python3 - "$@" <<'EOF'
+import calendar, json, random, sys, uuid
+count, ndjson = int(sys.argv[1]), sys.argv[2]
+tsv = open(sys.argv[3], "w") if len(sys.argv) > 3 else None
+rng = random.Random(42)
+recent = []
+with open(ndjson, "w") as out:
+    for i in range(count):
+        eid = str(uuid.UUID(int=rng.getrandbits(128), version=4))
+        parents = [rng.choice(recent)] if recent and i % 2 else []
+        second = i % 86400
+        stamp = "2025-10-18T%02d:%02d:%02d.%06d+00:00" % (second // 3600, second // 60 % 60, second % 60, i % 1000000)
+        payload = json.dumps({"index": i, "prompt": "p" * 150, "provider": "bench",
+                              "model": "model-1", "tokens": i % 977}, separators=(",", ":"))
+        etype = "bench.event.%d" % (i % 7)
+        line = ('{"event_id":"%s","event_type":"%s","timestamp":"%s","version":"1.0.0",'
+                '"source":{"host":"bench-host","type":"agent","app":"bench","meta":null},'
+                '"correlation_ids":[%s],"agent_context":null,"payload":%s}'
+                % (eid, etype, stamp, ",".join('"%s"' % p for p in parents), payload))
+        out.write(line + "\n")
+        if tsv:
+            seconds = calendar.timegm((2025, 10, 18, second // 3600, second // 60 % 60, second % 60))
+            tsv.write("%s\t%s\t%d\t%s\t%s\n" % (eid, etype, seconds, parents[0] if parents else "", line))
+        recent = (recent + [eid])[-1000:]
+EOF
+}
+
+# Wall seconds of one command (stdout discarded).
+seconds_of() {
+    local start end
+    start=$(date +%s%N)
+    "$@" >/dev/null
+    end=$(date +%s%N)
+    awk -v a="$start" -v b="$end" 'BEGIN { printf "%.3f\n", (b - a) / 1e9 }'
+}
+median() { sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+rate() { awk -v n="$events" -v s="$1" 'BEGIN { printf "%d\n", n / s }'; }
+rates() { awk -v n="$events" '{ printf "%s%d", (NR > 1 ? " " : ""), n / $1 } END { print "" }' "$1"; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f\n", a / b }'; }
+
+bb_info "generating $events envelopes"
+generate "$events" "$work/events.ndjson" "$work/events.tsv"
+size=$(($(wc -c <"$work/events.ndjson") / events))
+
+publish_env=(env -u REDIS_URL -u REDIS_HOST RABBIT_URL="amqp://guest:guest@127.0.0.1:$port/"
+    EXCHANGE_NAME="$exchange")
+run_baseline() { "$baseline" publish 127.0.0.1 "$port" "$exchange" "$window" "$work/events.tsv"; }
+run_bb() { "${publish_env[@]}" "$bb_publish" --quiet --max-in-flight "$window" <"$work/events.ndjson"; }
+run_bb_tracked() {
+    "${publish_env[@]}" REDIS_HOST=127.0.0.1 REDIS_PORT="$BB_TEST_REDIS_PORT" REDIS_DB=$redis_db \
+        "$bb_publish" --quiet --require-tracking --max-in-flight "$window" <"$work/events.ndjson"
+}
+
+rm -f "$work/baseline.s" "$work/bb.s" "$work/tracked.s"
+for ((r = 1; r <= runs; r++)); do
+    bb_info "throughput run $r of $runs"
+    seconds_of run_baseline >>"$work/baseline.s"
+    purge
+    seconds_of run_bb >>"$work/bb.s"
+    purge
+    seconds_of run_bb_tracked >>"$work/tracked.s"
+    purge
+done
+baseline_rate=$(rate "$(median <"$work/baseline.s")")
+bb_rate=$(rate "$(median <"$work/bb.s")")
+tracked_rate=$(rate "$(median <"$work/tracked.s")")
+tracked_children=$(redis-cli -h 127.0.0.1 -p "$BB_TEST_REDIS_PORT" -n $redis_db dbsize)
+
+# One event per process, alternating the two tools.
+bb_info "one event per process, $single_runs runs each"
+head -n 1 "$work/events.ndjson" >"$work/event.json"
+single=$(python3 - "$single_runs" "$work/event.json" "$bb_publish" "$port" "$exchange" <<'EOF'
+import json, os, statistics, subprocess, sys, time
+runs, event, bb, port, exchange = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5]
+body = open(event).read().strip()
+url = "amqp://guest:guest@127.0.0.1:%s/" % port
+env = dict(os.environ, RABBIT_URL=url, EXCHANGE_NAME=exchange)
+env.pop("REDIS_URL", None); env.pop("REDIS_HOST", None)
+# No trailing slash for amqp-publish: rabbitmq-c reads it as the empty vhost.
+amqp = ["amqp-publish", "-u", url.rstrip("/"), "-e", exchange, "-r", json.loads(body)["event_type"],
+        "-p", "-C", "application/json", "-E", "utf-8", "-b", body]
+times = {"amqp": [], "bb": []}
+for _ in range(runs):
+    for name in ("amqp", "bb"):
+        with open(event) as stdin:
+            start = time.perf_counter()
+            if name == "amqp":
+                subprocess.run(amqp, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, check=True)
+            else:
+                subprocess.run([bb, "--quiet"], stdin=stdin, stdout=subprocess.DEVNULL, env=env, check=True)
+            times[name].append(time.perf_counter() - start)
+print("%.2f %.2f" % (statistics.median(times["amqp"]) * 1000, statistics.median(times["bb"]) * 1000))
+EOF
+)
+purge
+read -r amqp_ms bb_ms <<<"$single"
+
+# Peak RSS (kB) of bb-publish for a small and a large input, input streamed in.
+peak_rss() { # COUNT
+    generate "$1" "$work/rss.ndjson"
+    /usr/bin/time -f %M -o "$work/rss.kb" "${publish_env[@]}" "$bb_publish" --quiet \
+        <"$work/rss.ndjson" >/dev/null
+    rm -f "$work/rss.ndjson"
+    purge
+    awk '{ printf "%.1f\n", $1 / 1024 }' "$work/rss.kb"
+}
+if [[ -x /usr/bin/time ]]; then
+    bb_info "peak RSS for 1000 events"
+    rss_small=$(peak_rss 1000)
+    rss_big=skipped
+    if ((big_events > 0)); then
+        bb_info "peak RSS for $big_events events"
+        rss_big=$(peak_rss "$big_events")
+    fi
+else
+    rss_small="n/a (install the time package)" rss_big=$rss_small
+fi
+
+cat <<EOF
+
+bb-publish benchmark: $events envelopes of ~$size bytes, durable queue, persistent,
+confirms with a window of $window, median of $runs alternating runs
+  baseline (rabbitmq-c loop)   $baseline_rate events/s   (runs: $(rates "$work/baseline.s"))
+  bb-publish                   $bb_rate events/s   $(ratio "$bb_rate" "$baseline_rate") x baseline (target >= 0.90)   (runs: $(rates "$work/bb.s"))
+  bb-publish, tracking on      $tracked_rate events/s   $(ratio "$tracked_rate" "$bb_rate") x untracked (target >= 0.90)   (runs: $(rates "$work/tracked.s"))
+                               $tracked_children Redis keys written
+one event per process, median of $single_runs
+  amqp-publish (no confirm)    $amqp_ms ms
+  bb-publish < event.json      $bb_ms ms   $(ratio "$bb_ms" "$amqp_ms") x amqp-publish (target <= 1.2)
+peak RSS of bb-publish
+  1000 events                  $rss_small MiB
+  $big_events events              $rss_big MiB (target < 16)
+EOF

@@ -1,0 +1,211 @@
+#include "bloodbank/line_reader.hpp"
+
+#include <doctest/doctest.h>
+
+#include <fcntl.h>
+#include <string>
+#include <unistd.h>
+#include <vector>
+
+namespace {
+
+// What the reader handed out, in a form easy to compare.
+struct Got {
+    std::string kind; // "record", "oversize", "document", "document-oversize"
+    std::string text;
+    std::size_t line;
+    std::size_t bytes;
+    bool operator==(const Got&) const = default;
+};
+
+std::ostream& operator<<(std::ostream& os, const Got& g) {
+    return os << g.kind << "@" << g.line << "[" << g.bytes << "]:" << g.text;
+}
+
+void take(bb::LineReader::Item item, std::vector<Got>& out) {
+    std::string kind = item.status == bb::LineReader::Status::record ? "record" : "oversize";
+    if (item.document)
+        kind = kind == "record" ? "document" : "document-oversize";
+    out.push_back({kind, std::string(item.text), item.line, item.bytes});
+}
+
+// Feeds `input` through a pipe `chunk` bytes at a time, reading everything
+// the reader can hand out between chunks, so every chunk boundary is exercised.
+std::vector<Got> read_all(const std::string& input, std::size_t max, std::size_t chunk) {
+    int fds[2];
+    REQUIRE(pipe(fds) == 0);
+    bb::LineReader reader(fds[0], max);
+    std::vector<Got> got;
+    std::size_t sent = 0;
+    for (;;) {
+        auto item = reader.next();
+        if (item.status == bb::LineReader::Status::end)
+            break;
+        if (item.status != bb::LineReader::Status::need_input) {
+            take(item, got);
+            continue;
+        }
+        if (sent < input.size()) {
+            std::size_t n = std::min(chunk, input.size() - sent);
+            REQUIRE(write(fds[1], input.data() + sent, n) == static_cast<ssize_t>(n));
+            sent += n;
+        }
+        if (sent == input.size() && fds[1] >= 0) {
+            close(fds[1]);
+            fds[1] = -1;
+        }
+        auto more = reader.fill();
+        REQUIRE(more.has_value());
+    }
+    close(fds[0]);
+    return got;
+}
+
+// The same result must come out whatever the read sizes are.
+std::vector<Got> read_checked(const std::string& input, std::size_t max = 1024) {
+    auto whole = read_all(input, max, input.size() + 1);
+    for (std::size_t chunk : {1, 2, 3, 7, 64}) {
+        CAPTURE(chunk);
+        auto pieces = read_all(input, max, chunk);
+        CHECK(pieces.size() == whole.size());
+        for (std::size_t i = 0; i < std::min(pieces.size(), whole.size()); ++i)
+            CHECK(pieces[i] == whole[i]);
+    }
+    return whole;
+}
+
+} // namespace
+
+TEST_CASE("line_reader: one record per line, numbered from 1") {
+    auto got = read_checked("{\"a\":1}\n{\"b\":2}\n");
+    REQUIRE(got.size() == 2);
+    CHECK(got[0] == Got{"record", "{\"a\":1}", 1, 7});
+    CHECK(got[1] == Got{"record", "{\"b\":2}", 2, 7});
+}
+
+TEST_CASE("line_reader: a last line without a newline is still a record") {
+    auto got = read_checked("x\ny");
+    REQUIRE(got.size() == 2);
+    CHECK(got[1] == Got{"record", "y", 2, 1});
+}
+
+TEST_CASE("line_reader: CRLF line ends lose the CR") {
+    auto got = read_checked("a\r\nbc\r\n");
+    REQUIRE(got.size() == 2);
+    CHECK(got[0] == Got{"record", "a", 1, 1});
+    CHECK(got[1] == Got{"record", "bc", 2, 2});
+}
+
+TEST_CASE("line_reader: blank lines are skipped but counted") {
+    auto got = read_checked("\n  \n\t\r\nx\n\n\ny\n   ");
+    REQUIRE(got.size() == 2);
+    CHECK(got[0] == Got{"record", "x", 4, 1});
+    CHECK(got[1] == Got{"record", "y", 7, 1});
+}
+
+TEST_CASE("line_reader: empty input has no records") {
+    CHECK(read_checked("").empty());
+    CHECK(read_checked("\n\n").empty());
+}
+
+TEST_CASE("line_reader: a line longer than the limit is reported with its size, not cut") {
+    std::string big(50, 'x');
+    auto got = read_checked("ok\n" + big + "\nafter\n", 20);
+    REQUIRE(got.size() == 3);
+    CHECK(got[0] == Got{"record", "ok", 1, 2});
+    CHECK(got[1] == Got{"oversize", "", 2, 50});
+    CHECK(got[2] == Got{"record", "after", 3, 5});
+}
+
+TEST_CASE("line_reader: a line of exactly the limit passes, one byte more does not") {
+    auto got = read_checked(std::string(20, 'a') + "\r\n" + std::string(21, 'b') + "\r\n", 20);
+    REQUIRE(got.size() == 2);
+    CHECK(got[0] == Got{"record", std::string(20, 'a'), 1, 20});
+    CHECK(got[1] == Got{"oversize", "", 2, 21});
+}
+
+TEST_CASE("line_reader: an over-size line far larger than the buffer is skipped in pieces") {
+    // 1 MiB against a 100-byte limit: the reader's buffer is ~64 KiB larger
+    // than the limit, so the line can only be measured by discarding it.
+    std::string huge(1 << 20, 'z');
+    auto got = read_all("first\n" + huge + "\r\nlast", 100, 1 << 16);
+    REQUIRE(got.size() == 3);
+    CHECK(got[1] == Got{"oversize", "", 2, std::size_t(1) << 20});
+    CHECK(got[2] == Got{"record", "last", 3, 4});
+}
+
+TEST_CASE("line_reader: an over-size last line without newline is reported") {
+    auto got = read_all("a\n" + std::string(200000, 'q'), 10, 4096);
+    REQUIRE(got.size() == 2);
+    CHECK(got[1] == Got{"oversize", "", 2, 200000});
+}
+
+TEST_CASE("line_reader: a pretty-printed document is one record") {
+    std::string doc = "{\n  \"a\": {\n    \"b\": [1, 2]\n  },\n  \"s\": \"}{[\\\"\"\n}\n";
+    auto got = read_checked(doc);
+    REQUIRE(got.size() == 1);
+    CHECK(got[0].kind == "document");
+    CHECK(got[0].line == 1);
+    CHECK(got[0].text == doc.substr(0, doc.size() - 1));
+}
+
+TEST_CASE("line_reader: several documents and lines mix, with line numbers of their first line") {
+    std::string input = "{\"x\":1}\n\n{\r\n \"y\": 2\r\n}\r\n[\n 1\n]\n{\"z\":3}\n";
+    auto got = read_checked(input);
+    REQUIRE(got.size() == 4);
+    CHECK(got[0] == Got{"record", "{\"x\":1}", 1, 7});
+    CHECK(got[1] == Got{"document", "{\r\n \"y\": 2\r\n}", 3, 13});
+    CHECK(got[2] == Got{"document", "[\n 1\n]", 6, 6});
+    CHECK(got[3] == Got{"record", "{\"z\":3}", 9, 7});
+}
+
+TEST_CASE("line_reader: an NDJSON line is never joined with the next, even when truncated") {
+    auto got = read_checked("{\"a\":\n{\"b\":1}\n");
+    REQUIRE(got.size() == 2);
+    CHECK(got[0] == Got{"record", "{\"a\":", 1, 5});
+    CHECK(got[1] == Got{"record", "{\"b\":1}", 2, 7});
+}
+
+TEST_CASE("line_reader: an unterminated document runs to the end of input") {
+    auto got = read_checked("{\n\"a\": 1\n");
+    REQUIRE(got.size() == 1);
+    CHECK(got[0] == Got{"document", "{\n\"a\": 1", 1, 8});
+}
+
+TEST_CASE("line_reader: an over-size document is skipped whole and reading goes on after it") {
+    std::string doc = "{\n\"k\": \"" + std::string(300, 'v') + "\"\n}\n";
+    auto got = read_checked(doc + "{\"after\":1}\n", 100);
+    REQUIRE(got.size() == 2);
+    CHECK(got[0] == Got{"document-oversize", "", 1, doc.size() - 1});
+    CHECK(got[1] == Got{"record", "{\"after\":1}", 4, 11});
+}
+
+TEST_CASE("line_reader: a file input and a missing file") {
+    char path[] = "/tmp/bb-line-reader-XXXXXX";
+    int fd = mkstemp(path);
+    REQUIRE(fd >= 0);
+    REQUIRE(write(fd, "a\nb\n", 4) == 4);
+    close(fd);
+    auto file = bb::InputFile::open(path);
+    REQUIRE(file.has_value());
+    bb::LineReader reader(file->fd(), 100);
+    std::vector<std::string> lines;
+    for (;;) {
+        auto item = reader.next();
+        if (item.status == bb::LineReader::Status::end)
+            break;
+        if (item.status == bb::LineReader::Status::need_input)
+            REQUIRE(reader.fill().has_value());
+        else
+            lines.emplace_back(item.text);
+    }
+    CHECK(lines == std::vector<std::string>{"a", "b"});
+    unlink(path);
+
+    auto missing = bb::InputFile::open(path);
+    REQUIRE_FALSE(missing.has_value());
+    CHECK(missing.error().kind == bb::ErrorKind::not_found);
+    CHECK(missing.error().message ==
+          std::string("cannot open ") + path + ": No such file or directory");
+    CHECK(bb::InputFile::open("-")->fd() == 0);
+}

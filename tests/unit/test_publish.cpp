@@ -1,0 +1,229 @@
+#include "bloodbank/publish.hpp"
+
+#include <doctest/doctest.h>
+
+#include <string>
+#include <unistd.h>
+#include <vector>
+
+namespace {
+
+const char* const parent_a = "11111111-2222-4333-8444-555555555555";
+const char* const parent_b = "aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee";
+
+bb::Uuid uuid(const char* text) {
+    return *bb::parse_uuid(text);
+}
+
+std::string ids_of(const bb::Envelope& e) {
+    std::string out;
+    for (const auto& id : e.correlation_ids)
+        out += id.str() + ";";
+    return out;
+}
+
+struct Recorder : bb::PublishSink {
+    std::vector<bb::LineOutcome> outcomes;
+    // Copies: the outcome's views are valid during the call only.
+    std::vector<std::string> envelopes, errors, types;
+    void outcome(const bb::LineOutcome& o) override {
+        outcomes.push_back(o);
+        envelopes.emplace_back(o.envelope_json);
+        errors.emplace_back(o.error);
+        types.emplace_back(o.event_type);
+        outcomes.back().envelope_json = outcomes.back().error = outcomes.back().event_type = {};
+    }
+};
+
+// Runs a dry run over `input` through a pipe.
+bb::PublishSummary dry_run(const std::string& input, Recorder& sink,
+                           const bb::EnvelopeRecipe& recipe = {}, std::size_t max = 1024) {
+    int fds[2];
+    REQUIRE(pipe(fds) == 0);
+    REQUIRE(write(fds[1], input.data(), input.size()) == static_cast<ssize_t>(input.size()));
+    close(fds[1]);
+    bb::LineReader reader(fds[0], max);
+    bb::PipelineOptions options;
+    options.dry_run = true;
+    options.keep_envelopes = true;
+    auto summary = bb::run_publish(reader, recipe, options, nullptr, nullptr, sink);
+    close(fds[0]);
+    return summary;
+}
+
+} // namespace
+
+TEST_CASE("publish: --parent ids are appended after the input's own, without duplicates") {
+    bb::EnvelopeRecipe recipe;
+    recipe.parents = {uuid(parent_b), uuid(parent_a)};
+    auto e = bb::prepare_envelope(std::string("{\"event_type\":\"t\",\"correlation_ids\":[\"") +
+                                      parent_a + "\"],\"payload\":1}",
+                                  recipe);
+    REQUIRE(e.has_value());
+    CHECK(ids_of(*e) == std::string(parent_a) + ";" + parent_b + ";");
+}
+
+TEST_CASE("publish: --id-key makes the DESIGN id, replacing the input's") {
+    bb::EnvelopeRecipe recipe;
+    recipe.id_fields = bb::IdFields{{"user_id", "user_456"}, {"meeting_id", "abc123"}};
+    auto e = bb::prepare_envelope(
+        "{\"event_id\":\"" + std::string(parent_a) +
+            "\",\"event_type\":\"fireflies.transcript.upload\",\"payload\":{}}",
+        recipe);
+    REQUIRE(e.has_value());
+    CHECK(e->event_id.str() == "dcbf406d-aaae-5a9a-8b36-38bb4f5ac1e7");
+
+    recipe.id_namespace = "other_system";
+    recipe.id_fields = bb::IdFields{};
+    auto other = bb::prepare_envelope("{\"event_type\":\"test.event\",\"payload\":{}}", recipe);
+    REQUIRE(other.has_value());
+    // uuid5(NAMESPACE_OID, "other_system:test.event:") computed with Python.
+    CHECK(other->event_id.str() == "7920d945-f291-564f-9da9-8da878f276b1");
+}
+
+TEST_CASE("publish: --type wraps the record as the payload") {
+    bb::EnvelopeRecipe recipe;
+    recipe.wrap_type = "llm.prompt";
+    recipe.envelope.defaults.source_app = "script";
+    auto e = bb::prepare_envelope("{\"prompt\":\"hi\",\"provider\":\"x\"}", recipe);
+    REQUIRE(e.has_value());
+    CHECK(e->event_type == "llm.prompt");
+    CHECK(e->payload == "{\"prompt\":\"hi\",\"provider\":\"x\"}");
+    CHECK(e->source.app == "script");
+    auto bad = bb::prepare_envelope("{\"prompt\":", recipe);
+    REQUIRE_FALSE(bad.has_value());
+    CHECK(bad.error().kind == bb::ErrorKind::data);
+    CHECK(bad.error().message.rfind("payload: invalid JSON at byte ", 0) == 0);
+}
+
+TEST_CASE("publish: --id-key arguments are checked like bb-id's --field") {
+    auto ok = bb::parse_id_keys({"b=2", "a=x=y", "c="});
+    REQUIRE(ok.has_value());
+    CHECK(*ok == bb::IdFields{{"b", "2"}, {"a", "x=y"}, {"c", ""}});
+    auto missing = bb::parse_id_keys({"novalue"});
+    REQUIRE_FALSE(missing.has_value());
+    CHECK(missing.error().kind == bb::ErrorKind::usage);
+    CHECK(missing.error().message == "--id-key \"novalue\": expected KEY=VALUE");
+    auto twice = bb::parse_id_keys({"a=1", "a=2"});
+    REQUIRE_FALSE(twice.has_value());
+    CHECK(twice.error().message == "--id-key a: given more than once");
+    auto utf8 = bb::parse_id_keys({"k=caf\xe9"});
+    REQUIRE_FALSE(utf8.has_value());
+    CHECK(utf8.error().message == "--id-key k: invalid UTF-8 at byte 5");
+}
+
+TEST_CASE("publish: a --type that is no event type is a usage error") {
+    bb::EnvelopeRecipe recipe;
+    recipe.wrap_type = "";
+    auto r = bb::check_recipe(recipe);
+    REQUIRE_FALSE(r.has_value());
+    CHECK(r.error().kind == bb::ErrorKind::usage);
+    CHECK(r.error().message.rfind("--type: ", 0) == 0);
+    recipe.wrap_type = "fine.type";
+    CHECK(bb::check_recipe(recipe).has_value());
+}
+
+TEST_CASE("publish: report lines") {
+    bb::LineOutcome o;
+    o.line = 7;
+    o.status = bb::LineStatus::nacked;
+    o.event_id = uuid(parent_a);
+    std::string out;
+    bb::append_report_line(o, out);
+    CHECK(out == "{\"line\":7,\"event_id\":\"11111111-2222-4333-8444-555555555555\","
+                 "\"status\":\"nacked\"}");
+
+    bb::LineOutcome bad;
+    bad.line = 3;
+    bad.status = bb::LineStatus::invalid;
+    std::string error = "source.type: \"x\\y\"\n\x01 caf\xe9";
+    bad.error = error;
+    out.clear();
+    bb::append_report_line(bad, out);
+    CHECK(out == "{\"line\":3,\"event_id\":null,\"status\":\"invalid\",\"error\":"
+                 "\"source.type: \\\"x\\\\y\\\"\\n\\u0001 caf\xef\xbf\xbd\"}");
+}
+
+TEST_CASE("publish: the summary line") {
+    bb::PublishSummary s;
+    s.published = 998;
+    s.invalid = 2;
+    s.elapsed = std::chrono::duration<double>(0.42);
+    CHECK(bb::summary_text(s, false) ==
+          "published 998, invalid 2, failed 0 in 0.42 s (2376 events/s)");
+    s.nacked = 1;
+    s.returned = 2;
+    s.unconfirmed = 3;
+    CHECK(bb::summary_text(s, false) ==
+          "published 998, invalid 2, failed 6 in 0.42 s (2376 events/s)");
+    s.valid = 5;
+    CHECK(bb::summary_text(s, true) == "valid 5, invalid 2 in 0.42 s");
+}
+
+TEST_CASE("publish: exit status, first that applies: 74, 69, 65, 0") {
+    bb::PublishSummary s;
+    CHECK(bb::publish_exit_status(s, true) == 0);
+    s.invalid = 1;
+    CHECK(bb::publish_exit_status(s, false) == 65);
+    s.tracking.enabled = true;
+    s.tracking.links_not_written = 1;
+    CHECK(bb::publish_exit_status(s, false) == 65);
+    CHECK(bb::publish_exit_status(s, true) == 69);
+    s.tracking = {};
+    s.returned = 1;
+    CHECK(bb::publish_exit_status(s, false) == 69);
+    s.returned = 0;
+    s.broker_error = bb::make_error(bb::ErrorKind::unavailable, "gone");
+    CHECK(bb::publish_exit_status(s, false) == 69);
+    s.input_error = bb::make_error(bb::ErrorKind::io, "cannot read");
+    CHECK(bb::publish_exit_status(s, false) == 74);
+
+    bb::PublishSummary down;
+    down.tracking.enabled = true;
+    down.tracking.failure = bb::make_error(bb::ErrorKind::unavailable, "Redis down");
+    CHECK(bb::publish_exit_status(down, false) == 0);
+    CHECK(bb::publish_exit_status(down, true) == 69);
+}
+
+TEST_CASE("publish: a dry run gives every record an outcome, in input order") {
+    Recorder sink;
+    std::string big(300, 'x');
+    auto summary = dry_run("{\"event_type\":\"a\",\"payload\":1}\n"
+                           "\n"
+                           "{\"payload\":2}\r\n" +
+                               std::string("{\"event_type\":\"b\",\"payload\":\"") + big +
+                               "\"}\n"
+                               "{\n \"event_type\": \"c\",\n \"payload\": [3]\n}\n"
+                               "{\"event_type\":\"d\",\"payload\":4}",
+                           sink, {}, 200);
+    CHECK(summary.records == 5);
+    CHECK(summary.valid == 3);
+    CHECK(summary.invalid == 2);
+    CHECK(summary.published == 0);
+    REQUIRE(sink.outcomes.size() == 5);
+    std::vector<std::size_t> lines;
+    for (const auto& o : sink.outcomes)
+        lines.push_back(o.line);
+    CHECK(lines == std::vector<std::size_t>{1, 3, 4, 5, 9});
+    CHECK(sink.outcomes[0].status == bb::LineStatus::valid);
+    CHECK(sink.types[0] == "a");
+    CHECK(sink.envelopes[0].find("\"event_type\":\"a\"") != std::string::npos);
+    CHECK(sink.outcomes[1].status == bb::LineStatus::invalid);
+    CHECK(sink.errors[1] == "event_type: required field is missing");
+    CHECK_FALSE(sink.outcomes[1].event_id.has_value());
+    CHECK(sink.errors[2] == "line of 331 bytes is larger than the limit of 200 bytes");
+    CHECK(sink.types[3] == "c");
+    CHECK(sink.envelopes[3].find("\"payload\":[3]}") != std::string::npos);
+    CHECK(sink.types[4] == "d");
+}
+
+TEST_CASE("publish: each envelope gets its own id and the sink sees the completed envelope") {
+    Recorder sink;
+    bb::EnvelopeRecipe recipe;
+    recipe.wrap_type = "w";
+    dry_run("1\n2\n", sink, recipe);
+    REQUIRE(sink.outcomes.size() == 2);
+    CHECK(sink.outcomes[0].event_id != sink.outcomes[1].event_id);
+    CHECK(sink.envelopes[0].find("\"event_id\":\"" + sink.outcomes[0].event_id->str() + "\"") == 1);
+    CHECK(sink.envelopes[1].size() > 100);
+}
