@@ -1,0 +1,118 @@
+#include "cli.hpp"
+
+namespace bbtrace {
+namespace {
+
+constexpr const char* description =
+    R"(Inspect the causal chains that bb-publish and the Python tracker record in Redis.
+
+  bb-trace ID                       the whole picture: ancestors up to the roots,
+                                    then the event's descendants, as a tree
+  bb-trace parents ID               immediate parents (forward-record order)
+  bb-trace children ID              immediate children
+  bb-trace ancestors ID             all ancestors, roots first, ID last
+  bb-trace descendants ID           all descendants, ID first
+  bb-trace dump ID                  the Python tracker's debug dump, as JSON
+  bb-trace link PARENT CHILD [--reason TEXT]
+                                    record PARENT -> CHILD by hand (merges parents)
+  bb-trace serve                    the debug HTTP API on HTTP_HOST:HTTP_PORT
+
+The whole picture prints a tree by default, the other listings one id per
+line; --format chooses tree, json, ids, dot or mermaid. Walks stop at --depth
+levels (the event is level 0) and --max-nodes events, and say so when they do.
+An id Redis knows nothing about exits 66; a malformed id exits 65.
+
+Examples:
+  bb-trace 1a2b3c4d-5e6f-4a0b-8c1d-2e3f4a5b6c7d
+  bb-trace descendants 1a2b3c4d-5e6f-4a0b-8c1d-2e3f4a5b6c7d | wc -l
+  bb-trace 1a2b3c4d-5e6f-4a0b-8c1d-2e3f4a5b6c7d --format dot | dot -Tsvg > trace.svg
+  bb-trace link 92ac3d31-3cbb-5518-9cc9-eaa1d1198639 1a2b3c4d-5e6f-4a0b-8c1d-2e3f4a5b6c7d --reason retry
+  bb-trace serve --http-port 8682)";
+
+void declare_trace_options(CLI::App& cli, Options& o) {
+    cli.add_option("ID", o.id, "Event id: show the whole picture around it");
+    cli.add_option("--depth", o.depth,
+                   "Levels to walk, the event being level 0, as the Python tracker's max_depth "
+                   "(default 100)")
+        ->type_name("N")
+        ->check(CLI::Range(1, 1000000))
+        ->group("Trace");
+    cli.add_option("--max-nodes", o.max_nodes,
+                   "Stop after this many events and mark the result truncated (default 10000)")
+        ->type_name("N")
+        ->check(CLI::Range(1, 100000000))
+        ->group("Trace");
+    cli.add_option("--format", o.format,
+                   "tree, json, ids, dot or mermaid (default: tree for the whole picture, ids "
+                   "for the listings)")
+        ->type_name("FORMAT")
+        ->group("Output");
+    cli.add_option("--color", o.color,
+                   "auto, always or never; auto means on a terminal; NO_COLOR turns it off "
+                   "(default auto)")
+        ->type_name("WHEN")
+        ->group("Output");
+    cli.add_flag("--no-pager", o.no_pager, "Never send the tree through $PAGER")->group("Output");
+    cli.add_flag("--stats", o.stats,
+                 "Print the events visited, Redis round trips and time taken to stderr")
+        ->group("Output");
+    cli.add_option("--timeout", o.timeout,
+                   "Seconds allowed to connect to Redis and for each reply (default 5)")
+        ->type_name("SECONDS")
+        ->check(CLI::Range(0.001, 3600.0))
+        ->group("Connection");
+}
+
+void declare_commands(CLI::App& cli, Options& o, bb::app::ConnectionFlags& flags) {
+    // fallthrough: the options of the main command work after a subcommand too.
+    auto with_id = [&](const char* name, const char* help) {
+        CLI::App* sub = cli.add_subcommand(name, help)->fallthrough();
+        sub->add_option("ID", o.id, "Event id")->required();
+    };
+    with_id("parents", "Immediate parents of the event, one id per line");
+    with_id("children", "Immediate children of the event, one id per line");
+    with_id("ancestors", "All ancestors, roots first and the event last");
+    with_id("descendants", "All descendants, the event first");
+    with_id("dump", "The Python tracker's debug dump as JSON: event_id, parents, children, "
+                    "ancestors, descendants, metadata");
+    CLI::App* link =
+        cli.add_subcommand("link", "Record PARENT -> CHILD by hand, keeping the child's other "
+                                   "parents")
+            ->fallthrough();
+    link->add_option("PARENT", o.parent, "The causing event")->required();
+    link->add_option("CHILD", o.child, "The caused event")->required();
+    link->add_option("--reason", o.reason, "Stored as the link's metadata.reason")
+        ->type_name("TEXT");
+    CLI::App* serve = cli.add_subcommand("serve", "Serve the debug HTTP API (GET /healthz, "
+                                                  "/debug/correlation/{id}, "
+                                                  "/debug/correlation/{id}/chain)")
+                          ->fallthrough();
+    bb::app::add_http_options(*serve, flags);
+    cli.require_subcommand(0, 1);
+}
+
+} // namespace
+
+void declare(CLI::App& cli, Options& o, bb::app::ConnectionFlags& flags) {
+    cli.description(description);
+    declare_trace_options(cli, o);
+    bb::app::add_redis_options(cli, flags);
+    bb::app::add_config_options(cli, flags);
+    declare_commands(cli, o, flags);
+}
+
+void settle(const CLI::App& cli, Options& o) {
+    const std::pair<const char*, Command> commands[] = {
+        {"parents", Command::parents},     {"children", Command::children},
+        {"ancestors", Command::ancestors}, {"descendants", Command::descendants},
+        {"dump", Command::dump},           {"link", Command::link},
+        {"serve", Command::serve},
+    };
+    o.command = Command::around;
+    for (const auto& [name, command] : commands)
+        if (cli.get_subcommand(name)->parsed())
+            o.command = command;
+    o.reason_given = cli.get_subcommand("link")->get_option("--reason")->count() > 0;
+}
+
+} // namespace bbtrace

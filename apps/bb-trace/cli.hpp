@@ -1,0 +1,39 @@
+// bb-trace's command line: every option and subcommand declared once, and
+// what was asked for once parsing is done.
+#pragma once
+
+#include "common/connection_options.hpp"
+
+#include <CLI/CLI.hpp>
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+
+namespace bbtrace {
+
+inline constexpr std::string_view program = "bb-trace";
+
+enum class Command { around, parents, children, ancestors, descendants, dump, link, serve };
+
+struct Options {
+    Command command = Command::around;
+    std::string id, parent, child, reason;
+    bool reason_given = false;
+    int depth = 100;
+    std::size_t max_nodes = 10000;
+    std::string format; // empty: the command's default
+    std::string color = "auto";
+    bool no_pager = false;
+    bool stats = false;
+    double timeout = 5.0;
+};
+
+// Declares the options on cli; CLI11 writes into o and flags while parsing,
+// so both must outlive it.
+void declare(CLI::App& cli, Options& o, bb::app::ConnectionFlags& flags);
+
+// After parsing: which command was given, and whether --reason was.
+void settle(const CLI::App& cli, Options& o);
+
+} // namespace bbtrace

@@ -1,0 +1,194 @@
+// bb-trace: inspect causal chains recorded in Redis. A tree for people, ids,
+// JSON, DOT and Mermaid for tools, and the debug HTTP API. All logic is in
+// libbloodbank (correlation.hpp, trace_render.hpp, http_api.hpp).
+#include "cli.hpp"
+#include "common/app.hpp"
+#include "common/connection_options.hpp"
+#include "serve.hpp"
+#include "terminal.hpp"
+
+#include "bloodbank/correlation.hpp"
+#include "bloodbank/redis.hpp"
+#include "bloodbank/trace_render.hpp"
+
+#include <fmt/format.h>
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace {
+
+using bbtrace::Command;
+using bbtrace::Options;
+using bbtrace::program;
+
+bb::Error usage(std::string message) {
+    return bb::make_error(bb::ErrorKind::usage,
+                          fmt::format("{} (see {} --help)", message, program));
+}
+
+bb::Result<bb::Uuid> event_id(const std::string& text) {
+    auto id = bb::parse_uuid(text);
+    if (!id)
+        return bb::make_error(bb::ErrorKind::data, fmt::format("\"{}\" is not a valid event id: {}",
+                                                               text, id.error().message));
+    return id;
+}
+
+// The output format: --format, checked against the command, or its default.
+bb::Result<bb::TraceFormat> choose_format(const Options& o) {
+    bool whole = o.command == Command::around;
+    if (o.format.empty())
+        return whole ? bb::TraceFormat::tree : bb::TraceFormat::ids;
+    auto format = bb::parse_trace_format(o.format);
+    if (!format)
+        return usage("--format: " + format.error().message);
+    const char* other = o.command == Command::dump    ? "dump"
+                        : o.command == Command::link  ? "link"
+                        : o.command == Command::serve ? "serve"
+                                                      : nullptr;
+    if (other && !(o.command == Command::dump && *format == bb::TraceFormat::json))
+        return usage(fmt::format("--format {} does not apply to {}", o.format, other));
+    return format;
+}
+
+void print_warnings(const std::vector<std::string>& warnings) {
+    for (const auto& warning : warnings)
+        bb::app::report(program, "warning: " + warning);
+}
+
+int finish(const bb::Result<void>& done) {
+    return done ? 0 : bb::app::fail(program, done.error());
+}
+
+int run_serve(const bb::Config& config, const bb::RedisTarget& target, const Options& o,
+              const bb::TraceOptions& limits) {
+    auto port = config.http_port();
+    if (!port)
+        return bb::app::fail(program, port.error());
+    bb::HttpApiOptions api;
+    api.host = config.value("HTTP_HOST");
+    api.port = *port;
+    api.redis = target;
+    api.redis_timeout = std::chrono::milliseconds(static_cast<long>(o.timeout * 1000));
+    api.trace = limits;
+    api.service_name = config.value("SERVICE_NAME");
+    api.log = [](std::string_view line) { bb::app::report(program, line); };
+    return bbtrace::serve(std::move(api));
+}
+
+int run_link(bb::RedisConnection& redis, const bb::Config& config, const Options& o) {
+    auto ttl = config.correlation_ttl_seconds();
+    if (!ttl)
+        return bb::app::fail(program, ttl.error());
+    bb::LinkRequest request{*bb::parse_uuid(o.parent), *bb::parse_uuid(o.child), std::nullopt, *ttl,
+                            bb::Timestamp::now()};
+    if (o.reason_given)
+        request.reason = o.reason;
+    return finish(bb::link_events(redis, request));
+}
+
+int run_dump(bb::RedisConnection& redis, const bb::Uuid& id, const bb::TraceOptions& limits) {
+    auto dump = bb::correlation_dump(redis, id, limits);
+    if (!dump)
+        return bb::app::fail(program, dump.error());
+    print_warnings(dump->warnings);
+    if (dump->truncated)
+        bb::app::report(program, "warning: truncated: " + dump->truncated_reason);
+    return finish(bbtrace::show(bb::dump_json(*dump, true), false));
+}
+
+bb::Result<bb::TraceGraph> query(bb::RedisConnection& redis, const bb::Uuid& id, Command command,
+                                 const bb::TraceOptions& limits) {
+    switch (command) {
+    case Command::parents:
+        return bb::trace_neighbours(redis, id, bb::Direction::ancestors, limits);
+    case Command::children:
+        return bb::trace_neighbours(redis, id, bb::Direction::descendants, limits);
+    case Command::ancestors:
+        return bb::trace_chain(redis, id, bb::Direction::ancestors, limits);
+    case Command::descendants:
+        return bb::trace_chain(redis, id, bb::Direction::descendants, limits);
+    default:
+        return bb::trace_around(redis, id, limits);
+    }
+}
+
+int run_graph(bb::RedisConnection& redis, const bb::Uuid& id, const Options& o,
+              bb::TraceFormat format, const bb::TraceOptions& limits, std::size_t& events) {
+    auto graph = query(redis, id, o.command, limits);
+    if (!graph)
+        return bb::app::fail(program, graph.error());
+    events = graph->size();
+    print_warnings(graph->warnings());
+    if (graph->truncated() && format != bb::TraceFormat::tree)
+        bb::app::report(program, "warning: truncated: " + graph->truncated_reason());
+    bb::TreeStyle style{bbtrace::use_color(*bbtrace::parse_color_when(o.color))};
+    return finish(bbtrace::show(bb::render(*graph, format, style),
+                                format == bb::TraceFormat::tree && !o.no_pager));
+}
+
+int run(const Options& o, const bb::app::ConnectionFlags& flags) {
+    auto started = std::chrono::steady_clock::now();
+    auto config = bb::app::load_config(flags);
+    if (!config)
+        return bb::app::fail(program, config.error());
+    if (bb::app::handle_show_config(flags, *config))
+        return 0;
+    if (auto color = bbtrace::parse_color_when(o.color); !color)
+        return bb::app::fail(program, usage(color.error().message));
+    if (o.command == Command::around && o.id.empty())
+        return bb::app::fail(program, usage("give an event ID or a subcommand"));
+    auto format = choose_format(o);
+    if (!format)
+        return bb::app::fail(program, format.error());
+    // Ids need no summaries, and a walk without them sends half the commands.
+    bb::TraceOptions limits{o.depth, o.max_nodes,
+                            *format != bb::TraceFormat::ids && o.command != Command::dump};
+    auto target = config->redis();
+    if (!target)
+        return bb::app::fail(program, target.error());
+    if (o.command == Command::serve)
+        return run_serve(*config, *target, o, limits);
+
+    // Every id is checked before Redis is contacted.
+    std::vector<const std::string*> given{&o.id};
+    if (o.command == Command::link)
+        given = {&o.parent, &o.child};
+    for (const std::string* text : given)
+        if (auto checked = event_id(*text); !checked)
+            return bb::app::fail(program, checked.error());
+    auto redis = bb::RedisConnection::connect(
+        *target, std::chrono::milliseconds(static_cast<long>(o.timeout * 1000)));
+    if (!redis)
+        return bb::app::fail(program, redis.error());
+
+    std::size_t events = 0; // in the graph shown, when one is
+    int status = o.command == Command::link ? run_link(*redis, *config, o)
+                 : o.command == Command::dump
+                     ? run_dump(*redis, *bb::parse_uuid(o.id), limits)
+                     : run_graph(*redis, *bb::parse_uuid(o.id), o, *format, limits, events);
+    if (o.stats)
+        bb::app::report(program, fmt::format("stats: {} events, {} Redis round trips, {:.1f} ms",
+                                             events, redis->round_trips(),
+                                             std::chrono::duration<double, std::milli>(
+                                                 std::chrono::steady_clock::now() - started)
+                                                 .count()));
+    return status;
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+    CLI::App cli{"", std::string(program)};
+    bb::app::init(cli, program);
+    Options o;
+    bb::app::ConnectionFlags flags;
+    bbtrace::declare(cli, o, flags);
+    return bb::app::run(cli, program, argc, argv, [&] {
+        bbtrace::settle(cli, o);
+        return run(o, flags);
+    });
+}

@@ -1,0 +1,51 @@
+#include "serve.hpp"
+
+#include "cli.hpp"
+#include "common/app.hpp"
+
+#include <fmt/format.h>
+
+#include <atomic>
+#include <pthread.h>
+#include <signal.h>
+#include <thread>
+
+namespace bbtrace {
+
+int serve(bb::HttpApiOptions options) {
+    // Signals go to one waiting thread, never to httplib's workers: stop()
+    // is not async-signal-safe, so it is called from a normal thread.
+    sigset_t signals;
+    sigemptyset(&signals);
+    sigaddset(&signals, SIGINT);
+    sigaddset(&signals, SIGTERM);
+    sigaddset(&signals, SIGUSR1); // our own wake-up when the server ends by itself
+    pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+    std::string address = fmt::format("http://{}:{}", options.host, options.port);
+    std::string redis = options.redis.redacted();
+    bb::HttpApiServer server(std::move(options));
+    if (auto bound = server.bind(); !bound)
+        return bb::app::fail(program, bound.error());
+    bb::app::report(program,
+                    fmt::format("serving the debug API on {} (Redis at {})", address, redis));
+
+    std::atomic<int> received{0};
+    std::thread waiter([&] {
+        int signal = 0;
+        sigwait(&signals, &signal);
+        received = signal;
+        server.stop();
+    });
+    auto ran = server.run();
+    if (received == 0)
+        pthread_kill(waiter.native_handle(), SIGUSR1);
+    waiter.join();
+    if (!ran && (received == 0 || received == SIGUSR1))
+        return bb::app::fail(program, ran.error());
+    bb::app::report(program,
+                    fmt::format("stopped ({})", received == SIGINT ? "SIGINT" : "SIGTERM"));
+    return 0;
+}
+
+} // namespace bbtrace

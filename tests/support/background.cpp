@@ -1,0 +1,155 @@
+#include "support/background.hpp"
+
+#include <arpa/inet.h>
+#include <cerrno>
+#include <fcntl.h>
+#include <filesystem>
+#include <fstream>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sstream>
+#include <stdexcept>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <thread>
+#include <unistd.h>
+
+extern char** environ;
+
+namespace bbtest {
+namespace {
+
+std::string read_file(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    std::ostringstream text;
+    text << in.rdbuf();
+    return text.str();
+}
+
+std::vector<std::string> environment_for(const RunOptions& options) {
+    std::vector<std::string> env;
+    for (char** e = environ; *e; ++e) {
+        std::string entry(*e);
+        std::string name = entry.substr(0, entry.find('='));
+        bool dropped = options.env.count(name) > 0;
+        for (const auto& unset : options.unset_env)
+            dropped = dropped || unset == name;
+        if (!dropped)
+            env.push_back(entry);
+    }
+    for (const auto& [name, value] : options.env)
+        env.push_back(name + "=" + value);
+    return env;
+}
+
+int decode(int wstatus) {
+    return WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) : 128 + WTERMSIG(wstatus);
+}
+
+} // namespace
+
+Background::Background(const std::vector<std::string>& argv, const RunOptions& options)
+    : dir_(make_temp_dir()) {
+    std::vector<std::string> env_strings = environment_for(options);
+    std::vector<char*> envp;
+    for (auto& s : env_strings)
+        envp.push_back(s.data());
+    envp.push_back(nullptr);
+    std::vector<std::string> argv_copy = argv;
+    std::vector<char*> args;
+    for (auto& a : argv_copy)
+        args.push_back(a.data());
+    args.push_back(nullptr);
+    std::string in_path = dir_ + "/stdin", out_path = dir_ + "/stdout", err_path = dir_ + "/stderr";
+    std::ofstream(in_path, std::ios::binary) << options.input;
+
+    pid_ = fork();
+    if (pid_ < 0)
+        throw std::runtime_error("fork failed");
+    if (pid_ == 0) {
+        int in = open(in_path.c_str(), O_RDONLY);
+        int out = open(out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+        int err = open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+        if (in < 0 || out < 0 || err < 0)
+            _exit(127);
+        dup2(in, 0);
+        dup2(out, 1);
+        dup2(err, 2);
+        if (options.cwd && chdir(options.cwd->c_str()) != 0)
+            _exit(127);
+        execve(args[0], args.data(), envp.data());
+        _exit(127);
+    }
+}
+
+Background::~Background() {
+    if (status_ < 0 && pid_ > 0)
+        stop(SIGTERM, std::chrono::seconds(5));
+    std::error_code ignored;
+    std::filesystem::remove_all(dir_, ignored);
+}
+
+std::string Background::out() const {
+    return read_file(dir_ + "/stdout");
+}
+
+std::string Background::err() const {
+    return read_file(dir_ + "/stderr");
+}
+
+bool Background::running() {
+    if (status_ >= 0)
+        return false;
+    int wstatus = 0;
+    pid_t done = waitpid(pid_, &wstatus, WNOHANG);
+    if (done == pid_) {
+        status_ = decode(wstatus);
+        return false;
+    }
+    return done == 0;
+}
+
+int Background::stop(int signal, std::chrono::milliseconds grace) {
+    if (!running())
+        return status_;
+    kill(pid_, signal);
+    if (!wait_until([&] { return !running(); }, grace)) {
+        kill(pid_, SIGKILL);
+        int wstatus = 0;
+        while (waitpid(pid_, &wstatus, 0) < 0 && errno == EINTR) {
+        }
+        status_ = decode(wstatus);
+    }
+    return status_;
+}
+
+int free_loopback_port() {
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    if (fd < 0)
+        throw std::runtime_error("socket failed");
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    address.sin_port = 0;
+    socklen_t length = sizeof address;
+    if (bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0 ||
+        getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) != 0) {
+        close(fd);
+        throw std::runtime_error("cannot find a free loopback port");
+    }
+    close(fd);
+    return ntohs(address.sin_port);
+}
+
+bool wait_until(const std::function<bool()>& ready, std::chrono::milliseconds timeout) {
+    auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (true) {
+        if (ready())
+            return true;
+        if (std::chrono::steady_clock::now() >= deadline)
+            return false;
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+}
+
+} // namespace bbtest
