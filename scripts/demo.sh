@@ -49,11 +49,11 @@ demo_chain() {
     local upload ready processed prompt
     publish upload '{"media_file":"standup.mp3","media_duration_seconds":900,"media_type":"audio/mpeg"}' \
         --type fireflies.transcript.upload --source-app demo
-    publish ready '{"transcript_id":"tr_standup_001","language":"en"}' \
+    publish ready '{"id":"tr_standup_001","title":"Standup","date":"2025-10-18T14:00:00Z","duration":15.0,"transcript_url":"https://app.fireflies.ai/view/tr_standup_001","sentences":[],"user":{"user_id":"u1","email":"demo@example.com","name":"Demo","num_transcripts":1,"minutes_consumed":15.0,"is_admin":false},"host_email":"demo@example.com","organizer_email":"demo@example.com","privacy":"link"}' \
         --type fireflies.transcript.ready --source-app demo --parent "$upload"
-    publish processed '{"transcript_id":"tr_standup_001","action_items":3}' \
+    publish processed '{"transcript_id":"tr_standup_001","rag_document_id":"doc_standup_001","title":"Standup","ingestion_timestamp":"2025-10-18T14:20:00Z","sentence_count":120,"speaker_count":4,"duration_minutes":15.0,"vector_store":"demo"}' \
         --type fireflies.transcript.processed --source-app demo --parent "$ready"
-    publish prompt '{"prompt":"Summarise the standup and list the action items"}' \
+    publish prompt '{"provider":"demo","prompt":"Summarise the standup and list the action items"}' \
         --type llm.prompt --source-app demo --parent "$processed"
 
     section "trace the chain from its first event and from its last"

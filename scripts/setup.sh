@@ -17,7 +17,7 @@ packages=(
     doctest-dev libssl-dev libcpp-httplib-dev
     rabbitmq-server redis-server redis-tools amqp-tools
     python3 clang-format
-    dpkg-dev file time
+    dpkg-dev file time zsh
 )
 
 missing=()

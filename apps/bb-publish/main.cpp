@@ -1,6 +1,7 @@
 // bb-publish: stream envelopes from stdin (or --file) to RabbitMQ with
 // publisher confirms, and record their causal links in Redis. The pipeline
 // is bb::run_publish; this file reads flags and wires it up.
+#include "catalog_listing.hpp"
 #include "common/app.hpp"
 #include "common/connection_options.hpp"
 #include "printer.hpp"
@@ -11,6 +12,7 @@
 
 #include <fmt/format.h>
 
+#include <cstdio>
 #include <optional>
 #include <string>
 #include <unistd.h>
@@ -30,6 +32,10 @@ struct Options {
     std::optional<std::string> source_type;
     std::size_t max_line_bytes = 1024 * 1024;
     bool dry_run = false;
+    bool strict = false;
+    bool no_validate = false;
+    bool list_types = false;
+    std::optional<std::string> schema;
 
     std::optional<std::string> output;
     bool report = false;
@@ -94,6 +100,21 @@ void add_options(CLI::App& cli, Options& o) {
     cli.add_flag("--dry-run", o.dry_run,
                  "Validate and print the completed envelopes; connect to nothing")
         ->group(in);
+
+    const char* catalog = "Event catalog";
+    cli.add_flag("--strict", o.strict,
+                 "Refuse events whose type is not in the catalog (by default any type is "
+                 "published; a known type's payload is always checked against its schema)")
+        ->group(catalog);
+    cli.add_flag("--no-validate", o.no_validate,
+                 "Do not check payloads against the catalog's schemas")
+        ->group(catalog);
+    cli.add_flag("--list-types", o.list_types,
+                 "Print the catalog's event types and their titles, then exit")
+        ->group(catalog);
+    cli.add_option("--schema", o.schema, "Print the JSON Schema of the payload of TYPE, then exit")
+        ->type_name("TYPE")
+        ->group(catalog);
 
     const char* out = "Output";
     cli.add_option("--output", o.output,
@@ -196,6 +217,8 @@ bb::Result<bb::EnvelopeRecipe> make_recipe(const Options& o) {
         recipe.id_fields = std::move(*fields);
     }
     recipe.id_namespace = o.id_namespace;
+    recipe.strict = o.strict;
+    recipe.check_payloads = !o.no_validate;
     if (auto ok = bb::check_recipe(recipe); !ok)
         return ok.error();
     return recipe;
@@ -288,6 +311,18 @@ int main(int argc, char** argv) {
     bb::app::add_redis_options(cli, flags);
     bb::app::add_config_options(cli, flags);
     return bb::app::run(cli, program, argc, argv, [&]() -> int {
+        // The catalog is built in: no configuration, no connection.
+        if (o.list_types && o.schema)
+            return usage_error("--list-types and --schema cannot be combined");
+        if (o.list_types) {
+            fmt::print("{}", bb::app::list_types_text());
+            return std::fflush(stdout) == 0
+                       ? 0
+                       : bb::app::fail(program,
+                                       bb::make_error(bb::ErrorKind::io, "write error on stdout"));
+        }
+        if (o.schema)
+            return bb::app::print_schema(program, *o.schema);
         auto config = bb::app::load_config(flags);
         if (!config)
             return bb::app::fail(program, config.error());

@@ -1,6 +1,9 @@
 // From one input record to the envelope bb-publish sends: parse or wrap it,
-// add the --parent ids, make the id deterministic for --id-key.
+// check its payload against the catalog, add the --parent ids, make the id
+// deterministic for --id-key.
+#include "bloodbank/catalog.hpp"
 #include "bloodbank/id_request.hpp"
+#include "bloodbank/json.hpp"
 #include "bloodbank/publish.hpp"
 
 #include <fmt/format.h>
@@ -9,6 +12,33 @@
 #include <set>
 
 namespace bb {
+
+namespace {
+
+std::string unknown_type_message(std::string_view field, std::string_view event_type) {
+    return fmt::format("{}: \"{}\" is not a known event type (see bb-publish --list-types)", field,
+                       event_type);
+}
+
+// The envelope keeps its payload as compact text, so a known type's payload is
+// parsed again, under the recipe's limits (never tighter than the input's), and
+// the parsed value validated. Unknown types cost one catalog lookup.
+Result<void> check_payload(const Envelope& envelope, const EnvelopeRecipe& recipe) {
+    if (!find_schema(envelope.event_type)) {
+        if (recipe.strict)
+            return make_error(ErrorKind::data,
+                              unknown_type_message("event_type", envelope.event_type));
+        return {};
+    }
+    if (!recipe.check_payloads)
+        return {};
+    auto payload = parse_json(envelope.payload, recipe.envelope.limits);
+    if (!payload)
+        return make_error(ErrorKind::data, "payload: " + payload.error().message);
+    return validate_payload(envelope.event_type, *payload);
+}
+
+} // namespace
 
 Result<IdFields> parse_id_keys(const std::vector<std::string>& args) {
     IdFields fields;
@@ -40,6 +70,8 @@ Result<void> check_recipe(const EnvelopeRecipe& recipe) {
             return make_error(ErrorKind::usage, fmt::format("--type: {}", why));
         }
     }
+    if (recipe.strict && recipe.wrap_type && !is_known_type(*recipe.wrap_type))
+        return make_error(ErrorKind::usage, unknown_type_message("--type", *recipe.wrap_type));
     if (auto utf8 = check_utf8(recipe.id_namespace); !utf8)
         return make_error(ErrorKind::usage, "--id-namespace: " + utf8.error().message);
     return {};
@@ -50,6 +82,8 @@ Result<Envelope> prepare_envelope(std::string_view record, const EnvelopeRecipe&
                                      : parse_envelope(record, recipe.envelope);
     if (!envelope)
         return envelope;
+    if (auto valid = check_payload(*envelope, recipe); !valid)
+        return valid.error();
     for (const Uuid& parent : recipe.parents) {
         auto& ids = envelope->correlation_ids;
         if (std::find(ids.begin(), ids.end(), parent) == ids.end())

@@ -6,10 +6,8 @@
 
 #include <doctest/doctest.h>
 
-#include <cctype>
 #include <filesystem>
 #include <fstream>
-#include <iterator>
 #include <set>
 #include <string>
 #include <vector>
@@ -228,29 +226,4 @@ TEST_CASE("bb-id: --version and --help") {
     for (const char* text : {"--field", "--namespace", "--random", "--time", "--count", "--batch",
                              "--file", "--version", "Examples:", "bb-id TYPE KEY"})
         CHECK_MESSAGE(r.out.find(text) != std::string::npos, text);
-}
-
-TEST_CASE("bb-id: the man page documents every option of --help") {
-    auto help = bb_id({"--help"});
-    std::ifstream in(std::string(BB_SOURCE_DIR) + "/man/bb-id.1");
-    REQUIRE(in.good());
-    std::string man((std::istreambuf_iterator<char>(in)), {});
-    // Every "--name" that starts a word of the help text.
-    std::set<std::string> options;
-    const std::string& text = help.out;
-    for (std::size_t at = text.find("--"); at != std::string::npos; at = text.find("--", at + 2)) {
-        if (at > 0 && text[at - 1] != ' ' && text[at - 1] != ',' && text[at - 1] != '\n')
-            continue;
-        std::size_t end = at + 2;
-        while (end < text.size() && (std::islower(static_cast<unsigned char>(text[end])) ||
-                                     (text[end] == '-' && end > at + 2)))
-            ++end;
-        if (end > at + 2)
-            options.insert(text.substr(at, end - at));
-    }
-    CHECK(options.size() >= 9);
-    for (const auto& name : options) {
-        std::string roff = "\\-\\-" + name.substr(2);
-        CHECK_MESSAGE(man.find(roff) != std::string::npos, name << " is not in man/bb-id.1");
-    }
 }

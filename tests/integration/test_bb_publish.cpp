@@ -134,7 +134,8 @@ TEST_CASE("bb-publish: --type wraps each line as the payload, --parent and --id-
     auto r = bus.publish({"--type", "fireflies.transcript.upload", "--parent", p1, "--parent", p2,
                           "--id-key", "user_id=user_456", "--id-key", "meeting_id=abc123",
                           "--output", "json"},
-                         "{\"prompt\":\"hi\",\"provider\":\"x\"}\n");
+                         "{\"media_file\":\"a.mp3\",\"media_duration_seconds\":60,"
+                         "\"media_type\":\"audio/mpeg\"}\n");
     CHECK(r.status == 0);
     auto got = bus.admin.drain(bus.queue);
     REQUIRE(got.size() == 1);
@@ -149,8 +150,8 @@ TEST_CASE("bb-publish: --type wraps each line as the payload, --parent and --id-
     CHECK(std::string(doc["correlation_ids"][0].GetString()) == p1);
     CHECK(std::string(doc["correlation_ids"][1].GetString()) == p2);
     CHECK(got[0].correlation_id == p1);
-    CHECK(got[0].body.find("\"payload\":{\"prompt\":\"hi\",\"provider\":\"x\"}}") !=
-          std::string::npos);
+    CHECK(got[0].body.find("\"payload\":{\"media_file\":\"a.mp3\",\"media_duration_seconds\":60,"
+                           "\"media_type\":\"audio/mpeg\"}}") != std::string::npos);
 }
 
 TEST_CASE("bb-publish: a pretty-printed document is one event") {

@@ -68,7 +68,8 @@ TEST_CASE("publish: --id-key makes the DESIGN id, replacing the input's") {
     recipe.id_fields = bb::IdFields{{"user_id", "user_456"}, {"meeting_id", "abc123"}};
     auto e = bb::prepare_envelope(
         "{\"event_id\":\"" + std::string(parent_a) +
-            "\",\"event_type\":\"fireflies.transcript.upload\",\"payload\":{}}",
+            "\",\"event_type\":\"fireflies.transcript.upload\",\"payload\":{\"media_file\":\"a\","
+            "\"media_duration_seconds\":1,\"media_type\":\"t\"}}",
         recipe);
     REQUIRE(e.has_value());
     CHECK(e->event_id.str() == "dcbf406d-aaae-5a9a-8b36-38bb4f5ac1e7");
@@ -120,6 +121,72 @@ TEST_CASE("publish: a --type that is no event type is a usage error") {
     CHECK(r.error().kind == bb::ErrorKind::usage);
     CHECK(r.error().message.rfind("--type: ", 0) == 0);
     recipe.wrap_type = "fine.type";
+    CHECK(bb::check_recipe(recipe).has_value());
+}
+
+TEST_CASE("publish: a known type's payload is checked against its schema") {
+    bb::EnvelopeRecipe recipe;
+    auto bad = bb::prepare_envelope(
+        R"({"event_type":"llm.prompt","payload":{"provider":"x","prompt":7}})", recipe);
+    REQUIRE_FALSE(bad.has_value());
+    CHECK(bad.error().kind == bb::ErrorKind::data);
+    CHECK(bad.error().message == "payload.prompt: expected a string, got integer");
+
+    // An alias names the same schema; --type payloads are checked the same way.
+    auto alias =
+        bb::prepare_envelope(R"({"event_type":"agent.thread.prompt","payload":{}})", recipe);
+    REQUIRE_FALSE(alias.has_value());
+    CHECK(alias.error().message.rfind("payload.", 0) == 0);
+    recipe.wrap_type = "llm.prompt";
+    auto wrapped = bb::prepare_envelope(R"({"provider":"x"})", recipe);
+    REQUIRE_FALSE(wrapped.has_value());
+    CHECK(wrapped.error().message == "payload.prompt: required field is missing");
+
+    // --no-validate; and unknown types pass without --strict.
+    recipe.check_payloads = false;
+    CHECK(bb::prepare_envelope(R"({"provider":"x"})", recipe).has_value());
+    recipe = {};
+    CHECK(
+        bb::prepare_envelope(R"({"event_type":"a.b","payload":{"prompt":7}})", recipe).has_value());
+}
+
+TEST_CASE("publish: a payload within the recipe's limits is validated, however large") {
+    bb::EnvelopeRecipe recipe;
+    recipe.envelope.limits.max_bytes = 4 * 1024 * 1024;
+    std::string prompt(2 * 1024 * 1024, 'p'); // more than parse_json's default limit
+    auto e = bb::prepare_envelope(
+        R"({"event_type":"llm.prompt","payload":{"provider":"x","prompt":")" + prompt + R"("}})",
+        recipe);
+    CHECK(e.has_value());
+}
+
+TEST_CASE("publish: --strict refuses types that are not in the catalog") {
+    bb::EnvelopeRecipe recipe;
+    recipe.strict = true;
+    auto unknown = bb::prepare_envelope(R"({"event_type":"foo.bar","payload":1})", recipe);
+    REQUIRE_FALSE(unknown.has_value());
+    CHECK(unknown.error().kind == bb::ErrorKind::data);
+    CHECK(unknown.error().message ==
+          "event_type: \"foo.bar\" is not a known event type (see bb-publish --list-types)");
+    CHECK(bb::prepare_envelope(
+              R"({"event_type":"agent.thread.prompt","payload":{"provider":"x","prompt":"y"}})",
+              recipe)
+              .has_value());
+    // Still refused when payloads are not validated.
+    recipe.check_payloads = false;
+    CHECK_FALSE(
+        bb::prepare_envelope(R"({"event_type":"foo.bar","payload":1})", recipe).has_value());
+
+    recipe.wrap_type = "foo.bar";
+    auto usage = bb::check_recipe(recipe);
+    REQUIRE_FALSE(usage.has_value());
+    CHECK(usage.error().kind == bb::ErrorKind::usage);
+    CHECK(usage.error().message ==
+          "--type: \"foo.bar\" is not a known event type (see bb-publish --list-types)");
+    recipe.wrap_type = "llm.error";
+    CHECK(bb::check_recipe(recipe).has_value());
+    recipe.strict = false;
+    recipe.wrap_type = "foo.bar";
     CHECK(bb::check_recipe(recipe).has_value());
 }
 

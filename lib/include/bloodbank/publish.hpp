@@ -36,6 +36,12 @@ struct EnvelopeRecipe {
     // id_namespace), replacing any id in the input.
     std::optional<IdFields> id_fields;
     std::string id_namespace{default_id_namespace};
+    // A payload of a type in the catalog (catalog.hpp) must match its schema;
+    // --no-validate turns this off. Unknown types pass: the bus is open.
+    bool check_payloads = true;
+    // --strict: an event type that is not in the catalog is an invalid record
+    // (and an unknown --type a usage error).
+    bool strict = false;
 };
 
 // The --id-key arguments ("k=v", split at the first '=') as id fields, as
@@ -45,11 +51,14 @@ struct EnvelopeRecipe {
 Result<IdFields> parse_id_keys(const std::vector<std::string>& args);
 
 // Checks the recipe once, before any input: a --type must be a valid event
-// type (ErrorKind::usage, `--type: ...`).
+// type, and with strict a known one (ErrorKind::usage, `--type: ...`).
 Result<void> check_recipe(const EnvelopeRecipe& recipe);
 
-// Parses or wraps one record and applies the recipe. Errors are
-// ErrorKind::data and start with the field path, as parse_envelope's do.
+// Parses or wraps one record, applies the recipe and validates the payload
+// against the catalog. Errors are ErrorKind::data and start with the field
+// path, as parse_envelope's do:
+//   payload.user.email: required field is missing
+//   event_type: "foo.bar" is not a known event type (see bb-publish --list-types)
 Result<Envelope> prepare_envelope(std::string_view record, const EnvelopeRecipe& recipe);
 
 enum class LineStatus { confirmed, nacked, returned, unconfirmed, invalid, valid /* --dry-run */ };
