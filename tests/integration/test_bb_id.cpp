@@ -1,5 +1,6 @@
 // bb-id end to end: the real binary, its output, messages and exit codes.
 // No services needed.
+#include "support/lines.hpp"
 #include "support/process.hpp"
 
 #include "bloodbank/uuid.hpp"
@@ -24,19 +25,6 @@ bbtest::RunResult bb_id(std::vector<std::string> args, std::string input = "") {
     bbtest::RunOptions options;
     options.input = std::move(input);
     return bbtest::run(args, options);
-}
-
-std::vector<std::string> lines_of(const std::string& text) {
-    std::vector<std::string> lines;
-    std::size_t start = 0;
-    while (start < text.size()) {
-        std::size_t end = text.find('\n', start);
-        if (end == std::string::npos)
-            end = text.size();
-        lines.push_back(text.substr(start, end - start));
-        start = end + 1;
-    }
-    return lines;
 }
 
 void check_usage_error(std::vector<std::string> args, const std::string& message) {
@@ -82,13 +70,13 @@ TEST_CASE("bb-id: a KEY that starts with a dash comes after --") {
 TEST_CASE("bb-id: --random prints v4 ids, --count of them") {
     auto r = bb_id({"--random"});
     CHECK(r.status == 0);
-    auto lines = lines_of(r.out);
+    auto lines = bbtest::split_lines(r.out);
     REQUIRE(lines.size() == 1);
     CHECK(bb::parse_uuid(lines[0])->version() == 4);
 
     r = bb_id({"--random", "-n", "1000"});
     CHECK(r.status == 0);
-    lines = lines_of(r.out);
+    lines = bbtest::split_lines(r.out);
     CHECK(lines.size() == 1000);
     std::set<std::string> unique(lines.begin(), lines.end());
     CHECK(unique.size() == 1000);
@@ -107,7 +95,7 @@ TEST_CASE("bb-id: --random prints v4 ids, --count of them") {
 TEST_CASE("bb-id: --time prints increasing v7 ids") {
     auto r = bb_id({"--time", "--count", "5000"});
     CHECK(r.status == 0);
-    auto lines = lines_of(r.out);
+    auto lines = bbtest::split_lines(r.out);
     REQUIRE(lines.size() == 5000);
     for (std::size_t i = 0; i < lines.size(); ++i) {
         auto id = bb::parse_uuid(lines[i]);

@@ -1,5 +1,6 @@
 // bb-publish end to end against the real broker: what arrives (bodies and
 // every property), what stdout and stderr say, and the exit codes.
+#include "support/lines.hpp"
 #include "test_bb_publish_support.hpp"
 
 #include <rapidjson/document.h>
@@ -51,10 +52,10 @@ TEST_CASE("bb-publish: N events arrive unchanged, with every property of DESIGN 
     }
     auto r = bus.publish({"--output", "json"}, input);
     CHECK(r.status == 0);
-    CHECK(lines_of(r.err).size() == 1);
+    CHECK(bbtest::split_lines(r.err).size() == 1);
     CHECK(r.err.rfind("bb-publish: published 200, invalid 0, failed 0 in ", 0) == 0);
 
-    auto printed = lines_of(r.out);
+    auto printed = bbtest::split_lines(r.out);
     auto got = bus.admin.drain(bus.queue);
     REQUIRE(printed.size() == n);
     REQUIRE(got.size() == n);
@@ -92,7 +93,7 @@ TEST_CASE("bb-publish: stdout has one event id per confirmed event, in input ord
         input += canonical(e) + "\r\n\n";
     auto r = bus.publish({"--max-in-flight", "3"}, input);
     CHECK(r.status == 0);
-    auto ids = lines_of(r.out);
+    auto ids = bbtest::split_lines(r.out);
     REQUIRE(ids.size() == specs.size());
     for (std::size_t i = 0; i < specs.size(); ++i)
         CHECK(ids[i] == specs[i].event_id);
@@ -111,7 +112,7 @@ TEST_CASE("bb-publish: missing fields are completed and the event time becomes t
     auto got = bus.admin.drain(bus.queue);
     REQUIRE(got.size() == 1);
     const std::string& body = got[0].body;
-    CHECK(body == lines_of(r.out).at(0));
+    CHECK(body == bbtest::split_lines(r.out).at(0));
     std::string id = field(body, "event_id");
     CHECK(got[0].message_id == id);
     CHECK(id.size() == 36);
@@ -224,7 +225,7 @@ TEST_CASE("bb-publish: every bad input is reported with its line, skipped, and e
         std::string input = canonical(before) + "\n" + b.line + "\n" + canonical(after) + "\n";
         auto r = bus.publish({"--max-line-bytes", "2048"}, input);
         CHECK(r.status == 65);
-        auto err = lines_of(r.err);
+        auto err = bbtest::split_lines(r.err);
         REQUIRE(err.size() == 2);
         CHECK(err[0].rfind("bb-publish: line 2: " + b.message, 0) == 0);
         CHECK(err[1].rfind("bb-publish: published 2, invalid 1, failed 0 in ", 0) == 0);
@@ -266,7 +267,7 @@ TEST_CASE("bb-publish: events the broker nacks are reported and the exit code is
         input += canonical(e) + "\n";
     auto r = bus.publish({"--report", "--max-in-flight", "1"}, input);
     CHECK(r.status == 69);
-    auto report = lines_of(r.out);
+    auto report = bbtest::split_lines(r.out);
     REQUIRE(report.size() == 3);
     CHECK(report[0] ==
           "{\"line\":1,\"event_id\":\"" + specs[0].event_id + "\",\"status\":\"confirmed\"}");
@@ -274,7 +275,7 @@ TEST_CASE("bb-publish: events the broker nacks are reported and the exit code is
           "{\"line\":2,\"event_id\":\"" + specs[1].event_id + "\",\"status\":\"nacked\"}");
     CHECK(report[2] ==
           "{\"line\":3,\"event_id\":\"" + specs[2].event_id + "\",\"status\":\"nacked\"}");
-    auto err = lines_of(r.err);
+    auto err = bbtest::split_lines(r.err);
     REQUIRE(err.size() == 3);
     CHECK(err[0] ==
           "bb-publish: line 2: event " + specs[1].event_id + " was refused by the broker (nack)");
@@ -291,7 +292,7 @@ TEST_CASE("bb-publish: an unroutable event is returned, not published, and exits
     auto r = bus.publish({}, canonical(e) + "\n");
     CHECK(r.status == 69);
     CHECK(r.out.empty());
-    auto err = lines_of(r.err);
+    auto err = bbtest::split_lines(r.err);
     REQUIRE(err.size() == 2);
     CHECK(err[0] == "bb-publish: line 1: event " + e.event_id +
                         " was returned: no queue is bound for event type \"test.event\"");
@@ -346,14 +347,14 @@ TEST_CASE("bb-publish: --dry-run prints completed envelopes and connects to noth
     o.env["REDIS_PORT"] = "1";
     auto r = Bus::run_publish({"--dry-run"}, o);
     CHECK(r.status == 0);
-    auto out = lines_of(r.out);
+    auto out = bbtest::split_lines(r.out);
     REQUIRE(out.size() == 2);
     CHECK(out[0] == canonical(e));
     CHECK(field(out[1], "event_type") == "x.y");
     CHECK(r.err.rfind("bb-publish: valid 2, invalid 0 in ", 0) == 0);
 
     auto ids = Bus::run_publish({"--dry-run", "--output", "id"}, o);
-    CHECK(lines_of(ids.out).at(0) == e.event_id);
+    CHECK(bbtest::split_lines(ids.out).at(0) == e.event_id);
 }
 
 TEST_CASE("bb-publish: usage errors exit 64") {

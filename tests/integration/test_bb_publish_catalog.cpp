@@ -2,6 +2,7 @@
 // against their schema, --strict and --no-validate. Expected types and
 // schema texts are read from schemas/ in the source tree; messages are
 // written from the issue's wording.
+#include "support/lines.hpp"
 #include "test_bb_publish_support.hpp"
 
 #include <rapidjson/document.h>
@@ -98,7 +99,7 @@ TEST_CASE("bb-publish: --list-types prints every type and alias of schemas/ with
     auto r = bb_publish({"--list-types"});
     CHECK(r.status == 0);
     CHECK(r.err.empty());
-    auto lines = lines_of(r.out);
+    auto lines = bbtest::split_lines(r.out);
     auto expected = catalog_from_files();
     REQUIRE(expected.size() >= 14);
     REQUIRE(lines.size() == expected.size());
@@ -168,7 +169,7 @@ TEST_CASE("bb-publish: a payload that does not match its schema is an invalid li
         "{\"event_type\":\"not.in.catalog\",\"payload\":{\"anything\":true}}\n";
     auto r = bb_publish({"--dry-run", "--report"}, offline(input));
     CHECK(r.status == 65);
-    auto report = lines_of(r.out);
+    auto report = bbtest::split_lines(r.out);
     REQUIRE(report.size() == 7);
     for (int valid : {0, 4, 6})
         CHECK_MESSAGE(report[valid].find("\"status\":\"valid\"") != std::string::npos,
@@ -188,7 +189,7 @@ TEST_CASE("bb-publish: a payload that does not match its schema is an invalid li
     // --no-validate lets every payload through.
     r = bb_publish({"--dry-run", "--output", "id", "--no-validate"}, offline(input));
     CHECK(r.status == 0);
-    CHECK(lines_of(r.out).size() == 7);
+    CHECK(bbtest::split_lines(r.out).size() == 7);
     CHECK(r.err.rfind("bb-publish: valid 7, invalid 0 in ", 0) == 0);
 }
 
@@ -196,7 +197,7 @@ TEST_CASE("bb-publish: --type payloads are validated too") {
     auto r = bb_publish({"--dry-run", "--output", "id", "--type", "llm.prompt"},
                         offline("{\"provider\":\"x\",\"prompt\":\"hi\"}\n{\"provider\":\"x\"}\n"));
     CHECK(r.status == 65);
-    CHECK(lines_of(r.out).size() == 1);
+    CHECK(bbtest::split_lines(r.out).size() == 1);
     CHECK(r.err.rfind("bb-publish: line 2: payload.prompt: required field is missing\n", 0) == 0);
 }
 
@@ -206,7 +207,7 @@ TEST_CASE("bb-publish: --strict refuses types that are not in the catalog") {
                         "\"error_message\":\"boom\"}}\n";
     auto r = bb_publish({"--dry-run", "--strict", "--report"}, offline(input));
     CHECK(r.status == 65);
-    auto report = lines_of(r.out);
+    auto report = bbtest::split_lines(r.out);
     REQUIRE(report.size() == 3);
     CHECK(report[0] == "{\"line\":1,\"event_id\":null,\"status\":\"invalid\",\"error\":"
                        "\"event_type: \\\"foo.bar\\\" is not a known event type (see bb-publish "
@@ -220,7 +221,7 @@ TEST_CASE("bb-publish: --strict refuses types that are not in the catalog") {
     // Without --strict the bus is open.
     r = bb_publish({"--dry-run", "--output", "id"}, offline(input));
     CHECK(r.status == 0);
-    CHECK(lines_of(r.out).size() == 3);
+    CHECK(bbtest::split_lines(r.out).size() == 3);
 }
 
 TEST_CASE("bb-publish: an invalid payload is not published, the lines around it are") {
@@ -236,7 +237,7 @@ TEST_CASE("bb-publish: an invalid payload is not published, the lines around it 
     auto r =
         bus.publish({}, canonical(first) + "\n" + upload("60.5") + "\n" + canonical(last) + "\n");
     CHECK(r.status == 65);
-    CHECK(lines_of(r.out) == std::vector<std::string>{first.event_id, last.event_id});
+    CHECK(bbtest::split_lines(r.out) == std::vector<std::string>{first.event_id, last.event_id});
     CHECK(r.err.rfind("bb-publish: line 2: payload.media_duration_seconds: expected an integer, "
                       "got number\n",
                       0) == 0);

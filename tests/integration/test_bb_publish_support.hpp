@@ -74,14 +74,6 @@ inline std::uint64_t epoch(int y, int mo, int d, int h, int mi, int s) {
     return static_cast<std::uint64_t>(timegm(&tm));
 }
 
-inline std::vector<std::string> lines_of(const std::string& text) {
-    std::vector<std::string> lines;
-    std::istringstream in(text);
-    for (std::string line; std::getline(in, line);)
-        lines.push_back(line);
-    return lines;
-}
-
 // An exchange of our own with one durable-looking queue bound with '#'.
 struct Bus {
     Services services;

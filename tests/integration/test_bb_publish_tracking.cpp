@@ -1,6 +1,7 @@
 // bb-publish's correlation tracking against the real Redis: keys and values
 // byte for byte as DESIGN §3 lays them out, the rule that turns tracking on,
 // and publishing going on when Redis is down or does not answer.
+#include "support/lines.hpp"
 #include "support/redis.hpp"
 #include "test_bb_publish_support.hpp"
 
@@ -106,7 +107,7 @@ TEST_CASE("bb-publish tracking: links and event records are written byte for byt
     auto r = Bus::run_publish({}, bus.tracked(input));
     auto after = std::chrono::system_clock::now();
     CHECK(r.status == 0);
-    CHECK(lines_of(r.err).size() == 1); // the summary, no warning
+    CHECK(bbtest::split_lines(r.err).size() == 1); // the summary, no warning
 
     CHECK_FALSE(bus.exists(forward(root.event_id)));
     CHECK(forward_without_time(bus, child.event_id, before, after) ==
@@ -245,7 +246,7 @@ TEST_CASE("bb-publish tracking: Redis down, events still published, one warning,
                                   o);
         CHECK(r.status == (required ? 69 : 0));
         CHECK(r.out == root.event_id + "\n" + child.event_id + "\n");
-        auto err = lines_of(r.err);
+        auto err = bbtest::split_lines(r.err);
         REQUIRE(err.size() == 2);
         CHECK(err[0].rfind("bb-publish: warning: correlation tracking unavailable (Redis at "
                            "redis://127.0.0.1:1/0: ",
@@ -287,8 +288,8 @@ TEST_CASE("bb-publish tracking: a Redis that never answers costs one timeout, no
     auto r = Bus::run_publish({"--track-timeout", "0.2"}, o);
     close(fd);
     CHECK(r.status == 0);
-    CHECK(lines_of(r.out).size() == specs.size());
-    auto err = lines_of(r.err);
+    CHECK(bbtest::split_lines(r.out).size() == specs.size());
+    auto err = bbtest::split_lines(r.err);
     REQUIRE(err.size() == 2);
     CHECK(err[0].rfind("bb-publish: warning: correlation tracking unavailable (Redis at redis://"
                        "127.0.0.1:" +

@@ -1,5 +1,6 @@
 // bb-trace as a user runs it, against the real test Redis.
 #include "support/background.hpp"
+#include "support/lines.hpp"
 #include "test_bb_trace_fixtures.hpp"
 
 #include <doctest/doctest.h>
@@ -15,19 +16,6 @@ namespace {
 
 std::string short8(const std::string& id) {
     return id.substr(0, 8);
-}
-
-std::vector<std::string> lines_of(const std::string& text) {
-    std::vector<std::string> lines;
-    std::size_t start = 0;
-    while (start < text.size()) {
-        std::size_t end = text.find('\n', start);
-        if (end == std::string::npos)
-            end = text.size();
-        lines.push_back(text.substr(start, end - start));
-        start = end + 1;
-    }
-    return lines;
 }
 
 std::vector<std::string> strings(const rapidjson::Value& array) {
@@ -100,7 +88,7 @@ TEST_CASE("bb-trace: the listings print one id per line") {
         CAPTURE(args[0]);
         auto r = f->trace(args);
         REQUIRE_MESSAGE(r.status == 0, r.err);
-        CHECK(lines_of(r.out) == expected);
+        CHECK(bbtest::split_lines(r.out) == expected);
         CHECK(r.err.empty());
     };
     // Id listings fetch no summaries, so siblings come in id order.
@@ -209,12 +197,12 @@ TEST_CASE("bb-trace: limits stop the walk and say so") {
     Story s = write_story(*f);
     auto ids = f->trace({"descendants", s.U, "--max-nodes", "2"});
     REQUIRE(ids.status == 0);
-    CHECK(lines_of(ids.out) == std::vector<std::string>{s.U, s.R});
+    CHECK(bbtest::split_lines(ids.out) == std::vector<std::string>{s.U, s.R});
     CHECK(ids.err == "bb-trace: warning: truncated: node limit of 2 reached (--max-nodes)\n");
 
     auto tree = f->trace({"descendants", s.U, "--depth", "2", "--format", "tree"});
     REQUIRE(tree.status == 0);
-    auto lines = lines_of(tree.out);
+    auto lines = bbtest::split_lines(tree.out);
     REQUIRE(lines.size() == 3);
     CHECK(lines[2] == "… truncated: depth limit of 2 reached (--depth)");
     CHECK(tree.err.empty());
@@ -357,7 +345,7 @@ TEST_CASE("bb-trace: no pager when stdout is not a terminal") {
     options.env["LINES"] = "1";
     auto r = f->trace({s.R}, options);
     REQUIRE(r.status == 0);
-    CHECK(lines_of(r.out).size() == 6);
+    CHECK(bbtest::split_lines(r.out).size() == 6);
     CHECK_FALSE(std::filesystem::exists(marker));
     std::filesystem::remove_all(std::filesystem::path(marker).parent_path());
 }
@@ -383,7 +371,7 @@ TEST_CASE("bb-trace: link records the link in the Python layout, merging parents
     CHECK(f->redis().command({"SMEMBERS", tracetest::Fixture::reverse(second)}).elements ==
           std::vector<std::string>{child});
     auto parents = f->trace({"parents", child});
-    CHECK(lines_of(parents.out) == std::vector<std::string>{first, second});
+    CHECK(bbtest::split_lines(parents.out) == std::vector<std::string>{first, second});
 }
 
 TEST_CASE("bb-trace: --show-config prints the settings and exits 0") {

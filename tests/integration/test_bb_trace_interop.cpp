@@ -1,5 +1,6 @@
 // Interop: links that bb-publish records and links written in the Python
 // tracker's layout read back the same through bb-trace, and the two mix.
+#include "support/lines.hpp"
 #include "test_bb_publish_support.hpp"
 #include "test_bb_trace_fixtures.hpp"
 
@@ -23,7 +24,7 @@ std::vector<std::string> positions(const std::string& text, const Story& story) 
     std::map<std::string, std::string> name{
         {story.root, "root"}, {story.a, "a"}, {story.b, "b"}, {story.c, "c"}};
     std::vector<std::string> out;
-    for (const auto& line : bbtest::publish::lines_of(text))
+    for (const auto& line : bbtest::split_lines(text))
         out.push_back(name.count(line) ? name[line] : "other:" + line);
     return out;
 }

@@ -3,6 +3,8 @@
 // code under test. The script reads the input file named by argv[1].
 #pragma once
 
+#include "../support/lines.hpp"
+
 #include <doctest/doctest.h>
 
 #include <cstdio>
@@ -38,16 +40,6 @@ inline std::string run_python(std::string_view script, std::string_view input) {
     fs::remove(input_path);
     REQUIRE_MESSAGE(status == 0, "python3 oracle failed: " << command);
     return out;
-}
-
-inline std::vector<std::string> split_lines(std::string_view text) {
-    std::vector<std::string> lines;
-    while (!text.empty()) {
-        std::size_t end = text.find('\n');
-        lines.emplace_back(text.substr(0, end));
-        text.remove_prefix(end == std::string_view::npos ? text.size() : end + 1);
-    }
-    return lines;
 }
 
 } // namespace bbtest
