@@ -45,6 +45,28 @@ demo_chain() {
     trap bb_services_release EXIT
     bb_services_acquire
 
+    # bb-publish sets `mandatory`: an event no queue would receive comes back
+    # as "returned" instead of vanishing. A real bus has consumers; the demo
+    # gives it one queue bound to every event type.
+    section "a consumer's queue, bound to the exchange for every event type"
+    local definitions=$BB_STATE_DIR/demo-definitions.json
+    cat >"$definitions" <<'JSON'
+{"exchanges": [{"name": "bloodbank.events.v1", "vhost": "/", "type": "topic",
+                "durable": true, "auto_delete": false, "internal": false, "arguments": {}}],
+ "queues": [{"name": "bloodbank.demo", "vhost": "/", "durable": true,
+             "auto_delete": false, "arguments": {}}],
+ "bindings": [{"source": "bloodbank.events.v1", "vhost": "/", "destination": "bloodbank.demo",
+               "destination_type": "queue", "routing_key": "#", "arguments": {}}]}
+JSON
+    show "$BB_RABBITMQCTL" import_definitions "$definitions"
+    # The import finishes in the background: wait for the binding itself.
+    local tries
+    for ((tries = 0; tries < 100; tries++)); do
+        "$BB_RABBITMQCTL" -q list_bindings destination_name routing_key 2>/dev/null |
+            grep -q $'^bloodbank.demo\t#$' && break
+        sleep 0.1
+    done
+
     section "publish a causal chain: each event names its parent"
     local upload ready processed prompt
     publish upload '{"media_file":"standup.mp3","media_duration_seconds":900,"media_type":"audio/mpeg"}' \
@@ -61,6 +83,9 @@ demo_chain() {
     show "$bin/bb-trace" "$prompt"
     section "everything the upload caused, as JSON"
     show "$bin/bb-trace" descendants "$upload" --format json
+
+    section "what the consumer's queue received"
+    show "$BB_RABBITMQCTL" -q list_queues name messages
 }
 
 if [[ -x $bin/bb-publish && -x $bin/bb-trace ]]; then
