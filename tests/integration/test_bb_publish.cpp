@@ -401,18 +401,7 @@ struct Live {
         int to_child[2], from_child[2];
         REQUIRE(pipe(to_child) == 0);
         REQUIRE(pipe(from_child) == 0);
-        std::vector<std::string> env_strings;
-        for (char** e = environ; *e; ++e) {
-            std::string entry(*e);
-            std::string name = entry.substr(0, entry.find('='));
-            bool dropped = o.env.count(name) > 0;
-            for (const auto& u : o.unset_env)
-                dropped = dropped || u == name;
-            if (!dropped)
-                env_strings.push_back(entry);
-        }
-        for (const auto& [k, v] : o.env)
-            env_strings.push_back(k + "=" + v);
+        std::vector<std::string> env_strings = bbtest::child_environment(o);
         pid = fork();
         REQUIRE(pid >= 0);
         if (pid == 0) {

@@ -26,22 +26,6 @@ std::string read_file(const std::string& path) {
     return text.str();
 }
 
-std::vector<std::string> environment_for(const RunOptions& options) {
-    std::vector<std::string> env;
-    for (char** e = environ; *e; ++e) {
-        std::string entry(*e);
-        std::string name = entry.substr(0, entry.find('='));
-        bool dropped = options.env.count(name) > 0;
-        for (const auto& unset : options.unset_env)
-            dropped = dropped || unset == name;
-        if (!dropped)
-            env.push_back(entry);
-    }
-    for (const auto& [name, value] : options.env)
-        env.push_back(name + "=" + value);
-    return env;
-}
-
 int decode(int wstatus) {
     return WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) : 128 + WTERMSIG(wstatus);
 }
@@ -50,7 +34,7 @@ int decode(int wstatus) {
 
 Background::Background(const std::vector<std::string>& argv, const RunOptions& options)
     : dir_(make_temp_dir()) {
-    std::vector<std::string> env_strings = environment_for(options);
+    std::vector<std::string> env_strings = child_environment(options);
     std::vector<char*> envp;
     for (auto& s : env_strings)
         envp.push_back(s.data());

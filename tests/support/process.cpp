@@ -1,21 +1,22 @@
 #include "support/process.hpp"
 
-#include <fcntl.h>
-#include <poll.h>
-#include <signal.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
 #include <stdexcept>
+#include <sys/wait.h>
+#include <unistd.h>
 
 extern char** environ;
 
 namespace bbtest {
 
-std::string binary(const std::string& name) { return std::string(BB_BIN_DIR) + "/" + name; }
+std::string binary(const std::string& name) {
+    return std::string(BB_BIN_DIR) + "/" + name;
+}
 
 std::string make_temp_dir() {
     std::string pattern = "/tmp/bbtest.XXXXXX";
@@ -24,9 +25,7 @@ std::string make_temp_dir() {
     return pattern;
 }
 
-namespace {
-
-std::vector<std::string> build_environment(const RunOptions& options) {
+std::vector<std::string> child_environment(const RunOptions& options) {
     std::vector<std::string> env;
     for (char** e = environ; *e; ++e) {
         std::string entry(*e);
@@ -42,14 +41,12 @@ std::vector<std::string> build_environment(const RunOptions& options) {
     return env;
 }
 
-} // namespace
-
 RunResult run(const std::vector<std::string>& argv, const RunOptions& options) {
     int in[2], out[2], err[2];
     if (pipe2(in, O_CLOEXEC) || pipe2(out, O_CLOEXEC) || pipe2(err, O_CLOEXEC))
         throw std::runtime_error("pipe failed");
 
-    std::vector<std::string> env_strings = build_environment(options);
+    std::vector<std::string> env_strings = child_environment(options);
     std::vector<char*> envp;
     for (auto& s : env_strings)
         envp.push_back(s.data());
@@ -107,8 +104,8 @@ RunResult run(const std::vector<std::string>& argv, const RunOptions& options) {
             if (!fds[i].revents)
                 continue;
             if (fds[i].fd == in_fd) {
-                ssize_t w = write(in_fd, options.input.data() + written,
-                                  options.input.size() - written);
+                ssize_t w =
+                    write(in_fd, options.input.data() + written, options.input.size() - written);
                 if (w > 0)
                     written += static_cast<std::size_t>(w);
                 if (w < 0 && errno != EAGAIN) {
@@ -128,7 +125,8 @@ RunResult run(const std::vector<std::string>& argv, const RunOptions& options) {
                     err_open = false;
                 continue;
             }
-            (fds[i].fd == out[0] ? result.out : result.err).append(buffer, static_cast<std::size_t>(r));
+            (fds[i].fd == out[0] ? result.out : result.err)
+                .append(buffer, static_cast<std::size_t>(r));
         }
     }
     close(out[0]);

@@ -10,22 +10,26 @@
 namespace bbtest {
 
 struct RunResult {
-    int status = -1;     // exit code, or 128+signal when killed by a signal
-    std::string out;     // stdout
-    std::string err;     // stderr
+    int status = -1; // exit code, or 128+signal when killed by a signal
+    std::string out; // stdout
+    std::string err; // stderr
 };
 
 struct RunOptions {
-    std::string input;                         // written to stdin, then closed
-    std::map<std::string, std::string> env;    // added to (or replacing in) the environment
-    std::vector<std::string> unset_env;        // removed from the environment
-    std::optional<std::string> cwd;            // working directory (for .env tests)
+    std::string input;                      // written to stdin, then closed
+    std::map<std::string, std::string> env; // added to (or replacing in) the environment
+    std::vector<std::string> unset_env;     // removed from the environment
+    std::optional<std::string> cwd;         // working directory (for .env tests)
 };
 
 // Path of a built bloodbank binary ("bb-id" -> <build>/bin/bb-id).
 std::string binary(const std::string& name);
 
 RunResult run(const std::vector<std::string>& argv, const RunOptions& options = {});
+
+// This process's environment with options.env added or replacing and
+// options.unset_env removed, as "NAME=value" strings for execve.
+std::vector<std::string> child_environment(const RunOptions& options);
 
 // A fresh empty directory under the build's temp area, removed by the caller if wanted.
 std::string make_temp_dir();
