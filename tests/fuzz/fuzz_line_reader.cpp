@@ -126,8 +126,12 @@ std::vector<Expected> model(std::string_view input, std::size_t max) {
         std::string_view raw = input.substr(lines[i].begin, lines[i].size);
         std::string_view text = drop_cr(raw);
         if (only_space(text)) {
-            if (text.size() > max) // issue 1
-                out.push_back({{{true, false, i + 1, text.size(), {}}}, true});
+            if (text.size() > max) { // issue 1 (and 2, at the end of input)
+                Expected e{{{true, false, i + 1, text.size(), {}}}, true};
+                if (raw.size() != text.size())
+                    e.forms.push_back({true, false, i + 1, raw.size(), {}});
+                out.push_back(e);
+            }
             continue;
         }
         if (!lines[i].terminated) { // an opener must end with its LF
