@@ -10,14 +10,20 @@
 using namespace bb;
 using namespace std::chrono_literals;
 
+namespace {
+RedisTarget test_redis(const bbtest::Services& svc) {
+    RedisTarget target;
+    target.host = svc.redis_host;
+    target.port = svc.redis_port;
+    return target;
+}
+} // namespace
+
 TEST_CASE("redis: a pipeline of many commands is one round trip") {
     auto svc = bbtest::services();
     if (!svc)
         return;
-    RedisTarget target;
-    target.host = svc->redis_host;
-    target.port = svc->redis_port;
-    auto connection = RedisConnection::connect(target, 2000ms);
+    auto connection = RedisConnection::connect(test_redis(*svc), 2000ms);
     REQUIRE_MESSAGE(connection, connection.error().message);
 
     std::string key = "bbtest:redis:" + uuid_v4().str();
@@ -39,10 +45,7 @@ TEST_CASE("redis: an error reply is a reply, not a failed connection") {
     auto svc = bbtest::services();
     if (!svc)
         return;
-    RedisTarget target;
-    target.host = svc->redis_host;
-    target.port = svc->redis_port;
-    auto connection = RedisConnection::connect(target, 2000ms);
+    auto connection = RedisConnection::connect(test_redis(*svc), 2000ms);
     REQUIRE(connection);
     auto reply = connection->command({"NOSUCHCOMMAND"});
     REQUIRE(reply);
