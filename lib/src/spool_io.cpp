@@ -1,0 +1,194 @@
+#include "spool_io.hpp"
+
+#include <fmt/format.h>
+
+#include <atomic>
+#include <cerrno>
+#include <cstring>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <utility>
+
+namespace bb::spool_detail {
+namespace {
+
+// Writes all of [data, data + size), resuming after signals and short
+// writes. Returns 0 or the errno.
+int write_all(int fd, const char* data, std::size_t size) {
+    while (size > 0) {
+        ssize_t n = ::write(fd, data, size);
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            return errno;
+        }
+        if (n == 0)
+            return EIO; // no progress and no reason: do not spin
+        data += n;
+        size -= static_cast<std::size_t>(n);
+    }
+    return 0;
+}
+
+int sync_fd(int fd) {
+    while (::fsync(fd) != 0) {
+        if (errno != EINTR)
+            return errno;
+    }
+    return 0;
+}
+
+Error step_error(std::string_view doing, int error) {
+    return make_error(ErrorKind::io, fmt::format("{}: {}", doing, std::strerror(error)));
+}
+
+} // namespace
+
+std::string join_path(const std::string& dir, std::string_view name) {
+    std::string path = dir;
+    if (path.empty() || path.back() != '/')
+        path += '/';
+    path += name;
+    return path;
+}
+
+std::string parent_dir(const std::string& path) {
+    if (path.empty())
+        return ".";
+    std::size_t end = path.find_last_not_of('/'); // "a/b/" names a/b too
+    if (end == std::string::npos)
+        return "/";
+    std::size_t slash = path.find_last_of('/', end);
+    if (slash == std::string::npos)
+        return ".";
+    std::size_t last = path.find_last_not_of('/', slash);
+    return last == std::string::npos ? "/" : path.substr(0, last + 1);
+}
+
+int sync_dir(const std::string& dir) {
+    int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0)
+        return errno;
+    int error = sync_fd(fd);
+    ::close(fd);
+    return error;
+}
+
+Error spool_error(const std::string& what, std::string_view doing, int error) {
+    return make_error(ErrorKind::io,
+                      fmt::format("spool {}: {}: {}", what, doing, std::strerror(error)));
+}
+
+Result<TempFile> TempFile::create(const std::string& dir) {
+    // Unique within the process by the counter and across processes by the
+    // pid; O_EXCL skips a leftover of an earlier process with the same pid.
+    static std::atomic<unsigned long> counter{0};
+    for (int attempt = 0; attempt < 100; ++attempt) {
+        std::string path =
+            join_path(dir, fmt::format(".tmp-{}-{}", static_cast<long>(::getpid()), ++counter));
+        int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, file_mode);
+        if (fd < 0 && (errno == EEXIST || errno == EINTR))
+            continue;
+        if (fd < 0)
+            return step_error("cannot create a file", errno);
+        // The umask may have taken bits away; the mode is exactly 0600.
+        if (::fchmod(fd, file_mode) != 0) {
+            int error = errno;
+            ::close(fd);
+            ::unlink(path.c_str());
+            return step_error("cannot create a file", error);
+        }
+        return TempFile(dir, std::move(path), fd);
+    }
+    return step_error("cannot create a file", EEXIST);
+}
+
+TempFile::TempFile(std::string dir, std::string path, int fd)
+    : dir_(std::move(dir)), path_(std::move(path)), fd_(fd) {
+    buffer_.reserve(write_buffer_bytes);
+}
+
+TempFile::TempFile(TempFile&& other) noexcept
+    : dir_(std::move(other.dir_)), path_(std::move(other.path_)), fd_(std::exchange(other.fd_, -1)),
+      buffer_(std::move(other.buffer_)) {}
+
+TempFile& TempFile::operator=(TempFile&& other) noexcept {
+    if (this != &other) {
+        discard();
+        dir_ = std::move(other.dir_);
+        path_ = std::move(other.path_);
+        fd_ = std::exchange(other.fd_, -1);
+        buffer_ = std::move(other.buffer_);
+    }
+    return *this;
+}
+
+TempFile::~TempFile() {
+    discard();
+}
+
+void TempFile::discard() {
+    if (fd_ < 0)
+        return;
+    ::close(fd_);
+    ::unlink(path_.c_str());
+    fd_ = -1;
+    buffer_.clear();
+}
+
+Result<void> TempFile::flush() {
+    int error = write_all(fd_, buffer_.data(), buffer_.size());
+    buffer_.clear();
+    if (error != 0) {
+        discard();
+        return step_error("cannot write", error);
+    }
+    return {};
+}
+
+Result<void> TempFile::write(std::string_view data) {
+    if (buffer_.size() + data.size() > write_buffer_bytes) {
+        if (auto flushed = flush(); !flushed)
+            return flushed;
+    }
+    if (data.size() < write_buffer_bytes) {
+        buffer_.append(data);
+        return {};
+    }
+    // A piece as big as the buffer goes straight to the file: never copied.
+    if (int error = write_all(fd_, data.data(), data.size()); error != 0) {
+        discard();
+        return step_error("cannot write", error);
+    }
+    return {};
+}
+
+Result<void> TempFile::commit(const std::string& final_path) {
+    if (auto flushed = flush(); !flushed)
+        return flushed;
+    if (int error = sync_fd(fd_); error != 0) {
+        discard();
+        return step_error("cannot write", error);
+    }
+    int fd = std::exchange(fd_, -1);
+    // close() can report a late write error (NFS); EINTR still closes it.
+    if (::close(fd) != 0 && errno != EINTR) {
+        int error = errno;
+        ::unlink(path_.c_str());
+        return step_error("cannot write", error);
+    }
+    if (::rename(path_.c_str(), final_path.c_str()) != 0) {
+        int error = errno;
+        ::unlink(path_.c_str());
+        return step_error("cannot rename", error);
+    }
+    if (int error = sync_dir(dir_); error != 0) {
+        // Not known to be durable: take it back rather than report it kept.
+        ::unlink(final_path.c_str());
+        return step_error("cannot sync the directory", error);
+    }
+    return {};
+}
+
+} // namespace bb::spool_detail

@@ -1,0 +1,62 @@
+// Low-level file steps shared by the spool writer and the drain's segment
+// rewrites: a file is written under a hidden temporary name and only takes its
+// real name once it is complete and on disk, so a reader sees all or nothing.
+#pragma once
+
+#include "bloodbank/error.hpp"
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+
+namespace bb::spool_detail {
+
+// Files in a spool are the owner's only, whatever the umask.
+constexpr unsigned file_mode = 0600;
+constexpr unsigned dir_mode = 0700;
+// Bytes collected before one write(): many small events, few system calls.
+constexpr std::size_t write_buffer_bytes = 64 * 1024;
+
+// "dir/name", without doubling a trailing slash of dir.
+std::string join_path(const std::string& dir, std::string_view name);
+// The directory holding `path` ("." when it names none).
+std::string parent_dir(const std::string& path);
+// fsync() of a directory, so that a rename or unlink in it survives a crash.
+// Returns 0 or the errno.
+int sync_dir(const std::string& dir);
+// An ErrorKind::io error "spool WHAT: DOING: strerror".
+Error spool_error(const std::string& what, std::string_view doing, int error);
+
+// A file being written in `dir` under a hidden ".tmp-" name. commit() gives it
+// its final name. An uncommitted file is removed when discarded, destroyed or
+// after any failed step (which leaves the TempFile closed). Errors are
+// ErrorKind::io with the failed step only ("cannot write: No space left on
+// device"); the caller adds what it was writing.
+class TempFile {
+public:
+    static Result<TempFile> create(const std::string& dir);
+
+    TempFile(TempFile&& other) noexcept;
+    TempFile& operator=(TempFile&& other) noexcept;
+    ~TempFile();
+
+    bool is_open() const { return fd_ >= 0; }
+    // Buffered: at most write_buffer_bytes (or one larger piece) stay in memory.
+    Result<void> write(std::string_view data);
+    // Flushes, fsyncs, renames to `final_path` (in the same directory) and
+    // fsyncs the directory. On any failure nothing is left under either name.
+    Result<void> commit(const std::string& final_path);
+    // Closes and removes the temporary file, if there is one.
+    void discard();
+
+private:
+    TempFile(std::string dir, std::string path, int fd);
+    Result<void> flush();
+
+    std::string dir_;
+    std::string path_;
+    int fd_ = -1;
+    std::string buffer_;
+};
+
+} // namespace bb::spool_detail

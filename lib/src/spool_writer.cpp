@@ -1,0 +1,178 @@
+#include "spool_io.hpp"
+
+#include "bloodbank/spool.hpp"
+#include "bloodbank/timestamp.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdint>
+#include <ctime>
+#include <fcntl.h>
+#include <mutex>
+#include <sys/stat.h>
+#include <unistd.h>
+
+namespace bb {
+
+using spool_detail::spool_error;
+using spool_detail::TempFile;
+
+struct SpoolWriter::State {
+    std::string dir;
+    SpoolLimits limits;
+    std::vector<std::string> segments;
+    std::size_t kept = 0;
+
+    // The segment being written; open while events are pending.
+    std::optional<TempFile> current;
+    std::string current_path;
+    std::size_t current_events = 0;
+    std::size_t current_bytes = 0;
+    std::size_t current_first_line = 0;
+
+    std::optional<Error> failure;
+    std::optional<std::size_t> first_unkept_line;
+};
+
+namespace {
+
+// 20261127T110435.123456Z-04242-000001.ndjson: every field fixed-width and
+// most significant first, so byte order is time order.
+std::string segment_name(std::int64_t unix_micros, long pid, std::size_t sequence) {
+    std::time_t seconds = static_cast<std::time_t>(unix_micros / 1'000'000);
+    std::tm utc{};
+    ::gmtime_r(&seconds, &utc);
+    return fmt::format("{:04}{:02}{:02}T{:02}{:02}{:02}.{:06}Z-{:05}-{:06}.ndjson",
+                       utc.tm_year + 1900, utc.tm_mon + 1, utc.tm_mday, utc.tm_hour, utc.tm_min,
+                       utc.tm_sec, unix_micros % 1'000'000, pid, sequence);
+}
+
+// Creates the spool directory (one level) or checks the one that is there.
+Result<void> prepare_dir(const std::string& dir) {
+    if (::mkdir(dir.c_str(), spool_detail::dir_mode) == 0) {
+        // Exactly 0700 whatever the umask, and the new entry made durable.
+        if (::chmod(dir.c_str(), spool_detail::dir_mode) != 0)
+            return spool_error(dir, "cannot create", errno);
+        if (int error = spool_detail::sync_dir(spool_detail::parent_dir(dir)); error != 0)
+            return spool_error(dir, "cannot create", error);
+        return {};
+    }
+    if (errno != EEXIST)
+        return spool_error(dir, "cannot create", errno);
+    struct stat st {};
+    if (::stat(dir.c_str(), &st) != 0)
+        return spool_error(dir, "cannot create", errno);
+    if (!S_ISDIR(st.st_mode))
+        return make_error(ErrorKind::io, fmt::format("spool {}: not a directory", dir));
+    // Say so now rather than at the first event that needs keeping.
+    if (::faccessat(AT_FDCWD, dir.c_str(), W_OK | X_OK, AT_EACCESS) != 0)
+        return spool_error(dir, "cannot write", errno);
+    return {};
+}
+
+// Stops the writer for good: the segment being written is removed and every
+// later call reports the same error.
+Error fail(SpoolWriter::State& s, const Error& step) {
+    s.current.reset();
+    s.current_events = 0;
+    s.current_bytes = 0;
+    s.first_unkept_line = s.current_first_line;
+    s.failure = make_error(ErrorKind::io,
+                           fmt::format("spool {}: {}; events from input line {} on were not kept",
+                                       s.dir, step.message, s.current_first_line));
+    return *s.failure;
+}
+
+// The name of a segment started now. The time never goes back and the
+// sequence counts every segment of the process, not of one writer: names
+// sort in the order segments were started, and two writers of one process
+// starting in the same microsecond still get two names.
+std::string next_segment_name() {
+    static std::mutex mutex;
+    static std::int64_t last_micros = 0;
+    static std::size_t sequence = 0;
+    std::lock_guard<std::mutex> hold(mutex);
+    last_micros = std::max(last_micros, Timestamp::now().unix_micros);
+    return segment_name(last_micros, static_cast<long>(::getpid()), ++sequence);
+}
+
+Result<void> start_segment(SpoolWriter::State& s, std::size_t line) {
+    s.current_first_line = line;
+    auto file = TempFile::create(s.dir);
+    if (!file)
+        return fail(s, file.error());
+    s.current_path = spool_detail::join_path(s.dir, next_segment_name());
+    s.current = std::move(*file);
+    return {};
+}
+
+} // namespace
+
+Result<SpoolWriter> SpoolWriter::open(const std::string& dir, SpoolLimits limits) {
+    if (auto ready = prepare_dir(dir); !ready)
+        return ready.error();
+    auto state = std::make_unique<State>();
+    state->dir = dir;
+    state->limits = limits;
+    return SpoolWriter(std::move(state));
+}
+
+SpoolWriter::SpoolWriter(std::unique_ptr<State> state) : state_(std::move(state)) {}
+SpoolWriter::SpoolWriter(SpoolWriter&&) noexcept = default;
+SpoolWriter& SpoolWriter::operator=(SpoolWriter&&) noexcept = default;
+// State's TempFile removes an uncommitted segment.
+SpoolWriter::~SpoolWriter() = default;
+
+Result<void> SpoolWriter::add(std::string_view envelope, std::size_t line) {
+    State& s = *state_;
+    if (s.failure)
+        return *s.failure;
+    if (!s.current) {
+        if (auto started = start_segment(s, line); !started)
+            return started;
+    }
+    if (auto written = s.current->write(envelope); !written)
+        return fail(s, written.error());
+    if (auto written = s.current->write("\n"); !written)
+        return fail(s, written.error());
+    ++s.current_events;
+    s.current_bytes += envelope.size() + 1;
+    if (s.current_events >= s.limits.segment_events || s.current_bytes >= s.limits.segment_bytes)
+        return commit();
+    return {};
+}
+
+Result<void> SpoolWriter::commit() {
+    State& s = *state_;
+    if (s.failure)
+        return *s.failure;
+    if (!s.current)
+        return {};
+    if (auto done = s.current->commit(s.current_path); !done)
+        return fail(s, done.error());
+    s.current.reset();
+    s.segments.push_back(s.current_path);
+    s.kept += std::exchange(s.current_events, 0);
+    s.current_bytes = 0;
+    return {};
+}
+
+std::size_t SpoolWriter::kept() const {
+    return state_->kept;
+}
+std::size_t SpoolWriter::pending() const {
+    return state_->current_events;
+}
+std::optional<std::size_t> SpoolWriter::first_unkept_line() const {
+    return state_->first_unkept_line;
+}
+const std::string& SpoolWriter::dir() const {
+    return state_->dir;
+}
+const std::vector<std::string>& SpoolWriter::segments() const {
+    return state_->segments;
+}
+
+} // namespace bb
