@@ -6,19 +6,24 @@
 #include <rapidjson/reader.h>
 #include <rapidjson/writer.h>
 
+#include <algorithm>
 #include <charconv>
 #include <cstdint>
 #include <cstring>
 #include <memory>
+#include <string_view>
 #include <unordered_set>
 #include <vector>
 
 namespace bb {
 namespace {
 
+// Numbers arrive as their text and are converted here (see RawNumber):
+// RapidJSON 1.1.0's own conversion misreads some (0e40, 0.000...) and has
+// undefined behaviour on them.
 constexpr unsigned parse_flags = rapidjson::kParseValidateEncodingFlag |
                                  rapidjson::kParseIterativeFlag |
-                                 rapidjson::kParseFullPrecisionFlag;
+                                 rapidjson::kParseNumbersAsStringsFlag;
 // ASCII text is valid UTF-8 by definition, and RapidJSON's byte-by-byte
 // validation is the single most expensive step of parsing a short document;
 // ASCII-only input skips it. Escapes (\uXXXX) are checked either way.
@@ -36,6 +41,62 @@ bool is_ascii(std::string_view text) {
     for (; p < end; ++p)
         high_bits |= static_cast<unsigned char>(*p);
     return (high_bits & 0x8080808080808080ull) == 0;
+}
+
+std::string invalid_json(std::size_t offset, rapidjson::ParseErrorCode code) {
+    return fmt::format("invalid JSON at byte {}: {}", offset, rapidjson::GetParseError_En(code));
+}
+
+// RapidJSON 1.1.0 refuses the escape of a high surrogate without its low half
+// but decodes that of a lone low surrogate ("\udc00") into ED B0 80, which is
+// not UTF-8. Raw surrogates fail the UTF-8 check, so these bytes in a parsed
+// string come from such an escape.
+bool has_encoded_surrogate(std::string_view s) {
+    for (std::size_t i = s.find('\xED'); i != std::string_view::npos; i = s.find('\xED', i + 1))
+        if (i + 1 < s.size() && static_cast<unsigned char>(s[i + 1]) >= 0xA0)
+            return true;
+    return false;
+}
+
+// Where the first lone low surrogate escape is in `text`, which RapidJSON has
+// read as JSON: there every backslash starts an escape, and the escape of a
+// high surrogate is followed by that of its low half.
+std::size_t lone_surrogate_escape(std::string_view text) {
+    for (std::size_t i = text.find('\\'); i != std::string_view::npos; i = text.find('\\', i)) {
+        if (text.substr(i + 1, 1) != "u") {
+            i += 2;
+            continue;
+        }
+        unsigned unit = 0;
+        std::from_chars(text.data() + i + 2, text.data() + std::min(i + 6, text.size()), unit, 16);
+        if (unit >= 0xDC00 && unit <= 0xDFFF)
+            return i;
+        i += unit >= 0xD800 && unit <= 0xDBFF ? 12 : 6;
+    }
+    return text.size();
+}
+
+// Whether a number out of a double's range is too large rather than too
+// small: its first significant digit stands left of the decimal point once
+// the exponent is applied. Such a number is never zero.
+bool too_large(std::string_view number) {
+    std::size_t e = std::min(number.find_first_of("eE"), number.size());
+    std::string_view mantissa = number.substr(0, e);
+    std::size_t point = std::min(mantissa.find('.'), mantissa.size());
+    std::size_t first = mantissa.find_first_of("123456789");
+    if (first == std::string_view::npos)
+        return false;
+    // The decimal exponent of the first significant digit.
+    long long exponent = first < point ? static_cast<long long>(point - first) - 1
+                                       : -static_cast<long long>(first - point);
+    std::string_view digits = number.substr(std::min(e + 1, number.size()));
+    bool negative = !digits.empty() && digits.front() == '-';
+    if (!digits.empty() && (negative || digits.front() == '+'))
+        digits.remove_prefix(1);
+    long long value = 0;
+    for (char c : digits) // saturates far beyond any mantissa's length
+        value = std::min(value * 10 + (c - '0'), 1LL << 40);
+    return exponent + (negative ? -value : value) > 0;
 }
 
 // The keys of the objects being parsed, innermost last. Small objects, the
@@ -101,9 +162,9 @@ private:
 // uniqueness. Returning false stops the reader at once (kParseErrorTermination).
 class LimitedHandler {
 public:
-    LimitedHandler(rapidjson::Document& doc, const rapidjson::MemoryStream& stream,
-                   unsigned max_depth, KeyTracker& keys)
-        : doc_(doc), stream_(stream), max_depth_(max_depth), keys_(keys) {
+    LimitedHandler(rapidjson::Document& doc, std::string_view text,
+                   const rapidjson::MemoryStream& stream, unsigned max_depth, KeyTracker& keys)
+        : doc_(doc), text_(text), stream_(stream), max_depth_(max_depth), keys_(keys) {
         keys_.clear();
     }
 
@@ -114,10 +175,38 @@ public:
     bool Int64(int64_t i) { return doc_.Int64(i); }
     bool Uint64(uint64_t u) { return doc_.Uint64(u); }
     bool Double(double d) { return doc_.Double(d); }
-    bool RawNumber(const char* s, rapidjson::SizeType n, bool copy) {
-        return doc_.RawNumber(s, n, copy);
+    // Every number, as its text: an integer that fits 64 bits exactly, any
+    // other the correctly rounded double; too large for a double is an
+    // error, too small is zero (as strtod and Python's float() read it).
+    bool RawNumber(const char* s, rapidjson::SizeType n, bool) {
+        std::string_view text(s, n);
+        const char* end = s + n;
+        if (text.find_first_of(".eE") == std::string_view::npos) {
+            if (text.front() == '-') {
+                std::int64_t i = 0;
+                if (std::from_chars(s, end, i).ec == std::errc{})
+                    return doc_.Int64(i);
+            } else {
+                std::uint64_t u = 0;
+                if (std::from_chars(s, end, u).ec == std::errc{})
+                    return doc_.Uint64(u);
+            }
+        }
+        double d = 0;
+        if (std::from_chars(s, end, d).ec == std::errc::result_out_of_range) {
+            if (too_large(text)) {
+                failure_ = invalid_json(stream_.Tell() - n, rapidjson::kParseErrorNumberTooBig);
+                return false;
+            }
+            d = text.front() == '-' ? -0.0 : 0.0;
+        }
+        return doc_.Double(d);
     }
-    bool String(const char* s, rapidjson::SizeType n, bool copy) { return doc_.String(s, n, copy); }
+    bool String(const char* s, rapidjson::SizeType n, bool copy) {
+        if (has_encoded_surrogate(std::string_view(s, n)))
+            return lone_surrogate();
+        return doc_.String(s, n, copy);
+    }
 
     bool StartObject() {
         if (!enter())
@@ -126,6 +215,8 @@ public:
         return doc_.StartObject();
     }
     bool Key(const char* s, rapidjson::SizeType n, bool copy) {
+        if (has_encoded_surrogate(std::string_view(s, n)))
+            return lone_surrogate();
         if (!keys_.insert(std::string_view(s, n))) {
             failure_ = fmt::format("duplicate key \"{}\" at byte {}", std::string_view(s, n),
                                    stream_.Tell());
@@ -147,6 +238,12 @@ public:
     const std::string& failure() const { return failure_; }
 
 private:
+    // Reported as RapidJSON reports a high surrogate without its low half.
+    bool lone_surrogate() {
+        failure_ = invalid_json(lone_surrogate_escape(text_.substr(0, stream_.Tell())),
+                                rapidjson::kParseErrorStringUnicodeSurrogateInvalid);
+        return false;
+    }
     bool enter() {
         if (++depth_ > max_depth_) {
             failure_ =
@@ -157,6 +254,7 @@ private:
     }
 
     rapidjson::Document& doc_;
+    std::string_view text_;
     const rapidjson::MemoryStream& stream_;
     unsigned max_depth_;
     unsigned depth_ = 0;
@@ -185,7 +283,7 @@ Result<rapidjson::Document> parse_json(std::string_view text, const JsonLimits& 
 
     rapidjson::Document doc;
     rapidjson::MemoryStream stream(text.data(), text.size());
-    LimitedHandler handler(doc, stream, limits.max_depth, keys);
+    LimitedHandler handler(doc, text, stream, limits.max_depth, keys);
     rapidjson::ParseResult result;
     auto generator = [&](rapidjson::Document& target) {
         (void)target;
@@ -200,9 +298,14 @@ Result<rapidjson::Document> parse_json(std::string_view text, const JsonLimits& 
         if (result.Code() == rapidjson::kParseErrorStringInvalidEncoding)
             return make_error(ErrorKind::data,
                               fmt::format("invalid UTF-8 at byte {}", result.Offset()));
-        return make_error(ErrorKind::data,
-                          fmt::format("invalid JSON at byte {}: {}", result.Offset(),
-                                      rapidjson::GetParseError_En(result.Code())));
+        // RapidJSON calls a raw tab or newline in a string an invalid escape.
+        if (result.Code() == rapidjson::kParseErrorStringEscapeInvalid &&
+            static_cast<unsigned char>(text[result.Offset()]) < 0x20)
+            return make_error(ErrorKind::data,
+                              fmt::format("unescaped control character U+{:04X} at byte {}",
+                                          static_cast<unsigned char>(text[result.Offset()]),
+                                          result.Offset()));
+        return make_error(ErrorKind::data, invalid_json(result.Offset(), result.Code()));
     }
     return doc;
 }

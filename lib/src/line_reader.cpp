@@ -31,6 +31,14 @@ std::string_view strip_cr(std::string_view s) {
     return s;
 }
 
+// A record's text should the input end here: without a last LF and the CR
+// before it. What a record still being read holds at least.
+std::string_view strip_line_end(std::string_view s) {
+    if (!s.empty() && s.back() == '\n')
+        s.remove_suffix(1);
+    return strip_cr(s);
+}
+
 } // namespace
 
 LineReader::LineReader(int fd, std::size_t max_record_bytes)
@@ -68,12 +76,17 @@ Result<bool> LineReader::fill() {
 
 void LineReader::start_skipping(Mode mode) {
     // Drop everything buffered for this record; keep only what the scan needs.
-    std::size_t dropped = end_ - begin_;
-    skipped_ += dropped;
-    if (dropped > 0)
-        pending_cr_ = buffer_[end_ - 1] == '\r';
+    note_skipped(std::string_view(buffer_.get() + begin_, end_ - begin_));
     begin_ = scan_ = end_ = 0;
     mode_ = mode;
+}
+
+void LineReader::note_skipped(std::string_view bytes) {
+    skipped_ += bytes.size();
+    if (skipped_blank_ && !is_blank(bytes))
+        skipped_blank_ = false;
+    for (char c : bytes.substr(bytes.size() - std::min<std::size_t>(bytes.size(), 2)))
+        skipped_end_ = skipped_end_.substr(1) + c;
 }
 
 LineReader::Item LineReader::take_line(std::size_t end) {
@@ -122,15 +135,15 @@ LineReader::Item LineReader::next() {
             const void* nl = std::memchr(base + scan_, '\n', end_ - scan_);
             if (!nl) {
                 scan_ = end_;
-                std::size_t pending = end_ - begin_;
-                if (pending > max_ + 1) { // +1: a CR that the LF would strip
+                std::string_view pending(base + begin_, end_ - begin_);
+                if (strip_line_end(pending).size() > max_) {
                     record_line_ = lines_ + 1;
                     start_skipping(Mode::skip_line);
                     continue;
                 }
                 if (!eof_)
                     return Item{Status::need_input, {}, lines_, 0, false};
-                if (pending == 0)
+                if (pending.empty())
                     return Item{Status::end, {}, lines_, 0, false};
                 // A last line without LF.
                 Item item = take_line(end_);
@@ -165,16 +178,13 @@ LineReader::Item LineReader::next() {
             bool closed = scan_document(pos);
             scan_ = pos;
             std::size_t size = (closed ? pos - 1 : pos) - begin_;
-            if (!closed && size > max_ + 1) {
+            std::string_view text = strip_line_end(std::string_view(buffer_.get() + begin_, size));
+            if (!closed && text.size() > max_) {
                 start_skipping(Mode::skip_document);
                 continue;
             }
             if (!closed && !eof_)
                 return Item{Status::need_input, {}, lines_, 0, false};
-            std::string_view text(buffer_.get() + begin_, size);
-            if (!text.empty() && text.back() == '\n') // unterminated, at the end of input
-                text.remove_suffix(1);
-            text = strip_cr(text);
             begin_ = scan_;
             mode_ = Mode::line;
             if (text.size() > max_)
@@ -198,19 +208,21 @@ LineReader::Item LineReader::next() {
                 start_skipping(mode_); // drop this chunk too
                 return Item{Status::need_input, {}, lines_, 0, false};
             }
-            // The record ends before the LF at pos - 1 (or at the end of input).
-            std::size_t tail = closed ? pos - 1 : pos;
-            std::size_t total = skipped_ + tail;
-            bool cr = tail > 0 ? buffer_[tail - 1] == '\r' : pending_cr_;
-            if (closed && cr)
-                --total;
+            // The record ends before the LF at pos - 1 (or at the end of
+            // input), and loses the line end the record path strips.
+            note_skipped(std::string_view(buffer_.get(), closed ? pos - 1 : pos));
+            std::size_t total =
+                skipped_ - (skipped_end_.size() - strip_line_end(skipped_end_).size());
+            bool blank = skipped_blank_;
             bool document = mode_ == Mode::skip_document;
-            Item item{Status::oversize, {}, record_line_, total, document};
             begin_ = scan_ = pos;
             skipped_ = 0;
-            pending_cr_ = false;
+            skipped_blank_ = true;
+            skipped_end_.assign(2, '\0');
             mode_ = Mode::line;
-            return item;
+            if (blank && !document) // a blank line is skipped, however long
+                continue;
+            return {Status::oversize, {}, record_line_, total, document};
         }
         }
     }

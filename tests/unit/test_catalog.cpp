@@ -143,7 +143,8 @@ TEST_CASE("catalog: agent.thread.* are aliases of llm.*") {
         {"agent.thread.response", "llm.response"},
         {"agent.thread.error", "llm.error"}};
     for (const auto& [alias, type] : aliases) {
-        CAPTURE(alias);
+        const auto& alias_name = alias; // clang 14 cannot capture a binding
+        CAPTURE(alias_name);
         const bb::CatalogEntry* entry = bb::find_schema(alias);
         REQUIRE(entry != nullptr);
         CHECK(entry->event_type == type);
@@ -204,7 +205,8 @@ TEST_CASE("catalog: every embedded schema is well formed and the set is consiste
 TEST_CASE("catalog: each schema has the fields, types and required list of the issue") {
     REQUIRE(bbtest::appendix().size() == bb::catalog().size());
     for (const auto& [type, text] : bbtest::appendix()) {
-        CAPTURE(type);
+        const auto& event_type = type; // clang 14 cannot capture a binding
+        CAPTURE(event_type);
         const bb::CatalogEntry* entry = bb::find_schema(type);
         REQUIRE(entry != nullptr);
         CHECK(entry->event_type == type);

@@ -172,7 +172,8 @@ TEST_CASE("catalog validate: every type's example payload is valid") {
 
 TEST_CASE("catalog validate: each field of the issue's lists is checked where it is") {
     for (const auto& [type, text] : bbtest::appendix()) {
-        CAPTURE(type);
+        const auto& event_type = type; // clang 14 cannot capture a binding
+        CAPTURE(event_type);
         check_fields(type, bbtest::appendix_fields(type), "", "payload");
     }
 }
@@ -230,7 +231,8 @@ TEST_CASE("catalog validate: integers, numbers and booleans are not converted as
                               {"3.0", "number"},
                               {"true", "boolean"},
                               {"1e3", "number"}}) {
-        CAPTURE(value);
+        const auto& literal = value; // clang 14 cannot capture a binding
+        CAPTURE(literal);
         CHECK(error_of("llm.response", with("llm.response", "/tokens_used", value)) ==
               std::string("payload.tokens_used: expected an integer or null, got ") + got);
     }

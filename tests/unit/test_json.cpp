@@ -4,6 +4,8 @@
 
 #include <doctest/doctest.h>
 
+#include <bit>
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -35,6 +37,21 @@ import sys, json
 for line in open(sys.argv[1], encoding="utf-8").read().splitlines():
     print(json.dumps(json.loads(line), separators=(",", ":"), ensure_ascii=False))
 )";
+
+// Python's reading of each number literal, as the bits of the double (or
+// the integer itself), one per line.
+constexpr std::string_view number_oracle = R"(
+import sys, struct
+for text in open(sys.argv[1]).read().split():
+    if any(c in text for c in ".eE") or not -2**63 <= int(text) < 2**64:
+        print("double", struct.unpack("<Q", struct.pack("<d", float(text)))[0])
+    else:
+        print("integer", int(text))
+)";
+
+std::string zeros(std::size_t n) {
+    return std::string(n, '0');
+}
 
 } // namespace
 
@@ -98,6 +115,16 @@ TEST_CASE("json: invalid UTF-8 is rejected at the offending byte") {
     CHECK(json_error("[\"\xf4\x90\x80\x80\"]") == "invalid UTF-8 at byte 2"); // above U+10FFFF
 }
 
+TEST_CASE("json: a raw control character in a string is named, not called an escape") {
+    CHECK(json_error("[\"a\tb\"]") == "unescaped control character U+0009 at byte 3");
+    CHECK(json_error("{\"k\nk\":1}") == "unescaped control character U+000A at byte 3");
+    CHECK(json_error("[\"\x1f\"]") == "unescaped control character U+001F at byte 2");
+    // An invalid escape is still one.
+    CHECK(json_error(R"(["a\qb"])") ==
+          "invalid JSON at byte 3: Invalid escape character in string.");
+    CHECK(compact(R"(["a\tb\u001f"])") == R"(["a\tb\u001f"])");
+}
+
 TEST_CASE("json: a raw NUL byte is rejected wherever it is") {
     CHECK(json_error(std::string("[\"a\0b\"]", 7)) == "NUL byte at byte 3");
     CHECK(json_error(std::string("{}\0", 3)) == "NUL byte at byte 2");
@@ -149,6 +176,100 @@ TEST_CASE("json: syntax errors give the byte and RapidJSON's reason") {
     CHECK(bb::parse_json("  \n{\"a\":1}\r\n\t"));
 }
 
+TEST_CASE("json: an escaped lone low surrogate is refused at its escape") {
+    // RapidJSON refuses a high surrogate without its low half; a low one
+    // alone has no UTF-8 encoding either, in a value or a key, in an ASCII
+    // document or not.
+    const std::string reason = ": The surrogate pair in string is invalid.";
+    CHECK(json_error(R"(["\udc00"])") == "invalid JSON at byte 2" + reason);
+    CHECK(json_error(R"(["ab\uDFFFcd"])") == "invalid JSON at byte 4" + reason);
+    CHECK(json_error(R"({"k":1,"\udc00":2})") == "invalid JSON at byte 8" + reason);
+    CHECK(json_error("[\"\xc3\xa9\", \"\\n\\udc00\"]") == "invalid JSON at byte 10" + reason);
+    // A pair before it, an escaped backslash followed by "udc00", and an
+    // escaped quote do not hide or fake one.
+    CHECK(json_error(R"(["\ud83d\ude00\\udc00\"", "\udc00"])") ==
+          "invalid JSON at byte 27" + reason);
+    CHECK(compact(R"(["\ud83d\ude00","\\udc00","\u00e9"])") ==
+          "[\"\xf0\x9f\x98\x80\",\"\\\\udc00\",\"\xc3\xa9\"]");
+}
+
+TEST_CASE("json: numbers have the value of their text, as Python reads them") {
+    // 0e40 and long zero fractions are misread by RapidJSON 1.1.0's own
+    // conversion; underflow is zero, integers past 64 bits are doubles.
+    const std::vector<std::string> literals = {"0",
+                                               "-0",
+                                               "7",
+                                               "-7",
+                                               "4294967296",
+                                               "-2147483649",
+                                               "9223372036854775807",
+                                               "-9223372036854775808",
+                                               "18446744073709551615",
+                                               "18446744073709551616",
+                                               "-9223372036854775809",
+                                               "1" + zeros(30),
+                                               "0e40",
+                                               "0E-40",
+                                               "-0e40",
+                                               "0.0",
+                                               "-0.0",
+                                               "0." + zeros(24),
+                                               "0." + zeros(400) + "1",
+                                               "0." + zeros(300) + "1",
+                                               "1" + zeros(300) + "e-300",
+                                               "0.1",
+                                               "1.5",
+                                               "1e22",
+                                               "1e23",
+                                               "2.5e-324",
+                                               "2.4703282292062327e-324",
+                                               "1e-400",
+                                               "-1e-400",
+                                               "1.7976931348623157e308",
+                                               "0.1e309",
+                                               "123456789012345678901234567890e-10",
+                                               "9007199254740993",
+                                               "9007199254740993.0",
+                                               "1E2",
+                                               "-2.5e-7"};
+    std::string input;
+    for (const auto& literal : literals)
+        input += literal + "\n";
+    auto expected = bbtest::split_lines(bbtest::run_python(number_oracle, input));
+    REQUIRE(expected.size() == literals.size());
+    for (std::size_t i = 0; i < literals.size(); ++i) {
+        const std::string& literal = literals[i];
+        CAPTURE(literal);
+        auto doc = bb::parse_json("[" + literal + "]");
+        REQUIRE_MESSAGE(doc, doc.error().message);
+        const rapidjson::Value& number = (*doc)[0];
+        if (expected[i].rfind("integer ", 0) == 0) {
+            std::string value = expected[i].substr(8);
+            CHECK((number.IsInt64() || number.IsUint64()));
+            CHECK((number.IsInt64() ? std::to_string(number.GetInt64())
+                                    : std::to_string(number.GetUint64())) == value);
+        } else {
+            REQUIRE(number.IsDouble());
+            CHECK(std::to_string(std::bit_cast<std::uint64_t>(number.GetDouble())) ==
+                  expected[i].substr(7));
+        }
+    }
+    CHECK(compact("[0e40,-0e40,0.0000000000000000000000000]") == "[0.0,-0.0,0.0]");
+}
+
+TEST_CASE("json: a number too large for a double is an error at its first byte") {
+    // Python reads these as inf (0e400 as 0.0), which has no JSON spelling:
+    // refused, as RapidJSON refuses those it sees while scanning (1e400,
+    // 0e400, 309 digits).
+    const std::string reason = ": Number too big to be stored in double.";
+    for (std::string literal : {"1e400", "0e400", "1.8e308", "-1.8e308", "10e308",
+                                "1.7976931348623159e308", "17.9769313486231581e307"}) {
+        CAPTURE(literal);
+        CHECK(json_error("[1, " + literal + "]") == "invalid JSON at byte 4" + reason);
+    }
+    CHECK(json_error("[" + std::string(309, '9') + "]") == "invalid JSON at byte 1" + reason);
+}
+
 TEST_CASE("json: json_type_name names values as a person would") {
     auto doc = bb::parse_json(R"([null,true,false,{},[],"s",1,-1,18446744073709551615,1.5])");
     REQUIRE(doc);
@@ -181,7 +302,8 @@ TEST_CASE("json: floats are written as orjson writes them") {
         {"-2.5e-7", "-2.5e-7"},
     };
     for (const auto& [input, expected] : cases) {
-        CAPTURE(input);
+        const auto& literal = input; // clang 14 cannot capture a binding
+        CAPTURE(literal);
         CHECK(compact("[" + input + "]") == "[" + expected + "]");
     }
     // Integers stay integers, whatever their size within 64 bits.

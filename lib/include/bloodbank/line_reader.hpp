@@ -56,6 +56,7 @@ private:
     Item take_line(std::size_t end);
     bool scan_document(std::size_t& pos); // true when the document closed at pos
     void start_skipping(Mode mode);
+    void note_skipped(std::string_view bytes);
 
     int fd_;
     std::size_t max_;
@@ -68,9 +69,10 @@ private:
     std::size_t lines_ = 0; // lines completed so far
 
     Mode mode_ = Mode::line;
-    std::size_t record_line_ = 0; // first line of the record being read
-    std::size_t skipped_ = 0;     // bytes of an oversize record already dropped
-    bool pending_cr_ = false;     // the last dropped byte was a CR
+    std::size_t record_line_ = 0;         // first line of the record being read
+    std::size_t skipped_ = 0;             // bytes of an oversize record already dropped
+    bool skipped_blank_ = true;           // all of them spaces, tabs or CRs
+    std::string skipped_end_{'\0', '\0'}; // the last two of them
     // Bracket matching for documents.
     int depth_ = 0;
     bool in_string_ = false;
