@@ -16,6 +16,7 @@ packages=(
     libcli11-dev librabbitmq-dev libhiredis-dev rapidjson-dev libfmt-dev
     doctest-dev libssl-dev libcpp-httplib-dev
     rabbitmq-server redis-server redis-tools amqp-tools
+    openssl ca-certificates # TLS: the test certificates; the CAs amqps:// trusts
     python3 clang-format
     dpkg-dev file time zsh
 )

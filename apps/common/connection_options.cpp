@@ -1,5 +1,7 @@
 #include "common/connection_options.hpp"
 
+#include "common/app.hpp"
+
 #include <fmt/format.h>
 
 namespace bb::app {
@@ -37,6 +39,39 @@ void add_amqp_options(CLI::App& cli, ConnectionFlags& flags) {
         ->group("Connection");
     add_setting_option(cli, flags, "--exchange", "EXCHANGE_NAME", "NAME",
                        "Topic exchange to publish to (EXCHANGE_NAME)", "Connection");
+    add_setting_option(cli, flags, "--password-file", "RABBIT_PASSWORD_FILE", "PATH",
+                       "Read the RabbitMQ password from the first line of PATH "
+                       "(RABBIT_PASSWORD_FILE); it replaces the password of every URL",
+                       "Connection");
+    add_setting_option(cli, flags, "--cacert", "RABBIT_CACERT", "PATH",
+                       "Verify amqps:// brokers with the CA certificates in PATH (PEM) instead "
+                       "of the system's (RABBIT_CACERT)",
+                       "Connection");
+    add_setting_option(cli, flags, "--cert", "RABBIT_CERT", "PATH",
+                       "Client certificate (PEM) to show amqps:// brokers (RABBIT_CERT)",
+                       "Connection");
+    add_setting_option(cli, flags, "--key", "RABBIT_KEY", "PATH",
+                       "Private key (PEM) of --cert, if not in the same file (RABBIT_KEY)",
+                       "Connection");
+    cli.add_flag("--insecure", flags.insecure,
+                 "Do not verify the amqps:// broker's certificate or name (prints a warning; "
+                 "anyone on the way can then read the password and the events)")
+        ->group("Connection");
+}
+
+bb::TlsOptions amqp_tls_options(std::string_view program, const ConnectionFlags& flags,
+                                const Config& config) {
+    bb::TlsOptions tls;
+    tls.ca_file = config.value("RABBIT_CACERT");
+    tls.cert_file = config.value("RABBIT_CERT");
+    tls.key_file = config.value("RABBIT_KEY");
+    tls.verify = !flags.insecure;
+    if (flags.insecure) {
+        report(program, "warning: --insecure: the broker's TLS certificate and name are not "
+                        "verified; anyone on the network path can read and change the "
+                        "connection, password included");
+    }
+    return tls;
 }
 
 void add_redis_options(CLI::App& cli, ConnectionFlags& flags) {
@@ -50,6 +85,11 @@ void add_redis_options(CLI::App& cli, ConnectionFlags& flags) {
                        "Connection");
     add_setting_option(cli, flags, "--redis-db", "REDIS_DB", "N",
                        "Redis database number (REDIS_DB)", "Connection");
+    add_setting_option(cli, flags, "--redis-password-file", "REDIS_PASSWORD_FILE", "PATH",
+                       "Read the Redis password from the first line of PATH "
+                       "(REDIS_PASSWORD_FILE); it replaces REDIS_PASSWORD and a password in "
+                       "the Redis URL",
+                       "Connection");
     add_setting_option(cli, flags, "--ttl-days", "CORRELATION_TTL_DAYS", "DAYS",
                        "Days to keep correlation links (CORRELATION_TTL_DAYS)", "Connection");
 }

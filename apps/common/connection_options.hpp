@@ -7,7 +7,8 @@
 // http_port()) validate and name the setting in their errors, so a bad value
 // reads the same whether it came from a flag, the environment or .env.
 // Passwords have no flags (they would show in `ps`): they come from the
-// environment or .env, e.g. REDIS_PASSWORD or the password in RABBIT_URL.
+// environment or .env, e.g. REDIS_PASSWORD or the password in RABBIT_URL, or
+// from a file that --password-file and --redis-password-file name.
 //
 // Usage, the whole of an app's configuration handling:
 //
@@ -15,7 +16,7 @@
 //         CLI::App cli{"Publish event envelopes"};
 //         bb::app::init(cli, "bb-publish");
 //         bb::app::ConnectionFlags flags;          // must outlive cli.parse()
-//         bb::app::add_amqp_options(cli, flags);   // --url, --exchange
+//         bb::app::add_amqp_options(cli, flags);   // --url, --exchange, TLS
 //         bb::app::add_redis_options(cli, flags);  // --redis-*, --ttl-days
 //         bb::app::add_config_options(cli, flags); // --env-file, --show-config
 //         return bb::app::run(cli, "bb-publish", argc, argv, [&] {
@@ -27,6 +28,9 @@
 //                 return 0;
 //             }
 //             auto urls = config->rabbit_urls(); // validated here
+//             bb::PublisherOptions options;
+//             options.urls = *urls;
+//             options.tls = bb::app::amqp_tls_options("bb-publish", flags, *config);
 //             ...
 //         });
 //     }
@@ -36,6 +40,7 @@
 // the same ConnectionFlags.
 #pragma once
 
+#include "bloodbank/amqp.hpp"
 #include "bloodbank/config.hpp"
 #include "bloodbank/dotenv.hpp"
 
@@ -44,6 +49,7 @@
 #include <cstdio>
 #include <map>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -58,6 +64,7 @@ struct ConnectionFlags {
 
     std::string env_file = ".env"; // --env-file; "" reads no file
     bool show_config = false;      // --show-config
+    bool insecure = false;         // --insecure, the one option with no setting
 
     // Filled by the add_*_options functions and CLI11; read by load_config().
     std::vector<std::string> urls;                                   // --url, each may be a list
@@ -67,11 +74,23 @@ struct ConnectionFlags {
 };
 
 // Group "Connection": --url URL (RABBIT_URL; repeatable, or a comma-separated
-// list) and --exchange NAME (EXCHANGE_NAME).
+// list), --exchange NAME (EXCHANGE_NAME), --password-file PATH
+// (RABBIT_PASSWORD_FILE), and for amqps:// --cacert PATH (RABBIT_CACERT),
+// --cert PATH (RABBIT_CERT), --key PATH (RABBIT_KEY) and --insecure. The
+// latter has no setting on purpose: turning verification off is typed each
+// time, never left in a .env file.
 void add_amqp_options(CLI::App& cli, ConnectionFlags& flags);
 
+// The TLS options of amqps:// connections: RABBIT_CACERT, RABBIT_CERT and
+// RABBIT_KEY from `config` (flags included, since load_config()) and
+// --insecure, which prints a warning to stderr each time: turning
+// verification off must never go unnoticed.
+bb::TlsOptions amqp_tls_options(std::string_view program, const ConnectionFlags& flags,
+                                const Config& config);
+
 // Group "Connection": --redis-url URL (REDIS_URL), --redis-host HOST,
-// --redis-port PORT, --redis-db N and --ttl-days DAYS (CORRELATION_TTL_DAYS).
+// --redis-port PORT, --redis-db N, --redis-password-file PATH
+// (REDIS_PASSWORD_FILE) and --ttl-days DAYS (CORRELATION_TTL_DAYS).
 // --redis-host/--redis-port/--redis-db without --redis-url set any REDIS_URL
 // from the environment or .env aside, so that what was typed is what is used.
 void add_redis_options(CLI::App& cli, ConnectionFlags& flags);

@@ -1,7 +1,10 @@
 // Connecting a Publisher: our own non-blocking TCP connect (so a refused or
-// unreachable broker is reported precisely and within the deadline), then the
-// AMQP handshake, a channel in confirm mode and the exchange declaration.
+// unreachable broker is reported precisely and within the deadline), or for
+// amqps:// rabbitmq-c's TLS socket (amqp_tls.cpp), then the AMQP handshake, a
+// channel in confirm mode and the exchange declaration.
 #include "amqp_state.hpp"
+#include "amqp_tls.hpp"
+#include "file_access.hpp"
 
 #include <amqp_tcp_socket.h>
 #include <fmt/format.h>
@@ -68,15 +71,6 @@ struct FdCloser {
     int release() { return std::exchange(fd, -1); }
 };
 
-// strerror() with a lowercase first letter, to read well after a colon.
-std::string errno_text(int error) {
-    std::string text = std::strerror(error);
-    if (!text.empty() && text[0] >= 'A' && text[0] <= 'Z' &&
-        !(text.size() > 1 && text[1] >= 'A' && text[1] <= 'Z'))
-        text[0] = static_cast<char>(text[0] - 'A' + 'a');
-    return text;
-}
-
 // A connected non-blocking TCP socket, or the reason there is none.
 Result<int> tcp_connect(const AmqpUrl& url, Clock::time_point deadline) {
     addrinfo hints{};
@@ -130,26 +124,49 @@ Error refused(const std::string& target, std::string_view reason) {
                       fmt::format("cannot connect to {}: {}", target, reason));
 }
 
+// Why a TCP connection to `url` fails, learnt by making one; "" if it works.
+std::string tcp_failure(const AmqpUrl& url, Clock::time_point deadline) {
+    auto fd = tcp_connect(url, deadline);
+    if (!fd)
+        return fd.error().message;
+    ::close(*fd);
+    return {};
+}
+
+// The socket of `conn`, connected to `url` (over TLS for amqps://) by `deadline`.
+Result<void> open_socket(amqp_connection_state_t conn, const AmqpUrl& url,
+                         const PublisherOptions& options, Clock::time_point deadline) {
+    if (url.tls)
+        return open_tls(conn, url, options.tls, deadline,
+                        [&] { return tcp_failure(url, deadline); });
+    auto fd = tcp_connect(url, deadline);
+    if (!fd)
+        return fd.error();
+    FdCloser sock{*fd};
+    amqp_socket_t* socket = amqp_tcp_socket_new(conn);
+    if (!socket)
+        return make_error(ErrorKind::unavailable, "out of memory");
+    amqp_tcp_socket_set_sockfd(socket, sock.release()); // the connection owns it now
+    return {};
+}
+
 Result<std::unique_ptr<Publisher::State>> connect_one(const AmqpUrl& url,
                                                       const PublisherOptions& options) {
     auto state = std::make_unique<Publisher::State>();
     state->options = options;
     state->target = url.redacted();
-    if (url.tls)
-        return refused(state->target, "amqps:// (TLS) is not supported by this build");
 
     auto deadline = Clock::now() + options.connect_timeout;
-    auto fd = tcp_connect(url, deadline);
-    if (!fd)
-        return refused(state->target, fd.error().message);
-    FdCloser sock{*fd};
-
     state->connection.reset(amqp_new_connection());
     amqp_connection_state_t conn = state->connection.get();
-    amqp_socket_t* socket = conn ? amqp_tcp_socket_new(conn) : nullptr;
-    if (!socket)
+    if (!conn)
         return refused(state->target, "out of memory");
-    amqp_tcp_socket_set_sockfd(socket, sock.release()); // the connection owns it now
+    if (auto opened = open_socket(conn, url, options, deadline); !opened) {
+        // A TLS file that cannot be used is no fault of the broker's.
+        if (opened.error().kind != ErrorKind::unavailable)
+            return opened.error();
+        return refused(state->target, opened.error().message);
+    }
 
     timeval handshake = to_timeval(std::chrono::duration_cast<std::chrono::milliseconds>(
         deadline - Clock::now() + std::chrono::milliseconds(1)));
@@ -165,6 +182,9 @@ Result<std::unique_ptr<Publisher::State>> connect_one(const AmqpUrl& url,
         if (reply.reply_type == AMQP_RESPONSE_LIBRARY_EXCEPTION &&
             reply.library_error == AMQP_STATUS_CONNECTION_CLOSED)
             why += " during login (wrong user, password or vhost?)";
+        if (url.tls && reply.reply_type == AMQP_RESPONSE_LIBRARY_EXCEPTION)
+            if (std::string tls = tls_session_failure(reply.library_error); !tls.empty())
+                why = tls;
         return refused(state->target, why);
     }
 
@@ -198,7 +218,7 @@ Result<Publisher> Publisher::connect(const PublisherOptions& options) {
         auto state = connect_one(url, options);
         if (state)
             return Publisher(std::move(*state));
-        if (options.urls.size() == 1)
+        if (options.urls.size() == 1 || state.error().kind != ErrorKind::unavailable)
             return state.error();
         reasons += reasons.empty() ? "" : "; ";
         reasons += state.error().message;

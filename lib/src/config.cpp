@@ -31,6 +31,13 @@ constexpr Definition definitions[] = {
     {"RABBIT_URL", "amqp://guest:guest@localhost:5672/",
      "RabbitMQ broker URL, amqp:// or amqps://; several may be listed, comma-separated", false,
      true},
+    {"RABBIT_PASSWORD_FILE", "",
+     "file whose first line is the RabbitMQ password; replaces the password of every RABBIT_URL"},
+    {"RABBIT_CACERT", "",
+     "PEM file of the CA certificates amqps:// brokers are verified with, instead of the "
+     "system's"},
+    {"RABBIT_CERT", "", "PEM client certificate shown to amqps:// brokers"},
+    {"RABBIT_KEY", "", "PEM private key of RABBIT_CERT, when it is not in that file"},
     {"EXCHANGE_NAME", "bloodbank.events.v1", "topic exchange that events are published to"},
     {"REDIS_URL", "",
      "Redis URL redis://[[user]:password@]host[:port][/db]; when set, it replaces "
@@ -40,11 +47,15 @@ constexpr Definition definitions[] = {
     {"REDIS_PORT", "6379", "Redis port"},
     {"REDIS_DB", "0", "Redis database number"},
     {"REDIS_PASSWORD", "", "Redis password (never printed)", true},
+    {"REDIS_PASSWORD_FILE", "",
+     "file whose first line is the Redis password; replaces REDIS_PASSWORD and a password in "
+     "REDIS_URL"},
     {"CORRELATION_TTL_DAYS", "30", "days that correlation links and event records are kept"},
     {"SERVICE_NAME", "bloodbank", "name of this service, as the Python system reports it"},
     {"ENVIRONMENT", "development", "deployment environment name (development, production...)"},
     {"HTTP_HOST", "127.0.0.1", "address the debug HTTP API listens on"},
     {"HTTP_PORT", "8682", "port the debug HTTP API listens on"},
+    {"BB_SPOOL_DIR", "", "directory where bb-publish keeps events it could not publish (--spool)"},
 };
 
 const Definition* find_definition(std::string_view name) {
@@ -235,6 +246,38 @@ std::vector<std::string_view> Config::names() {
     return names;
 }
 
+namespace {
+
+// The password a *_PASSWORD_FILE setting names; nullopt when it names none.
+// Errors name the setting and its origin, then the file.
+Result<std::optional<std::string>> password_from_file(const Config& config, std::string_view name) {
+    const Setting& setting = config.get(name);
+    if (setting.value.empty()) {
+        return std::optional<std::string>();
+    }
+    auto password = read_password_file(setting.value);
+    if (!password) {
+        return make_error(password.error().kind,
+                          fmt::format("{} ({}): {}", setting.name, to_string(setting.origin),
+                                      password.error().message));
+    }
+    return std::optional<std::string>(std::move(*password));
+}
+
+// The target with the password REDIS_PASSWORD_FILE names, if it names one.
+Result<RedisTarget> with_redis_password_file(const Config& config, RedisTarget target) {
+    auto password = password_from_file(config, "REDIS_PASSWORD_FILE");
+    if (!password) {
+        return password.error();
+    }
+    if (*password) {
+        target.password = std::move(**password);
+    }
+    return target;
+}
+
+} // namespace
+
 Result<std::vector<AmqpUrl>> Config::rabbit_urls() const {
     const Setting& setting = get("RABBIT_URL");
     if (setting.value.find_first_not_of(" \t") == std::string::npos) {
@@ -251,6 +294,15 @@ Result<std::vector<AmqpUrl>> Config::rabbit_urls() const {
         }
         urls.push_back(std::move(*url));
     }
+    auto password = password_from_file(*this, "RABBIT_PASSWORD_FILE");
+    if (!password) {
+        return password.error();
+    }
+    if (*password) {
+        for (AmqpUrl& url : urls) {
+            url.password = **password;
+        }
+    }
     return urls;
 }
 
@@ -261,7 +313,7 @@ Result<RedisTarget> Config::redis() const {
         if (!target) {
             return url_setting_error(url, target.error().message);
         }
-        return target;
+        return with_redis_password_file(*this, std::move(*target));
     }
     RedisTarget target;
     const Setting& host = get("REDIS_HOST");
@@ -284,7 +336,7 @@ Result<RedisTarget> Config::redis() const {
     }
     target.db = static_cast<int>(*number);
     target.password = get("REDIS_PASSWORD").value;
-    return target;
+    return with_redis_password_file(*this, std::move(target));
 }
 
 Result<long> Config::correlation_ttl_seconds() const {

@@ -12,6 +12,7 @@
 #include <sstream>
 #include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace {
@@ -76,21 +77,28 @@ TEST_CASE("config: the defaults are the Python system's") {
     bb::Config config = defaults();
     const std::map<std::string, std::string> expected = {
         {"RABBIT_URL", "amqp://guest:guest@localhost:5672/"},
+        {"RABBIT_PASSWORD_FILE", ""}, // ours, like the TLS files: unset
+        {"RABBIT_CACERT", ""},
+        {"RABBIT_CERT", ""},
+        {"RABBIT_KEY", ""},
         {"EXCHANGE_NAME", "bloodbank.events.v1"},
         {"REDIS_URL", ""},
         {"REDIS_HOST", "localhost"},
         {"REDIS_PORT", "6379"},
         {"REDIS_DB", "0"},
         {"REDIS_PASSWORD", ""},
+        {"REDIS_PASSWORD_FILE", ""},
         {"CORRELATION_TTL_DAYS", "30"},
         {"SERVICE_NAME", "bloodbank"},
         {"ENVIRONMENT", "development"},
         {"HTTP_HOST", "127.0.0.1"},
         {"HTTP_PORT", "8682"},
+        {"BB_SPOOL_DIR", ""}, // ours: off unless set
     };
     CHECK(config.all().size() == expected.size());
     for (const auto& [name, value] : expected) {
-        CAPTURE(name);
+        const auto& variable = name; // clang 14 cannot capture a binding
+        CAPTURE(variable);
         CHECK(config.value(name) == value);
         CHECK(config.get(name).origin == bb::Origin::default_value);
         CHECK_FALSE(config.is_set(name));
@@ -405,4 +413,112 @@ TEST_CASE("config: show prints every setting with its origin, aligned, secrets h
     CHECK(origin_of("REDIS_PASSWORD") == ".env");
     CHECK(origin_of("EXCHANGE_NAME") == "flag");
     CHECK(origin_of("HTTP_PORT") == "default");
+}
+
+TEST_CASE("config: a password file gives its first line without the line end") {
+    TempDir dir;
+    const std::vector<std::pair<std::string, std::string>> cases = {
+        {"s3cret\n", "s3cret"},
+        {"s3cret\r\n", "s3cret"},
+        {"s3cret", "s3cret"},
+        {"s3cret\r", "s3cret"},
+        {"s3cret\nsecond line\n", "s3cret"},
+        {" spaced, p@ss:w/rd \n", " spaced, p@ss:w/rd "},
+    };
+    for (const auto& [text, password] : cases) {
+        const auto& file_text = text; // clang 14 cannot capture a binding
+        CAPTURE(file_text);
+        auto read = bb::read_password_file(dir.write("pw", text));
+        REQUIRE_MESSAGE(read.has_value(), (read ? "" : read.error().message));
+        CHECK(*read == password);
+    }
+}
+
+TEST_CASE("config: a password file that cannot be used names the file, never its content") {
+    TempDir dir;
+    struct Case {
+        std::string path;
+        bb::ErrorKind kind;
+        std::string message;
+    };
+    std::string nul("hunter2\0x\n", 10);
+    const std::vector<Case> cases = {
+        {dir.file("missing"), bb::ErrorKind::not_found,
+         dir.file("missing") + ": no such file or directory"},
+        {dir.file(""), bb::ErrorKind::io, dir.file("") + ": is a directory"},
+        {dir.write("empty", ""), bb::ErrorKind::usage,
+         dir.file("empty") + ": the first line is empty"},
+        {dir.write("late", "\nhunter2\n"), bb::ErrorKind::usage,
+         dir.file("late") + ": the first line is empty"},
+        {dir.write("nul", nul), bb::ErrorKind::usage,
+         dir.file("nul") + ": the first line holds a NUL byte"},
+        {dir.write("big", "hunter2\n" + std::string(70000, 'x')), bb::ErrorKind::usage,
+         dir.file("big") + ": larger than 64 KiB, not a password file"},
+    };
+    for (const Case& c : cases) {
+        CAPTURE(c.path);
+        auto read = bb::read_password_file(c.path);
+        REQUIRE_FALSE(read.has_value());
+        CHECK(read.error().kind == c.kind);
+        CHECK(read.error().message == c.message);
+        CHECK_FALSE(contains(read.error().message, "hunter2"));
+    }
+    CHECK(bb::exit_code(bb::read_password_file(dir.file("missing")).error().kind) == 66);
+    CHECK(bb::exit_code(bb::read_password_file(dir.file("")).error().kind) == 74);
+}
+
+TEST_CASE("config: RABBIT_PASSWORD_FILE replaces the password of every RABBIT_URL") {
+    TempDir dir;
+    std::string file = dir.write("rabbit.pw", "p@ss:w/rd,1\n");
+    bb::Config config = defaults(
+        {{"RABBIT_URL", "amqp://a:old@h1/,amqps://b@h2/%2fprod"}, {"RABBIT_PASSWORD_FILE", file}});
+    auto urls = config.rabbit_urls();
+    REQUIRE_MESSAGE(urls.has_value(), (urls ? "" : urls.error().message));
+    REQUIRE(urls->size() == 2);
+    CHECK((*urls)[0].user == "a");
+    CHECK((*urls)[0].password == "p@ss:w/rd,1");
+    CHECK((*urls)[1].user == "b");
+    CHECK((*urls)[1].password == "p@ss:w/rd,1");
+    CHECK((*urls)[1].vhost == "/prod");
+    CHECK_FALSE(contains(config.show(), "p@ss"));
+    CHECK(contains(config.show(), "RABBIT_PASSWORD_FILE=" + file));
+
+    auto without = defaults({{"RABBIT_URL", "amqp://a:old@h1/"}}).rabbit_urls();
+    REQUIRE(without.has_value());
+    CHECK((*without)[0].password == "old");
+}
+
+TEST_CASE("config: an unusable RABBIT_PASSWORD_FILE names the setting, its origin and the file") {
+    TempDir dir;
+    bb::Config config = defaults({{"RABBIT_PASSWORD_FILE", dir.file("gone")}});
+    auto urls = config.rabbit_urls();
+    REQUIRE_FALSE(urls.has_value());
+    CHECK(urls.error().kind == bb::ErrorKind::not_found);
+    CHECK(urls.error().message == "RABBIT_PASSWORD_FILE (environment): " + dir.file("gone") +
+                                      ": no such file or directory");
+    config.set_flag("RABBIT_PASSWORD_FILE", dir.write("blank", "\n"));
+    auto blank = config.rabbit_urls();
+    REQUIRE_FALSE(blank.has_value());
+    CHECK(blank.error().kind == bb::ErrorKind::usage);
+    CHECK(blank.error().message.starts_with("RABBIT_PASSWORD_FILE (flag): "));
+}
+
+TEST_CASE("config: REDIS_PASSWORD_FILE replaces REDIS_PASSWORD and a password in REDIS_URL") {
+    TempDir dir;
+    std::string file = dir.write("redis.pw", "from-file\r\n");
+    auto parts = defaults({{"REDIS_PASSWORD", "from-env"}, {"REDIS_PASSWORD_FILE", file}}).redis();
+    REQUIRE(parts.has_value());
+    CHECK(parts->password == "from-file");
+    auto url = defaults({{"REDIS_URL", "redis://user:from-url@cache:6380/2"},
+                         {"REDIS_PASSWORD_FILE", file}})
+                   .redis();
+    REQUIRE(url.has_value());
+    CHECK(url->username == "user");
+    CHECK(url->password == "from-file");
+    CHECK(url->port == 6380);
+
+    auto missing = defaults({{"REDIS_PASSWORD_FILE", dir.file("gone")}}).redis();
+    REQUIRE_FALSE(missing.has_value());
+    CHECK(missing.error().kind == bb::ErrorKind::not_found);
+    CHECK(missing.error().message.starts_with("REDIS_PASSWORD_FILE (environment): "));
 }

@@ -8,9 +8,11 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
+#include <unistd.h>
 #include <vector>
 
 namespace {
@@ -78,13 +80,58 @@ private:
     fs::path path_;
 };
 
+// What `body` writes to standard error.
+std::string stderr_of(const std::function<void()>& body) {
+    std::fflush(stderr);
+    std::FILE* capture = std::tmpfile();
+    REQUIRE(capture != nullptr);
+    int saved = ::dup(STDERR_FILENO);
+    ::dup2(::fileno(capture), STDERR_FILENO);
+    body();
+    std::fflush(stderr);
+    ::dup2(saved, STDERR_FILENO);
+    ::close(saved);
+    std::rewind(capture);
+    std::string text;
+    for (int c; (c = std::fgetc(capture)) != EOF;) {
+        text += static_cast<char>(c);
+    }
+    std::fclose(capture);
+    return text;
+}
+
 } // namespace
 
 TEST_CASE("connection_options: every flag sets its setting with origin flag") {
     TestApp app;
-    app.parse({"--env-file", "", "--url", "amqp://rabbit/", "--exchange", "ex", "--redis-host",
-               "cache", "--redis-port", "6380", "--redis-db", "2", "--ttl-days", "7", "--http-host",
-               "::1", "--http-port", "9000"});
+    app.parse({"--env-file",
+               "",
+               "--url",
+               "amqp://rabbit/",
+               "--exchange",
+               "ex",
+               "--redis-host",
+               "cache",
+               "--redis-port",
+               "6380",
+               "--redis-db",
+               "2",
+               "--ttl-days",
+               "7",
+               "--http-host",
+               "::1",
+               "--http-port",
+               "9000",
+               "--password-file",
+               "/run/secrets/rabbit",
+               "--cacert",
+               "/etc/ca.pem",
+               "--cert",
+               "/etc/client.pem",
+               "--key",
+               "/etc/client.key",
+               "--redis-password-file",
+               "/run/secrets/redis"});
     bb::Config config = app.load({{"EXCHANGE_NAME", "from-env"}, {"REDIS_PORT", "1"}});
     const std::map<std::string, std::string> expected = {
         {"RABBIT_URL", "amqp://rabbit/"},
@@ -95,9 +142,15 @@ TEST_CASE("connection_options: every flag sets its setting with origin flag") {
         {"CORRELATION_TTL_DAYS", "7"},
         {"HTTP_HOST", "::1"},
         {"HTTP_PORT", "9000"},
+        {"RABBIT_PASSWORD_FILE", "/run/secrets/rabbit"},
+        {"RABBIT_CACERT", "/etc/ca.pem"},
+        {"RABBIT_CERT", "/etc/client.pem"},
+        {"RABBIT_KEY", "/etc/client.key"},
+        {"REDIS_PASSWORD_FILE", "/run/secrets/redis"},
     };
     for (const auto& [name, value] : expected) {
-        CAPTURE(name);
+        const auto& variable = name; // clang 14 cannot capture a binding
+        CAPTURE(variable);
         CHECK(config.value(name) == value);
         CHECK(config.get(name).origin == bb::Origin::flag);
     }
@@ -237,4 +290,31 @@ TEST_CASE("connection_options: an app takes only the groups it adds") {
         argv.push_back(arg.data());
     }
     CHECK_THROWS_AS(cli.parse(static_cast<int>(argv.size()), argv.data()), CLI::ParseError);
+}
+
+TEST_CASE("connection_options: the TLS options come from the settings and --insecure") {
+    TestApp app;
+    app.parse({"--env-file", "", "--cacert", "/typed/ca.pem"});
+    bb::TlsOptions tls = bb::app::amqp_tls_options(
+        "test", app.flags,
+        app.load({{"RABBIT_CACERT", "/env/ca.pem"}, {"RABBIT_CERT", "/env/client.pem"}}));
+    CHECK(tls.ca_file == "/typed/ca.pem");
+    CHECK(tls.cert_file == "/env/client.pem");
+    CHECK(tls.key_file.empty());
+    CHECK(tls.verify);
+
+    TestApp insecure;
+    insecure.parse({"--env-file", "", "--insecure"});
+    bb::Config config = insecure.load();
+    std::string warning = stderr_of(
+        [&] { CHECK_FALSE(bb::app::amqp_tls_options("test", insecure.flags, config).verify); });
+    CHECK(warning.starts_with("test: warning: --insecure: "));
+    CHECK(stderr_of([&] { bb::app::amqp_tls_options("test", app.flags, config); }).empty());
+}
+
+TEST_CASE("connection_options: --insecure has no setting, so no environment turns it on") {
+    TestApp app;
+    app.parse({"--env-file", ""});
+    bb::Config config = app.load({{"RABBIT_INSECURE", "1"}, {"INSECURE", "1"}});
+    CHECK(bb::app::amqp_tls_options("test", app.flags, config).verify);
 }

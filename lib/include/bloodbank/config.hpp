@@ -67,6 +67,11 @@ Result<RedisTarget> parse_redis_url(std::string_view url);
 // A comma-separated list is redacted item by item; a URL without a password
 // and a string that is not a URL come back unchanged.
 std::string redact_url(std::string_view url);
+// The password kept in a file (e.g. a mounted secret): its first line, without
+// the "\n" or "\r\n" that ends it. Errors name the file and never its content:
+// ErrorKind::not_found when it does not exist, io when it cannot be read,
+// usage when the first line is empty or the file is over 64 KiB.
+Result<std::string> read_password_file(const std::string& path);
 // The items of a comma-separated URL list. A comma starts a new item only when
 // "scheme://" follows it, since a password may contain commas.
 std::vector<std::string_view> split_url_list(std::string_view list);
@@ -98,9 +103,12 @@ public:
     // setting, its (printable) value and origin, e.g.
     // "REDIS_PORT=abc (environment): not a port number (1 to 65535)".
     //
-    // RABBIT_URL may list several URLs, comma-separated.
+    // RABBIT_URL may list several URLs, comma-separated. RABBIT_PASSWORD_FILE,
+    // when set, is read here and its password replaces every URL's; an error
+    // reading it keeps its kind (66 missing, 74 unreadable) and names it.
     Result<std::vector<AmqpUrl>> rabbit_urls() const;
-    // REDIS_URL if non-empty, else REDIS_HOST/PORT/DB/PASSWORD.
+    // REDIS_URL if non-empty, else REDIS_HOST/PORT/DB/PASSWORD; either way
+    // REDIS_PASSWORD_FILE, when set, supplies the password.
     Result<RedisTarget> redis() const;
     // CORRELATION_TTL_DAYS (a whole number, 1 or more) * 86400.
     Result<long> correlation_ttl_seconds() const;
