@@ -4,9 +4,13 @@
 #
 #   scripts/test.sh [ctest args...]     e.g. scripts/test.sh -L unit
 #
-# BB_SANITIZE=1 builds into build-sanitize/ with ASan+UBSan. Services that
-# were already up (scripts/services.sh up by hand) are used and left running.
-# BB_TEST_JOBS sets ctest's parallelism (default 2).
+# The plain build (build/) by default. BB_SANITIZE=1 runs the suite built
+# with AddressSanitizer and UndefinedBehaviorSanitizer instead
+# (build-sanitize/; the package test is left out there, a .deb of a
+# sanitizer build means nothing), BB_SANITIZE=both runs the two passes one
+# after the other over the same servers. Services that were already up
+# (scripts/services.sh up by hand) are used and left running. BB_TEST_JOBS
+# sets ctest's parallelism (default 2).
 set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=lib/common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
@@ -14,20 +18,42 @@ cd "$BB_REPO_ROOT"
 
 "$BB_REPO_ROOT/scripts/setup.sh"
 
-build_dir=$(bb_build_dir)
-bb_configure "$build_dir"
-bb_build "$build_dir"
+case ${BB_SANITIZE:-0} in
+0) passes=(0) ;;
+1) passes=(1) ;;
+both) passes=(0 1) ;;
+*) bb_die "BB_SANITIZE must be 0, 1 or both, not '$BB_SANITIZE'" ;;
+esac
+
+# Build the first pass before starting the servers: a compile error should
+# not cost a RabbitMQ boot.
+first_dir=$(BB_SANITIZE=${passes[0]} bb_build_dir)
+BB_SANITIZE=${passes[0]} bb_configure "$first_dir"
+bb_build "$first_dir"
 
 trap bb_services_release EXIT
 bb_services_acquire
 
-export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1}
-bb_info "running the tests (build $build_dir, services from $BB_STATE_DIR)"
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 status=0
-ctest --test-dir "$build_dir" --output-on-failure --no-tests=error --timeout 600 \
-    --parallel "${BB_TEST_JOBS:-2}" "$@" || status=$?
-if ((status != 0)); then
-    # A server that died mid-run explains many failures at once.
-    "$BB_REPO_ROOT/scripts/services.sh" status >&2 || true
-fi
+for pass in "${passes[@]}"; do
+    build_dir=$(BB_SANITIZE=$pass bb_build_dir)
+    extra=()
+    if ((pass == 1)); then
+        extra=(--label-exclude package)
+    fi
+    if [[ $build_dir != "$first_dir" ]]; then
+        BB_SANITIZE=$pass bb_configure "$build_dir"
+        bb_build "$build_dir"
+    fi
+    bb_info "running the tests (build $build_dir, services from $BB_STATE_DIR)"
+    pass_status=0
+    ctest --test-dir "$build_dir" --output-on-failure --no-tests=error --timeout 900 \
+        --parallel "${BB_TEST_JOBS:-2}" "${extra[@]}" "$@" || pass_status=$?
+    if ((pass_status != 0)); then
+        status=$pass_status
+        # A server that died mid-run explains many failures at once.
+        "$BB_REPO_ROOT/scripts/services.sh" status >&2 || true
+    fi
+done
 exit "$status"

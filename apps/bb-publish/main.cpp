@@ -7,7 +7,10 @@
 #include "printer.hpp"
 
 #include "bloodbank/amqp.hpp"
+#include "bloodbank/drain.hpp"
 #include "bloodbank/publish.hpp"
+#include "bloodbank/spool.hpp"
+#include "bloodbank/stop_signals.hpp"
 #include "bloodbank/tracking.hpp"
 
 #include <fmt/format.h>
@@ -51,6 +54,12 @@ struct Options {
     bool no_track = false;
     bool require_tracking = false;
     double track_timeout = 1;
+
+    std::optional<std::string> spool;
+    std::optional<std::string> drain;
+    int reconnect_attempts = 5;
+    double reconnect_time = 60;
+    double shutdown_timeout = 10;
 };
 
 std::chrono::milliseconds ms(double seconds) {
@@ -150,6 +159,31 @@ void add_options(CLI::App& cli, Options& o) {
                  "Check that the exchange exists instead of declaring it")
         ->group(pub);
 
+    const char* safety = "Never losing an event";
+    cli.add_option("--spool", o.spool,
+                   "Keep every event that is not confirmed (broker down, connection lost, nack, "
+                   "return, timeout, signal) in DIR, for --drain (default: BB_SPOOL_DIR)")
+        ->type_name("DIR")
+        ->group(safety);
+    cli.add_option("--drain", o.drain,
+                   "Publish the events kept in the spool DIR, in order, then exit; no input is "
+                   "read")
+        ->type_name("DIR")
+        ->group(safety);
+    cli.add_option("--reconnect-attempts", o.reconnect_attempts,
+                   "Reconnect this many times after a lost connection, sending the unconfirmed "
+                   "events again; 0 gives up at once (default 5)")
+        ->type_name("N")
+        ->group(safety);
+    cli.add_option("--reconnect-time", o.reconnect_time,
+                   "Time allowed for reconnecting after one loss (default 60)")
+        ->type_name("SECONDS")
+        ->group(safety);
+    cli.add_option("--shutdown-timeout", o.shutdown_timeout,
+                   "After SIGINT or SIGTERM, wait this long for outstanding confirms (default 10)")
+        ->type_name("SECONDS")
+        ->group(safety);
+
     const char* track = "Correlation tracking";
     cli.add_flag("--track", o.track,
                  "Record causal links in Redis (on by default when REDIS_URL or "
@@ -184,6 +218,12 @@ bb::Result<void> check_ranges(const Options& o) {
         return outside("--heartbeat", o.heartbeat, 0, 3600);
     if (!(o.track_timeout >= 0.001 && o.track_timeout <= 3600))
         return outside("--track-timeout", o.track_timeout, 0.001, 3600);
+    if (o.reconnect_attempts < 0 || o.reconnect_attempts > 1000)
+        return outside("--reconnect-attempts", o.reconnect_attempts, 0, 1000);
+    if (!(o.reconnect_time >= 0.001 && o.reconnect_time <= 86400))
+        return outside("--reconnect-time", o.reconnect_time, 0.001, 86400);
+    if (!(o.shutdown_timeout >= 0 && o.shutdown_timeout <= 3600))
+        return outside("--shutdown-timeout", o.shutdown_timeout, 0, 3600);
     if (o.output && *o.output != "id" && *o.output != "json")
         return bb::make_error(bb::ErrorKind::usage,
                               fmt::format("--output: \"{}\" is not one of id, json", *o.output));
@@ -224,6 +264,82 @@ bb::Result<bb::EnvelopeRecipe> make_recipe(const Options& o) {
     return recipe;
 }
 
+bb::PublisherOptions publisher_options(const Options& o, std::vector<bb::AmqpUrl> urls,
+                                      const bb::Config& config) {
+    bb::PublisherOptions options;
+    options.urls = std::move(urls);
+    options.exchange = config.value("EXCHANGE_NAME");
+    options.declare_exchange = !o.no_declare;
+    options.connect_timeout = ms(o.connect_timeout);
+    options.heartbeat_seconds = o.heartbeat;
+    options.wait_for_setup = false; // the first event goes out with the channel setup
+    return options;
+}
+
+bb::PipelineOptions pipeline_options(const Options& o, bb::app::OutputMode mode) {
+    bb::PipelineOptions options;
+    options.max_in_flight = o.max_in_flight;
+    options.confirm_timeout = ms(o.confirm_timeout);
+    options.keep_envelopes = mode == bb::app::OutputMode::json;
+    options.dry_run = o.dry_run;
+    options.reconnect.attempts = o.reconnect_attempts;
+    options.reconnect.max_time = ms(o.reconnect_time);
+    options.shutdown_timeout = ms(o.shutdown_timeout);
+    options.signals = &bb::StopSignals::install();
+    return options;
+}
+
+bb::app::OutputMode output_mode(const Options& o) {
+    if (o.report)
+        return bb::app::OutputMode::report;
+    return o.output.value_or(o.dry_run ? "json" : "id") == "json" ? bb::app::OutputMode::json
+                                                                   : bb::app::OutputMode::id;
+}
+
+// Tracking per the rule in bb-publish(1); nullopt when it is off.
+bb::Result<std::optional<bb::TrackingOptions>> tracking_options(const Options& o,
+                                                                const bb::Config& config) {
+    bool on = !o.dry_run && bb::tracking_enabled(config, o.track      ? std::optional(true)
+                                                         : o.no_track ? std::optional(false)
+                                                                      : std::nullopt);
+    if (!on)
+        return std::optional<bb::TrackingOptions>();
+    auto target = config.redis();
+    if (!target)
+        return target.error();
+    auto ttl = config.correlation_ttl_seconds();
+    if (!ttl)
+        return ttl.error();
+    return std::optional(bb::TrackingOptions{*target, *ttl, ms(o.track_timeout)});
+}
+
+// The end of a run: warnings and the summary line. False when stdout could
+// not be written.
+bool finish(const Options& o, bb::app::Printer& printer, const bb::PublishSummary& summary,
+            const std::string& spool_dir) {
+    bool written = printer.finish();
+    if (summary.input_error)
+        bb::app::report(program, summary.input_error->message);
+    if (summary.broker_error)
+        bb::app::report(program, summary.broker_error->message);
+    if (summary.spool_error)
+        bb::app::report(program, summary.spool_error->message);
+    if (summary.tracking.enabled && (summary.tracking.failure || !summary.tracking.complete()))
+        bb::app::report(program, "warning: " + bb::tracking_warning(summary.tracking));
+    if (!o.quiet)
+        bb::app::report(program, bb::summary_text(summary, o.dry_run));
+    if (summary.spooled > 0)
+        bb::app::report(program,
+                        fmt::format("{} events kept in the spool {}; publish them with "
+                                    "bb-publish --drain {}",
+                                    summary.spooled, spool_dir, spool_dir));
+    return written;
+}
+
+int stdout_failed() {
+    return bb::app::fail(program, bb::make_error(bb::ErrorKind::io, "write error on stdout"));
+}
+
 int publish(const Options& o, const bb::Config& config) {
     auto recipe = make_recipe(o);
     if (!recipe)
@@ -231,70 +347,98 @@ int publish(const Options& o, const bb::Config& config) {
     auto input = bb::InputFile::open(o.file);
     if (!input)
         return bb::app::fail(program, input.error());
+    bb::app::OutputMode mode = output_mode(o);
+    bb::PipelineOptions options = pipeline_options(o, mode);
 
+    std::string spool_dir = o.spool.value_or(config.value("BB_SPOOL_DIR"));
+    std::optional<bb::SpoolWriter> spool;
     std::optional<bb::Publisher> publisher;
     std::optional<bb::Tracker> tracker;
-    bool tracking = !o.dry_run && bb::tracking_enabled(config, o.track      ? std::optional(true)
-                                                               : o.no_track ? std::optional(false)
-                                                                            : std::nullopt);
     if (!o.dry_run) {
         auto urls = config.rabbit_urls();
         if (!urls)
             return bb::app::fail(program, urls.error());
-        std::optional<bb::TrackingOptions> track_options;
-        if (tracking) {
-            auto target = config.redis();
-            if (!target)
-                return bb::app::fail(program, target.error());
-            auto ttl = config.correlation_ttl_seconds();
-            if (!ttl)
-                return bb::app::fail(program, ttl.error());
-            track_options = bb::TrackingOptions{*target, *ttl, ms(o.track_timeout)};
+        auto track = tracking_options(o, config);
+        if (!track)
+            return bb::app::fail(program, track.error());
+        if (!spool_dir.empty()) {
+            auto opened = bb::SpoolWriter::open(spool_dir);
+            if (!opened)
+                return bb::app::fail(program, opened.error());
+            spool.emplace(std::move(*opened));
+            options.spool = &*spool;
         }
-        bb::PublisherOptions options;
-        options.urls = *urls;
-        options.exchange = config.value("EXCHANGE_NAME");
-        options.declare_exchange = !o.no_declare;
-        options.connect_timeout = ms(o.connect_timeout);
-        options.heartbeat_seconds = o.heartbeat;
-        options.wait_for_setup = false; // the first event goes out with the channel setup
-        auto connected = bb::Publisher::connect(options);
-        if (!connected)
+        auto connected = bb::Publisher::connect(publisher_options(o, *urls, config));
+        if (connected)
+            publisher.emplace(std::move(*connected));
+        else if (spool)
+            bb::app::report(program, connected.error().message + "; keeping the events in the spool");
+        else
             return bb::app::fail(program, connected.error());
-        publisher.emplace(std::move(*connected));
-        if (track_options)
-            tracker.emplace(bb::Tracker::open(*track_options));
+        if (*track && publisher)
+            tracker.emplace(bb::Tracker::open(**track));
     }
 
-    bb::app::OutputMode mode = o.report ? bb::app::OutputMode::report
-                               : o.output.value_or(o.dry_run ? "json" : "id") == "json"
-                                   ? bb::app::OutputMode::json
-                                   : bb::app::OutputMode::id;
     bb::app::Printer printer(program, mode, isatty(STDERR_FILENO) && !o.quiet);
-    bb::PipelineOptions options;
-    options.max_in_flight = o.max_in_flight;
-    options.confirm_timeout = ms(o.confirm_timeout);
-    options.keep_envelopes = mode == bb::app::OutputMode::json;
-    options.dry_run = o.dry_run;
     bb::LineReader reader(input->fd(), o.max_line_bytes);
     bb::PublishSummary summary =
         bb::run_publish(reader, *recipe, options, publisher ? &*publisher : nullptr,
                         tracker ? &*tracker : nullptr, printer);
     if (publisher)
         publisher->close();
-
-    bool written = printer.finish();
-    if (summary.input_error)
-        bb::app::report(program, summary.input_error->message);
-    if (summary.broker_error)
-        bb::app::report(program, summary.broker_error->message);
-    if (summary.tracking.enabled && (summary.tracking.failure || !summary.tracking.complete()))
-        bb::app::report(program, "warning: " + bb::tracking_warning(summary.tracking));
-    if (!o.quiet)
-        bb::app::report(program, bb::summary_text(summary, o.dry_run));
-    if (!written)
-        return bb::app::fail(program, bb::make_error(bb::ErrorKind::io, "write error on stdout"));
+    if (!finish(o, printer, summary, spool_dir))
+        return stdout_failed();
     return bb::publish_exit_status(summary, o.require_tracking);
+}
+
+int drain(const Options& o, const bb::Config& config) {
+    const std::string& dir = *o.drain;
+    auto segments = bb::list_spool(dir);
+    if (!segments)
+        return bb::app::fail(program, segments.error());
+    if (segments->empty()) {
+        if (!o.quiet)
+            bb::app::report(program, fmt::format("the spool {} is empty", dir));
+        return 0;
+    }
+    auto urls = config.rabbit_urls();
+    if (!urls)
+        return bb::app::fail(program, urls.error());
+    auto track = tracking_options(o, config);
+    if (!track)
+        return bb::app::fail(program, track.error());
+    auto publisher = bb::Publisher::connect(publisher_options(o, *urls, config));
+    if (!publisher) {
+        bb::app::report(program, publisher.error().message);
+        bb::app::report(program, fmt::format("{} segments left in the spool {}", segments->size(),
+                                             dir));
+        return bb::exit_code(bb::ErrorKind::temporary);
+    }
+    std::optional<bb::Tracker> tracker;
+    if (*track)
+        tracker.emplace(bb::Tracker::open(**track));
+
+    bb::app::OutputMode mode = output_mode(o);
+    bb::app::Printer printer(program, mode, isatty(STDERR_FILENO) && !o.quiet);
+    bb::DrainSummary summary =
+        bb::drain_spool(dir, o.max_line_bytes, pipeline_options(o, mode), *publisher,
+                        tracker ? &*tracker : nullptr, printer);
+    publisher->close();
+    bool written = finish(o, printer, summary.totals, dir);
+    if (summary.error)
+        bb::app::report(program, summary.error->message);
+    if (!o.quiet || summary.segments_left() > 0)
+        bb::app::report(program, fmt::format("drained {} of {} segments from {}; {} left",
+                                             summary.removed, summary.segments, dir,
+                                             summary.segments_left()));
+    if (!written)
+        return stdout_failed();
+    int status = bb::drain_exit_status(summary);
+    const bb::TrackingReport& tracking = summary.totals.tracking;
+    if (status == 0 && o.require_tracking && tracking.enabled &&
+        (tracking.failure || !tracking.complete()))
+        return bb::exit_code(bb::ErrorKind::unavailable);
+    return status;
 }
 
 } // namespace
@@ -326,6 +470,8 @@ int main(int argc, char** argv) {
         auto config = bb::app::load_config(flags);
         if (!config)
             return bb::app::fail(program, config.error());
+        if (o.spool)
+            config->set_flag("BB_SPOOL_DIR", *o.spool);
         if (bb::app::handle_show_config(flags, *config))
             return 0;
         if (auto ok = check_ranges(o); !ok)
@@ -334,6 +480,10 @@ int main(int argc, char** argv) {
             return usage_error("--report and --output cannot be combined");
         if (o.track && o.no_track)
             return usage_error("--track and --no-track cannot be combined");
-        return publish(o, *config);
+        if (o.drain && (o.dry_run || o.type || !o.parents.empty() || !o.id_keys.empty() ||
+                        o.file != "-" || o.spool))
+            return usage_error("--drain publishes the spool as it is: it takes no input, "
+                               "--dry-run, --type, --parent, --id-key, --file or --spool");
+        return o.drain ? drain(o, *config) : publish(o, *config);
     });
 }

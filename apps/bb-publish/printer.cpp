@@ -58,12 +58,18 @@ void Printer::idle() {
     std::fflush(stdout);
 }
 
+void Printer::notice(std::string_view text) {
+    clear_progress();
+    report(program_, text);
+}
+
 void Printer::progress(const PublishSummary& s) {
     if (!show_progress_)
         return;
     double rate = s.elapsed.count() > 0 ? static_cast<double>(s.published) / s.elapsed.count() : 0;
-    fmt::print(stderr, "\r{}: {} published, {} invalid, {} failed ({:.0f} events/s)\x1b[K",
-               program_, s.published + s.valid, s.invalid, s.failed(), rate);
+    fmt::print(stderr,
+               "\r{}: {} published, {} invalid, {} failed, {} spooled ({:.0f} events/s)\x1b[K",
+               program_, s.published + s.valid, s.invalid, s.failed(), s.spooled, rate);
     std::fflush(stderr);
     progress_shown_ = true;
 }

@@ -19,6 +19,7 @@ public:
 
     void outcome(const LineOutcome& outcome) override;
     void idle() override;
+    void notice(std::string_view text) override;
     void progress(const PublishSummary& so_far) override;
 
     // Clears the progress line and flushes stdout; false on a write error.

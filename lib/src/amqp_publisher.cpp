@@ -168,6 +168,7 @@ Result<void> handle_frame(Publisher::State& s, const amqp_frame_t& frame,
         std::string why = close_reason(close->reply_text, close->reply_code);
         amqp_channel_close_ok_t ok{};
         amqp_send_method(conn, frame.channel, AMQP_CHANNEL_CLOSE_OK_METHOD, &ok);
+        s.refused = true;
         return make_error(ErrorKind::unavailable,
                           fmt::format("the broker at {} closed the channel: {}", s.target, why));
     }
@@ -176,8 +177,7 @@ Result<void> handle_frame(Publisher::State& s, const amqp_frame_t& frame,
         std::string why = close_reason(close->reply_text, close->reply_code);
         amqp_connection_close_ok_t ok{};
         amqp_send_method(conn, 0, AMQP_CONNECTION_CLOSE_OK_METHOD, &ok);
-        return make_error(ErrorKind::unavailable,
-                          fmt::format("the broker at {} closed the connection: {}", s.target, why));
+        return lost(s, "the broker closed it: " + why);
     }
     default:
         return {}; // e.g. connection.blocked: the write deadline covers it
@@ -256,6 +256,9 @@ std::size_t Publisher::in_flight() const {
 int Publisher::fd() const {
     return state_->connection ? amqp_get_sockfd(state_->connection.get()) : -1;
 }
+bool Publisher::refused() const {
+    return state_->refused;
+}
 const std::string& Publisher::target() const {
     return state_->target;
 }
@@ -333,6 +336,17 @@ void Publisher::abandon_in_flight(std::vector<Settled>& settled) {
     settled.insert(settled.end(), s.early.begin(), s.early.end());
     s.early.clear();
     s.window.abandon(settled);
+}
+
+Result<void> Publisher::reconnect() {
+    PublisherOptions options = state_->options;
+    state_->broken = true;
+    state_->connection.reset(); // the socket is closed, the broker sees the connection go
+    auto fresh = Publisher::connect(options);
+    if (!fresh)
+        return fresh.error();
+    *this = std::move(*fresh);
+    return {};
 }
 
 void Publisher::close() {

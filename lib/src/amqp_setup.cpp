@@ -64,6 +64,7 @@ Result<bool> take_setup_reply(Publisher::State& state, const amqp_frame_t& frame
         amqp_send_method(state.connection.get(), channel, AMQP_CHANNEL_CLOSE_OK_METHOD, &ok);
     }
     state.broken = true;
+    state.refused = id == AMQP_CHANNEL_CLOSE_METHOD;
     if (!step.refusal)
         return make_error(ErrorKind::unavailable,
                           fmt::format("cannot use exchange \"{}\" on {}: {}",

@@ -82,6 +82,7 @@ struct Publisher::State {
     int setup_replies = 0;           // replies to send_setup() still to come
     std::size_t writable_budget = 0; // bytes the socket surely takes without blocking
     bool broken = false;             // the channel or connection is gone
+    bool refused = false;            // by the broker's decision: reconnecting will not help
 };
 
 } // namespace bb

@@ -68,6 +68,8 @@ std::string_view to_string(LineStatus status) {
         return "unconfirmed";
     case LineStatus::invalid:
         return "invalid";
+    case LineStatus::spooled:
+        return "spooled";
     case LineStatus::valid:
         break;
     }
@@ -87,7 +89,7 @@ void append_report_line(const LineOutcome& outcome, std::string& out) {
     }
     out += ",\"status\":\"";
     out += to_string(outcome.status);
-    out += '"';
+    fmt::format_to(std::back_inserter(out), "\",\"attempts\":{}", outcome.attempts);
     if (outcome.status == LineStatus::invalid) {
         out += ",\"error\":";
         append_json_string(outcome.error, out);
@@ -100,17 +102,24 @@ std::string summary_text(const PublishSummary& s, bool dry_run) {
     if (dry_run)
         return fmt::format("valid {}, invalid {} in {:.2f} s", s.valid, s.invalid, seconds);
     double rate = seconds > 0 ? static_cast<double>(s.published) / seconds : 0.0;
-    return fmt::format("published {}, invalid {}, failed {} in {:.2f} s ({:.0f} events/s)",
-                       s.published, s.invalid, s.failed(), seconds, rate);
+    std::string spooled = s.spooled ? fmt::format(", spooled {}", s.spooled) : std::string();
+    return fmt::format("published {}, invalid {}, failed {}{} in {:.2f} s ({:.0f} events/s)",
+                       s.published, s.invalid, s.failed(), spooled, seconds, rate);
 }
 
 int publish_exit_status(const PublishSummary& s, bool require_tracking) {
     if (s.input_error)
         return exit_code(s.input_error->kind);
-    if (s.broker_error || s.failed() > 0)
+    if (s.spool_error)
+        return exit_code(s.spool_error->kind);
+    if (s.signal)
+        return 128 + s.signal;
+    if (s.failed() > 0 || s.input_stopped || (s.broker_error && s.spooled == 0))
         return exit_code(ErrorKind::unavailable);
     if (require_tracking && s.tracking.enabled && (s.tracking.failure || !s.tracking.complete()))
         return exit_code(ErrorKind::unavailable);
+    if (s.spooled > 0)
+        return exit_code(ErrorKind::temporary);
     if (s.invalid > 0)
         return exit_code(ErrorKind::data);
     return 0;

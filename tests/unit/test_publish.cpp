@@ -2,6 +2,7 @@
 
 #include <doctest/doctest.h>
 
+#include <csignal>
 #include <string>
 #include <unistd.h>
 #include <vector>
@@ -195,10 +196,11 @@ TEST_CASE("publish: report lines") {
     o.line = 7;
     o.status = bb::LineStatus::nacked;
     o.event_id = uuid(parent_a);
+    o.attempts = 2;
     std::string out;
     bb::append_report_line(o, out);
     CHECK(out == "{\"line\":7,\"event_id\":\"11111111-2222-4333-8444-555555555555\","
-                 "\"status\":\"nacked\"}");
+                 "\"status\":\"nacked\",\"attempts\":2}");
 
     bb::LineOutcome bad;
     bad.line = 3;
@@ -207,7 +209,7 @@ TEST_CASE("publish: report lines") {
     bad.error = error;
     out.clear();
     bb::append_report_line(bad, out);
-    CHECK(out == "{\"line\":3,\"event_id\":null,\"status\":\"invalid\",\"error\":"
+    CHECK(out == "{\"line\":3,\"event_id\":null,\"status\":\"invalid\",\"attempts\":0,\"error\":"
                  "\"source.type: \\\"x\\\\y\\\"\\n\\u0001 caf\xef\xbf\xbd\"}");
 }
 
@@ -245,11 +247,53 @@ TEST_CASE("publish: exit status, first that applies: 74, 69, 65, 0") {
     s.input_error = bb::make_error(bb::ErrorKind::io, "cannot read");
     CHECK(bb::publish_exit_status(s, false) == 74);
 
+    bb::PublishSummary quiet_broker;
+    quiet_broker.broker_error = bb::make_error(bb::ErrorKind::unavailable, "gone");
+    CHECK(bb::publish_exit_status(quiet_broker, false) == 69);
+
     bb::PublishSummary down;
     down.tracking.enabled = true;
     down.tracking.failure = bb::make_error(bb::ErrorKind::unavailable, "Redis down");
     CHECK(bb::publish_exit_status(down, false) == 0);
     CHECK(bb::publish_exit_status(down, true) == 69);
+}
+
+TEST_CASE("publish: exit status with a spool and signals: 74, 130/143, 69, 75, 65") {
+    bb::PublishSummary s;
+    s.invalid = 1;
+    s.spooled = 3;
+    s.broker_error = bb::make_error(bb::ErrorKind::unavailable, "gone"); // kept, so not 69
+    CHECK(bb::publish_exit_status(s, false) == 75);
+    s.unconfirmed = 1; // one that the spool did not keep
+    CHECK(bb::publish_exit_status(s, false) == 69);
+    s.unconfirmed = 0;
+    s.input_stopped = true;
+    CHECK(bb::publish_exit_status(s, false) == 69);
+    s.input_stopped = false;
+    s.signal = SIGTERM;
+    CHECK(bb::publish_exit_status(s, false) == 143);
+    s.signal = SIGINT;
+    CHECK(bb::publish_exit_status(s, false) == 130);
+    s.spool_error = bb::make_error(bb::ErrorKind::io, "spool /x: disk full; line 4 on");
+    CHECK(bb::publish_exit_status(s, false) == 74);
+
+    bb::PublishSummary only_invalid;
+    only_invalid.invalid = 2;
+    only_invalid.spooled = 0;
+    CHECK(bb::publish_exit_status(only_invalid, false) == 65);
+    only_invalid.spooled = 1;
+    CHECK(bb::publish_exit_status(only_invalid, false) == 75);
+}
+
+TEST_CASE("publish: the summary names spooled events only when there are some") {
+    bb::PublishSummary s;
+    s.published = 4;
+    s.spooled = 2;
+    s.elapsed = std::chrono::duration<double>(2.0);
+    CHECK(bb::summary_text(s, false) ==
+          "published 4, invalid 0, failed 0, spooled 2 in 2.00 s (2 events/s)");
+    s.spooled = 0;
+    CHECK(bb::summary_text(s, false) == "published 4, invalid 0, failed 0 in 2.00 s (2 events/s)");
 }
 
 TEST_CASE("publish: a dry run gives every record an outcome, in input order") {

@@ -21,8 +21,20 @@
 
 namespace bb {
 
+// How amqps:// URLs are secured (amqp:// ignores it). By default the broker's
+// certificate chain is checked against the system's CA store and must name
+// the URL's host (a DNS name, or an IP address in its subjectAltName);
+// nothing, not even the password, is sent to a broker that fails the check.
+struct TlsOptions {
+    std::string ca_file;   // PEM CA certificates trusted instead of the system's; "": the system's
+    std::string cert_file; // PEM client certificate (chain) shown to the broker; "": none
+    std::string key_file;  // PEM private key of cert_file (unencrypted); "": inside cert_file
+    bool verify = true;    // false (--insecure): accept any certificate for any name
+};
+
 struct PublisherOptions {
     std::vector<AmqpUrl> urls; // tried in turn at connect until one works
+    TlsOptions tls;            // for the amqps:// ones
     std::string exchange = "bloodbank.events.v1";
     bool declare_exchange = true; // durable topic exchange; false: must already exist
     std::chrono::milliseconds connect_timeout{5000}; // TCP connect and the AMQP handshake
@@ -67,7 +79,10 @@ public:
     // Connects to the first reachable URL, logs in, opens a channel, turns on
     // confirms and declares the exchange. Errors are ErrorKind::unavailable
     // and name the redacted URL: "cannot connect to amqp://guest@host:1/:
-    // connection refused", or the broker's reason for refusing the exchange.
+    // connection refused", or the broker's reason for refusing the exchange;
+    // over TLS also "certificate verify failed: ...". A TLS file that cannot
+    // be used stops at once, without trying further URLs: ErrorKind::not_found
+    // (missing), io (unreadable) or usage (not PEM, key not matching).
     static Result<Publisher> connect(const PublisherOptions& options);
 
     Publisher(Publisher&&) noexcept;
@@ -94,9 +109,18 @@ public:
     // Every tag still waiting for an answer, settled as unconfirmed.
     void abandon_in_flight(std::vector<Settled>& settled);
 
+    // After a lost connection: drops it without a handshake (call
+    // abandon_in_flight() first) and connects again as connect() does, trying
+    // the URLs in turn. Delivery tags start again at 1. Errors are connect()'s;
+    // the publisher then stays closed and reconnect() may be called again.
+    Result<void> reconnect();
+
     std::size_t in_flight() const;
     // The socket, to poll() it together with the input.
     int fd() const;
+    // The broker closed the channel on purpose (a missing exchange, one of
+    // another type, no permission): connecting again would not help.
+    bool refused() const;
     // The URL actually connected to, redacted.
     const std::string& target() const;
 

@@ -5,9 +5,15 @@
 //
 // One loop drives everything: it hands records from the reader to the
 // publisher while the window has room, reads acks, nacks and returns as they
-// come, and when there is no input yet it poll()s the input and the broker's
-// socket together, so heartbeats and confirms are serviced while a producer is
-// idle. Nothing blocks without a deadline.
+// come, and when there is no input yet it poll()s the input, the broker's
+// socket and the signal pipe together, so heartbeats and confirms are
+// serviced while a producer is idle. Nothing blocks without a deadline.
+//
+// Nothing is lost silently. A lost connection makes the unconfirmed events
+// "in doubt": the publisher reconnects (with backoff, within limits) and
+// sends them again, so a consumer may see an event twice and deduplicates by
+// message_id. What still cannot be confirmed goes to the spool when there is
+// one (status spooled), and is reported as failed otherwise.
 #pragma once
 
 #include "bloodbank/amqp.hpp"
@@ -15,6 +21,8 @@
 #include "bloodbank/error.hpp"
 #include "bloodbank/event_id.hpp"
 #include "bloodbank/line_reader.hpp"
+#include "bloodbank/spool.hpp"
+#include "bloodbank/stop_signals.hpp"
 #include "bloodbank/tracking.hpp"
 #include "bloodbank/uuid.hpp"
 
@@ -61,7 +69,15 @@ Result<void> check_recipe(const EnvelopeRecipe& recipe);
 //   event_type: "foo.bar" is not a known event type (see bb-publish --list-types)
 Result<Envelope> prepare_envelope(std::string_view record, const EnvelopeRecipe& recipe);
 
-enum class LineStatus { confirmed, nacked, returned, unconfirmed, invalid, valid /* --dry-run */ };
+enum class LineStatus {
+    confirmed,
+    nacked,
+    returned,
+    unconfirmed,
+    invalid,
+    spooled, // not confirmed, and kept in the spool
+    valid,   // --dry-run
+};
 std::string_view to_string(LineStatus status);
 
 // What became of one input record.
@@ -71,7 +87,9 @@ struct LineOutcome {
     std::optional<Uuid> event_id;   // unset for invalid records
     std::string_view event_type;    // empty for invalid records
     std::string_view envelope_json; // the completed envelope, when keep_envelopes is on
+    std::string_view record;        // an invalid record's text, when keep_envelopes is on
     std::string_view error;         // why it is invalid
+    unsigned attempts = 0;          // times it was sent to a broker (2+: again after a reconnect)
 };
 
 struct PublishSummary {
@@ -82,11 +100,18 @@ struct PublishSummary {
     std::size_t nacked = 0;
     std::size_t returned = 0;
     std::size_t unconfirmed = 0;
+    std::size_t spooled = 0;
+    std::size_t reconnects = 0; // connections made again after a loss
+    std::size_t resent = 0;     // events sent again after a reconnect (in doubt)
     std::chrono::duration<double> elapsed{0};
     std::optional<Error> input_error;  // reading the input failed (74)
-    std::optional<Error> broker_error; // the connection was lost or gave no confirms (69)
+    std::optional<Error> spool_error;  // writing the spool failed (74): names the first unkept line
+    std::optional<Error> broker_error; // the broker was lost for good or gave no confirms
+    bool input_stopped = false;        // input was left unread (broker lost, no spool)
+    int signal = 0;                    // SIGINT/SIGTERM stopped the run
     TrackingReport tracking;
 
+    // Not confirmed and not kept in the spool.
     std::size_t failed() const { return nacked + returned + unconfirmed; }
 };
 
@@ -98,37 +123,63 @@ public:
     // The pipeline is about to wait for input: a chance to flush output so a
     // reader downstream sees the ids of confirmed events promptly.
     virtual void idle() {}
+    // Something the user should know as it happens: the connection was lost,
+    // reconnected, a signal is being handled.
+    virtual void notice(std::string_view text) { (void)text; }
     // Called about twice a second during long runs, for a progress display.
     virtual void progress(const PublishSummary& so_far) { (void)so_far; }
 };
 
-struct PipelineOptions {
-    std::size_t max_in_flight = 512;                  // unconfirmed messages at most
-    std::chrono::milliseconds confirm_timeout{30000}; // no confirm for this long: give up
-    bool keep_envelopes = false; // pass each completed envelope to the sink (--output json)
-    bool dry_run = false;        // validate and complete only; no publisher needed
+// After a lost connection (or a broker that stopped confirming): how hard to
+// try to get it back before giving up on the events in doubt.
+struct ReconnectPolicy {
+    int attempts = 5;                           // 0: give up at once
+    std::chrono::milliseconds max_time{60000};  // for all the attempts after one loss
+    std::chrono::milliseconds first_delay{200}; // doubled after each failure...
+    std::chrono::milliseconds max_delay{5000};  // ...up to this
 };
 
-// Runs the whole input through. `publisher` may be null only for a dry run;
-// `tracker` may be null (tracking off). Errors that stop the run midway are
-// in the summary (input_error, broker_error), never lost: every record read
-// gets an outcome.
+struct PipelineOptions {
+    std::size_t max_in_flight = 512;                  // unconfirmed messages at most
+    std::chrono::milliseconds confirm_timeout{30000}; // no confirm for this long: connection lost
+    bool keep_envelopes = false; // pass each completed envelope (and invalid record) to the sink
+    bool dry_run = false;        // validate and complete only; no publisher needed
+    ReconnectPolicy reconnect;
+    // Events that end unconfirmed, nacked or returned are kept here, in input
+    // order. With a spool the run also goes on when the broker is gone for
+    // good (or was never reached: publisher null), spooling the rest.
+    SpoolWriter* spool = nullptr;
+    // First signal: stop reading, wait up to shutdown_timeout for the
+    // confirms in flight, spool or report the rest. Second: stop waiting.
+    const StopSignals* signals = nullptr;
+    std::chrono::milliseconds shutdown_timeout{10000};
+};
+
+// Runs the whole input through. `publisher` may be null for a dry run, or
+// when the broker could not be reached and there is a spool; `tracker` may be
+// null (tracking off). Errors that stop the run midway are in the summary
+// (input_error, spool_error, broker_error), never lost: every record read gets
+// an outcome.
 PublishSummary run_publish(LineReader& reader, const EnvelopeRecipe& recipe,
                            const PipelineOptions& options, Publisher* publisher, Tracker* tracker,
                            PublishSink& sink);
 
 // The exit status for a run (DESIGN §4), the first that applies:
-// 74 the input could not be read; 69 the broker was lost, an event was
-// nacked, returned or left unconfirmed, or (with require_tracking) a link or
-// event record was not written; 65 an input record was invalid; else 0.
+// 74 the input could not be read or the spool could not be written;
+// 130/143 a SIGINT/SIGTERM stopped it; 69 an event was nacked, returned or
+// left unconfirmed without a spool to keep it, the broker was lost with input
+// left unread, or (with require_tracking) a link or event record was not
+// written; 75 events were kept in the spool; 65 an input record was invalid;
+// else 0.
 int publish_exit_status(const PublishSummary& summary, bool require_tracking);
 
-// {"line":N,"event_id":"..."|null,"status":"..."} plus "error" for invalid
-// records: the --report line for one outcome, without newline.
+// {"line":N,"event_id":"..."|null,"status":"...","attempts":K} plus "error"
+// for invalid records: the --report line for one outcome, without newline.
 void append_report_line(const LineOutcome& outcome, std::string& out);
 
-// "published 998, invalid 2, failed 0 in 0.42 s (2376 events/s)"; a dry run
-// says "valid" for "published".
+// "published 998, invalid 2, failed 0 in 0.42 s (2376 events/s)", with
+// ", spooled 5" after failed when events were spooled; a dry run says "valid"
+// for "published".
 std::string summary_text(const PublishSummary& summary, bool dry_run);
 
 } // namespace bb

@@ -1,0 +1,40 @@
+// `bb-publish --drain DIR`: republish what a spool keeps (spool.hpp), in the
+// order it was written, through the same pipeline as a normal run. A segment
+// is removed once every event in it is confirmed; a segment that is only
+// partly confirmed is rewritten with what is left (atomically) and the drain
+// stops there, so later segments never overtake it. Two drains of one spool
+// exclude each other with the spool's lock.
+#pragma once
+
+#include "bloodbank/publish.hpp"
+
+#include <optional>
+#include <string>
+
+namespace bb {
+
+struct DrainSummary {
+    std::size_t segments = 0;       // found when the drain started
+    std::size_t removed = 0;        // fully published and deleted
+    std::size_t rewritten = 0;      // partly published, rewritten with the rest
+    std::size_t kept = 0;           // events written back into partly drained segments
+    std::size_t kept_invalid = 0;   // of which cannot be published (kept, never dropped)
+    PublishSummary totals;          // over every segment drained
+    std::optional<Error> error;     // the lock, the listing or a segment rewrite failed
+
+    std::size_t segments_left() const { return segments - removed; }
+};
+
+// Drains `dir` with `publisher`. options.spool is ignored: what fails stays in
+// its segment. The sink sees every outcome; line numbers count within each
+// segment. Records up to max_record_bytes are read back.
+DrainSummary drain_spool(const std::string& dir, std::size_t max_record_bytes,
+                         const PipelineOptions& options, Publisher& publisher, Tracker* tracker,
+                         PublishSink& sink);
+
+// The first that applies: 74 an I/O error; 130/143 a signal; 66 no spool
+// there; 75 another drain holds the lock, or segments are left (65 when all
+// that is left cannot be published); else 0.
+int drain_exit_status(const DrainSummary& summary);
+
+} // namespace bb
