@@ -7,9 +7,13 @@
 #   scripts/services.sh up|down|status [--quiet]
 #
 # Environment: BB_STATE_DIR (default <repo>/build/state), BB_AMQP_PORT (35672),
-# BB_RABBIT_DIST_PORT (35673), BB_EPMD_PORT (35674), BB_REDIS_PORT (36379),
-# BB_SERVICES_TIMEOUT (seconds to wait for RabbitMQ to boot, 180).
-# `up` writes <state>/services.env (export lines) for the tests and tools.
+# BB_AMQPS_PORT (AMQP over TLS, BB_AMQP_PORT - 1: 35671), BB_RABBIT_DIST_PORT
+# (35673), BB_EPMD_PORT (35674), BB_REDIS_PORT (36379),
+# BB_SERVICES_TIMEOUT (seconds to wait for RabbitMQ to boot, 180),
+# BB_KEEP_BROKER_DATA=1 (an `up` that restarts a stopped or killed node keeps
+# its queues and messages, for fault tests; by default every `up` starts fresh).
+# `up` writes <state>/services.env (export lines) for the tests and tools, and
+# a throwaway CA with broker and client certificates into <state>/tls.
 set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=lib/common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
@@ -25,7 +29,7 @@ usage() {
     exit 64
 }
 help() {
-    sed -n '2,13s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"
+    sed -n '2,16s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"
     exit 0
 }
 
@@ -51,6 +55,7 @@ mkdir -p "$(bb_state_dir)"
 state=$(cd "$(bb_state_dir)" && pwd)
 rabbit_dir=$state/rabbitmq
 redis_dir=$state/redis
+tls_dir=$state/tls
 ports_file=$state/ports.env
 env_file=$state/services.env
 ctl_wrapper=$state/rabbitmqctl
@@ -58,6 +63,7 @@ ctl_wrapper=$state/rabbitmqctl
 # Ports: those recorded by the `up` that started the running set win over the
 # environment, so status and down always look where the servers really are.
 amqp_port=${BB_AMQP_PORT:-35672}
+amqps_port=${BB_AMQPS_PORT:-}
 dist_port=${BB_RABBIT_DIST_PORT:-35673}
 epmd_port=${BB_EPMD_PORT:-35674}
 redis_port=${BB_REDIS_PORT:-36379}
@@ -65,7 +71,11 @@ if [[ -f $ports_file ]]; then
     # shellcheck source=/dev/null
     source "$ports_file"
 fi
+# TLS next to the AMQP port by default, so that sets run side by side with
+# their own AMQP ports need not pick TLS ports too.
+amqps_port=${amqps_port:-$((amqp_port - 1))}
 rabbit_url_of() { printf 'amqp://guest:guest@127.0.0.1:%s/' "$amqp_port"; }
+rabbit_tls_url_of() { printf 'amqps://guest:guest@127.0.0.1:%s/' "$amqps_port"; }
 
 # --- processes -----------------------------------------------------------------
 
@@ -177,6 +187,12 @@ rabbit_answers() {
 
 epmd_answers() { timeout 5 epmd -port "$epmd_port" -names >/dev/null 2>&1; }
 
+# A TLS handshake with the AMQPS listener that verifies its certificate.
+rabbit_tls_answers() {
+    timeout 5 openssl s_client -connect "127.0.0.1:$amqps_port" -CAfile "$tls_dir/ca.crt" \
+        -verify_return_error -brief </dev/null >/dev/null 2>&1
+}
+
 # --- up --------------------------------------------------------------------------
 
 # An `up` that fails or is interrupted stops what it started.
@@ -235,15 +251,68 @@ rabbit_common_env() {
         "RABBITMQ_LOG_BASE=$rabbit_dir/log"
 }
 
+# A throwaway PKI for the AMQPS listener and the TLS tests: a CA, the broker's
+# certificate from it, valid for the IP address 127.0.0.1 only (so that
+# amqps://localhost fails the host name check), a client certificate from the
+# same CA, and a second CA with a client certificate the broker does not trust.
+# EC keys, which take no time to make.
+write_tls_files() {
+    rm -rf "$tls_dir"
+    mkdir -p "$tls_dir"
+    local log=$tls_dir/openssl.log
+    # errexit does not apply left of `||`: the last step checks the results.
+    (
+        cd "$tls_dir"
+        umask 077
+        key=(-newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes)
+        ca() { # name common-name
+            openssl req -x509 "${key[@]}" -keyout "$1.key" -out "$1.crt" -days 365 \
+                -subj "/CN=$2" -addext basicConstraints=critical,CA:TRUE \
+                -addext keyUsage=critical,keyCertSign,cRLSign
+        }
+        leaf() { # name common-name ca extensions
+            openssl req -new "${key[@]}" -keyout "$1.key" -out "$1.csr" -subj "/CN=$2"
+            openssl x509 -req -in "$1.csr" -CA "$3.crt" -CAkey "$3.key" -days 365 \
+                -set_serial "0x$(openssl rand -hex 8)" -out "$1.crt" -extfile <(printf '%s\n' "$4")
+            rm -f "$1.csr"
+        }
+        ca ca 'bloodbank test CA'
+        leaf server 'bloodbank test broker' ca \
+            $'subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth'
+        leaf client 'bloodbank test client' ca 'extendedKeyUsage=clientAuth'
+        ca untrusted-ca 'bloodbank untrusted test CA'
+        leaf untrusted-client 'bloodbank untrusted test client' untrusted-ca \
+            'extendedKeyUsage=clientAuth'
+        openssl verify -CAfile ca.crt server.crt client.crt &&
+            openssl verify -CAfile untrusted-ca.crt untrusted-client.crt
+    ) >"$log" 2>&1 || {
+        bb_info "could not make the TLS certificates in $tls_dir"
+        log_tail "$log"
+        return 1
+    }
+}
+
 write_rabbit_files() {
     mkdir -p "$rabbit_dir/home" "$rabbit_dir/log"
     # A fresh broker each time: no queues or messages left from an earlier run.
-    rm -rf "$rabbit_dir/mnesia" "$rabbit_dir/launcher.log" "$rabbit_dir/rabbitmq.pid"
-    rm -f "$rabbit_dir/log"/*.log
+    if [[ ${BB_KEEP_BROKER_DATA:-0} != 1 ]]; then
+        rm -rf "$rabbit_dir/mnesia"
+        rm -f "$rabbit_dir/log"/*.log
+    fi
+    rm -f "$rabbit_dir/launcher.log" "$rabbit_dir/rabbitmq.pid"
     printf '# Written by scripts/services.sh: nothing beyond the environment.\n' \
         >"$rabbit_dir/rabbitmq-env.conf"
+    write_tls_files
+    # TLS listener: the broker asks for a client certificate and checks it
+    # against the CA, but lets clients without one in (password login).
     printf '%s\n' '# Written by scripts/services.sh: a throwaway node on loopback.' \
-        'loopback_users.guest = true' >"$rabbit_dir/rabbitmq.conf"
+        'loopback_users.guest = true' \
+        "listeners.ssl.default = 127.0.0.1:$amqps_port" \
+        "ssl_options.cacertfile = $tls_dir/ca.crt" \
+        "ssl_options.certfile = $tls_dir/server.crt" \
+        "ssl_options.keyfile = $tls_dir/server.key" \
+        'ssl_options.verify = verify_peer' \
+        'ssl_options.fail_if_no_peer_cert = false' >"$rabbit_dir/rabbitmq.conf"
     printf '[].\n' >"$rabbit_dir/enabled_plugins"
 
     # rabbitmqctl for this node, for people and fault tests (stop_app, ...).
@@ -294,10 +363,10 @@ start_rabbit() {
             log_tail "$rabbit_dir/launcher.log" "$rabbit_dir/log/$NODE.log"
             return 1
         fi
-        if running rabbitmq && rabbit_answers; then return 0; fi
+        if running rabbitmq && rabbit_answers && rabbit_tls_answers; then return 0; fi
         sleep 0.5
     done
-    bb_info "RabbitMQ did not answer on 127.0.0.1:$amqp_port within ${timeout}s"
+    bb_info "RabbitMQ did not answer on 127.0.0.1:$amqp_port (and TLS on $amqps_port) within ${timeout}s"
     log_tail "$rabbit_dir/launcher.log" "$rabbit_dir/log/$NODE.log"
     return 1
 }
@@ -314,6 +383,14 @@ write_env_file() {
             "BB_TEST_RABBIT_URL=$url" \
             "BB_TEST_AMQP_HOST=127.0.0.1" \
             "BB_TEST_AMQP_PORT=$amqp_port" \
+            "BB_TEST_AMQPS_PORT=$amqps_port" \
+            "BB_TEST_RABBIT_TLS_URL=$(rabbit_tls_url_of)" \
+            "BB_TEST_CA_FILE=$tls_dir/ca.crt" \
+            "BB_TEST_CLIENT_CERT=$tls_dir/client.crt" \
+            "BB_TEST_CLIENT_KEY=$tls_dir/client.key" \
+            "BB_TEST_UNTRUSTED_CA_FILE=$tls_dir/untrusted-ca.crt" \
+            "BB_TEST_UNTRUSTED_CLIENT_CERT=$tls_dir/untrusted-client.crt" \
+            "BB_TEST_UNTRUSTED_CLIENT_KEY=$tls_dir/untrusted-client.key" \
             "BB_TEST_REDIS_HOST=127.0.0.1" \
             "BB_TEST_REDIS_PORT=$redis_port" \
             "BB_STATE_DIR=$state" \
@@ -331,6 +408,7 @@ write_env_file() {
 
 print_urls() {
     say "rabbitmq: $(rabbit_url_of) (node $NODE, pid $(pid_of rabbitmq))"
+    say "          $(rabbit_tls_url_of) (CA $tls_dir/ca.crt)"
     say "redis:    redis://127.0.0.1:$redis_port (pid $(pid_of redis))"
     say "env:      source $env_file"
 }
@@ -345,6 +423,8 @@ cmd_up() {
     take_lock
     if running rabbitmq && running redis && running epmd; then
         note "already running from $state"
+        rabbit_tls_answers || bb_info "warning: no TLS listener of this node answers on" \
+            "127.0.0.1:$amqps_port (started by an older services.sh?): run down, then up"
         write_env_file
         print_urls
         return 0
@@ -353,19 +433,22 @@ cmd_up() {
     # are recorded for later status/down calls.
     if ! running rabbitmq-launcher && ! running redis && ! running epmd; then
         amqp_port=${BB_AMQP_PORT:-35672}
+        amqps_port=${BB_AMQPS_PORT:-$((amqp_port - 1))}
         dist_port=${BB_RABBIT_DIST_PORT:-35673}
         epmd_port=${BB_EPMD_PORT:-35674}
         redis_port=${BB_REDIS_PORT:-36379}
-        printf '%s\n' "amqp_port=$amqp_port" "dist_port=$dist_port" \
+        printf '%s\n' "amqp_port=$amqp_port" "amqps_port=$amqps_port" "dist_port=$dist_port" \
             "epmd_port=$epmd_port" "redis_port=$redis_port" >"$ports_file"
     fi
     local entry busy=()
-    for entry in redis:$redis_port epmd:$epmd_port rabbitmq-launcher:$amqp_port rabbitmq-launcher:$dist_port; do
+    for entry in redis:$redis_port epmd:$epmd_port rabbitmq-launcher:$amqp_port \
+        rabbitmq-launcher:$amqps_port rabbitmq-launcher:$dist_port; do
         if ! running "${entry%%:*}" && port_in_use "${entry#*:}"; then busy+=("${entry#*:}"); fi
     done
     if ((${#busy[@]})); then
         bb_die "127.0.0.1 port(s) ${busy[*]} already in use by someone else;" \
-            "pick others with BB_AMQP_PORT, BB_RABBIT_DIST_PORT, BB_EPMD_PORT, BB_REDIS_PORT"
+            "pick others with BB_AMQP_PORT, BB_AMQPS_PORT, BB_RABBIT_DIST_PORT, BB_EPMD_PORT," \
+            "BB_REDIS_PORT"
     fi
 
     trap cleanup_failed_up EXIT
@@ -424,6 +507,12 @@ cmd_status() {
         ok=1
     else
         say "rabbitmq: down"
+        ok=1
+    fi
+    if running rabbitmq && rabbit_tls_answers; then
+        say "amqps:    up   $(rabbit_tls_url_of) (CA $tls_dir/ca.crt)"
+    else
+        say "amqps:    down"
         ok=1
     fi
     if running epmd && epmd_answers; then

@@ -12,6 +12,18 @@ std::string env_or_empty(const char* name) {
     const char* v = std::getenv(name);
     return v ? v : "";
 }
+
+// Under CI=true a failure, else a note; the caller's test then returns.
+std::nullopt_t missing(const char* what) {
+    if (env_or_empty("CI") == "true")
+        FAIL_CHECK("CI=true but " << what
+                                  << " are not set: run the tests through scripts/test.sh, "
+                                     "which starts the services");
+    else
+        MESSAGE("no test services in the environment (run scripts/test.sh): nothing checked");
+    return std::nullopt;
+}
+
 } // namespace
 
 std::optional<Services> services() {
@@ -21,17 +33,32 @@ std::optional<Services> services() {
     s.redis_host = env_or_empty("BB_TEST_REDIS_HOST");
     std::string amqp_port = env_or_empty("BB_TEST_AMQP_PORT");
     std::string redis_port = env_or_empty("BB_TEST_REDIS_PORT");
-    if (s.rabbit_url.empty() || s.redis_host.empty() || amqp_port.empty() || redis_port.empty()) {
-        if (env_or_empty("CI") == "true")
-            FAIL_CHECK("CI=true but BB_TEST_RABBIT_URL/BB_TEST_REDIS_HOST are not set: run the "
-                       "tests through scripts/test.sh, which starts the services");
-        else
-            MESSAGE("no test services in the environment (run scripts/test.sh): nothing checked");
-        return std::nullopt;
-    }
+    if (s.rabbit_url.empty() || s.redis_host.empty() || amqp_port.empty() || redis_port.empty())
+        return missing("BB_TEST_RABBIT_URL/BB_TEST_REDIS_HOST");
     s.amqp_port = std::stoi(amqp_port);
     s.redis_port = std::stoi(redis_port);
     return s;
+}
+
+std::optional<TlsServices> tls_services() {
+    auto plain = services();
+    if (!plain)
+        return std::nullopt;
+    TlsServices t;
+    t.plain = *plain;
+    std::string port = env_or_empty("BB_TEST_AMQPS_PORT");
+    t.ca_file = env_or_empty("BB_TEST_CA_FILE");
+    t.client_cert = env_or_empty("BB_TEST_CLIENT_CERT");
+    t.client_key = env_or_empty("BB_TEST_CLIENT_KEY");
+    t.untrusted_ca_file = env_or_empty("BB_TEST_UNTRUSTED_CA_FILE");
+    t.untrusted_client_cert = env_or_empty("BB_TEST_UNTRUSTED_CLIENT_CERT");
+    t.untrusted_client_key = env_or_empty("BB_TEST_UNTRUSTED_CLIENT_KEY");
+    if (port.empty() || t.ca_file.empty() || t.client_cert.empty() || t.client_key.empty() ||
+        t.untrusted_ca_file.empty() || t.untrusted_client_cert.empty() ||
+        t.untrusted_client_key.empty())
+        return missing("BB_TEST_AMQPS_PORT/BB_TEST_CA_FILE/BB_TEST_CLIENT_*");
+    t.amqps_port = std::stoi(port);
+    return t;
 }
 
 } // namespace bbtest

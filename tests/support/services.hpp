@@ -21,4 +21,22 @@ struct Services {
 // records a doctest failure first when CI=true.
 std::optional<Services> services();
 
+// The broker's TLS listener and the throwaway certificates services.sh makes
+// (BB_TEST_AMQPS_PORT, BB_TEST_CA_FILE, ...). The broker's certificate is for
+// the IP address 127.0.0.1 only; the "untrusted" CA is one the broker does not
+// know, and its client certificate is refused.
+struct TlsServices {
+    Services plain; // the same broker's plain listener, for checking what arrived
+    int amqps_port = 0;
+    std::string ca_file;
+    std::string client_cert;
+    std::string client_key;
+    std::string untrusted_ca_file;
+    std::string untrusted_client_cert;
+    std::string untrusted_client_key;
+};
+
+// As services(): nullopt (and a failure under CI=true) when they are not named.
+std::optional<TlsServices> tls_services();
+
 } // namespace bbtest
