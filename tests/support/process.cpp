@@ -7,6 +7,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <stdexcept>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -61,7 +62,7 @@ RunResult run(const std::vector<std::string>& argv, const RunOptions& options) {
     if (pid < 0)
         throw std::runtime_error("fork failed");
     if (pid == 0) {
-        dup2(in[0], 0);
+        dup2(options.stdin_fd >= 0 ? options.stdin_fd : in[0], 0);
         dup2(out[1], 1);
         dup2(err[1], 2);
         if (options.cwd && chdir(options.cwd->c_str()) != 0)
@@ -72,12 +73,14 @@ RunResult run(const std::vector<std::string>& argv, const RunOptions& options) {
     close(in[0]);
     close(out[1]);
     close(err[1]);
+    if (options.stdin_fd >= 0)
+        close(options.stdin_fd); // the child's now: a writer sees EPIPE if it dies
 
     // Feed stdin and drain both outputs together so no pipe can fill and block.
     RunResult result;
     std::size_t written = 0;
     int in_fd = in[1];
-    if (options.input.empty()) {
+    if (options.input.empty() || options.stdin_fd >= 0) {
         close(in_fd);
         in_fd = -1;
     } else {
@@ -132,8 +135,10 @@ RunResult run(const std::vector<std::string>& argv, const RunOptions& options) {
     close(out[0]);
     close(err[0]);
     int wstatus = 0;
-    while (waitpid(pid, &wstatus, 0) < 0 && errno == EINTR) {
+    rusage usage{};
+    while (wait4(pid, &wstatus, 0, &usage) < 0 && errno == EINTR) {
     }
+    result.peak_rss_kb = usage.ru_maxrss;
     result.status = WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) : 128 + WTERMSIG(wstatus);
     return result;
 }

@@ -13,6 +13,10 @@ struct RunResult {
     int status = -1; // exit code, or 128+signal when killed by a signal
     std::string out; // stdout
     std::string err; // stderr
+    // The child's peak resident set (wait4's ru_maxrss). Linux starts it at
+    // what the child inherits from the fork, so it is never below this
+    // process's anonymous memory at that moment.
+    long peak_rss_kb = -1;
 };
 
 struct RunOptions {
@@ -20,6 +24,9 @@ struct RunOptions {
     std::map<std::string, std::string> env; // added to (or replacing in) the environment
     std::vector<std::string> unset_env;     // removed from the environment
     std::optional<std::string> cwd;         // working directory (for .env tests)
+    // Instead of input: the child's stdin (say, a pipe that a thread fills
+    // with more than memory should hold); run() closes it once started.
+    int stdin_fd = -1;
 };
 
 // Path of a built bloodbank binary ("bb-id" -> <build>/bin/bb-id).
