@@ -15,7 +15,7 @@
 #
 # Environment: BB_BUILD_DIR (default build/), BB_BENCH_EVENTS (100000),
 # BB_BENCH_RUNS (3, alternating, medians reported), BB_BENCH_WINDOW (1000, both
-# tools), BB_BENCH_SINGLE_RUNS (30), BB_BENCH_BIG_EVENTS (1000000; 0 skips
+# tools), BB_BENCH_SINGLE_RUNS (100), BB_BENCH_BIG_EVENTS (1000000; 0 skips
 # that run). Services: those of scripts/services.sh, started here (and
 # stopped again) unless they are already running. Loopback only. The tracked
 # runs write to Redis database 15, which is emptied at the end; the bench's
@@ -28,7 +28,7 @@ cd "$BB_REPO_ROOT"
 events=${BB_BENCH_EVENTS:-100000}
 runs=${BB_BENCH_RUNS:-3}
 window=${BB_BENCH_WINDOW:-1000}
-single_runs=${BB_BENCH_SINGLE_RUNS:-30}
+single_runs=${BB_BENCH_SINGLE_RUNS:-100}
 big_events=${BB_BENCH_BIG_EVENTS:-1000000}
 build_dir=${BB_BUILD_DIR:-$BB_REPO_ROOT/build}
 
@@ -131,7 +131,7 @@ bb_rate=$(rate "$(median <"$work/bb.s")")
 tracked_rate=$(rate "$(median <"$work/tracked.s")")
 tracked_children=$(redis-cli -h 127.0.0.1 -p "$BB_TEST_REDIS_PORT" -n $redis_db dbsize)
 
-# One event per process, alternating the two tools.
+# One event per process, alternating the two tools (which goes first too).
 bb_info "one event per process, $single_runs runs each"
 head -n 1 "$work/events.ndjson" >"$work/event.json"
 single=$(python3 - "$single_runs" "$work/event.json" "$bb_publish" "$port" "$exchange" <<'EOF'
@@ -145,8 +145,8 @@ env.pop("REDIS_URL", None); env.pop("REDIS_HOST", None)
 amqp = ["amqp-publish", "-u", url.rstrip("/"), "-e", exchange, "-r", json.loads(body)["event_type"],
         "-p", "-C", "application/json", "-E", "utf-8", "-b", body]
 times = {"amqp": [], "bb": []}
-for _ in range(runs):
-    for name in ("amqp", "bb"):
+for run in range(runs):
+    for name in ("amqp", "bb") if run % 2 == 0 else ("bb", "amqp"):
         with open(event) as stdin:
             start = time.perf_counter()
             if name == "amqp":

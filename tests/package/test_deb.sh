@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds the .deb with CPack, unpacks it into a temporary root with dpkg -x
 # and runs every packaged binary's --version from there. Also checks the
-# package declares the Debian runtime libraries it links against.
+# package declares the Debian runtime libraries it links against, and that no
+# binary with libstdc++ linked in loads libstdc++.so as well.
 set -euo pipefail
 build_dir=$1
 root=$(mktemp -d)
@@ -12,7 +13,7 @@ deb=$(ls -t "$build_dir"/package/bloodbank_*.deb | head -n 1)
 dpkg -x "$deb" "$root"
 
 depends=$(dpkg-deb -f "$deb" Depends)
-for lib in librabbitmq4 libhiredis libfmt; do
+for lib in librabbitmq4 libhiredis libssl3; do
   if [[ $depends != *"$lib"* ]]; then
     echo "package Depends lacks $lib: $depends" >&2
     exit 1
@@ -30,6 +31,11 @@ for tool in bb-id bb-publish bb-trace; do
   out=$("$exe" --version)
   if [[ $out != "$tool (bloodbank) "* ]]; then
     echo "unexpected --version output from $tool: $out" >&2
+    status=1
+  fi
+  # A binary with the C++ runtime linked in must not load libstdc++.so too.
+  if [[ $(readelf -d "$exe") != *libstdc++* && $(ldd "$exe") == *libstdc++* ]]; then
+    echo "$tool has libstdc++ linked in and also loads libstdc++.so" >&2
     status=1
   fi
   if [[ ! -f $root/usr/share/man/man1/$tool.1 && ! -f $root/usr/share/man/man1/$tool.1.gz ]]; then
