@@ -265,7 +265,7 @@ bb::Result<bb::EnvelopeRecipe> make_recipe(const Options& o) {
 }
 
 bb::PublisherOptions publisher_options(const Options& o, std::vector<bb::AmqpUrl> urls,
-                                      const bb::Config& config) {
+                                       const bb::Config& config) {
     bb::PublisherOptions options;
     options.urls = std::move(urls);
     options.exchange = config.value("EXCHANGE_NAME");
@@ -293,7 +293,7 @@ bb::app::OutputMode output_mode(const Options& o) {
     if (o.report)
         return bb::app::OutputMode::report;
     return o.output.value_or(o.dry_run ? "json" : "id") == "json" ? bb::app::OutputMode::json
-                                                                   : bb::app::OutputMode::id;
+                                                                  : bb::app::OutputMode::id;
 }
 
 // Tracking per the rule in bb-publish(1); nullopt when it is off.
@@ -329,10 +329,9 @@ bool finish(const Options& o, bb::app::Printer& printer, const bb::PublishSummar
     if (!o.quiet)
         bb::app::report(program, bb::summary_text(summary, o.dry_run));
     if (summary.spooled > 0)
-        bb::app::report(program,
-                        fmt::format("{} events kept in the spool {}; publish them with "
-                                    "bb-publish --drain {}",
-                                    summary.spooled, spool_dir, spool_dir));
+        bb::app::report(program, fmt::format("{} events kept in the spool {}; publish them with "
+                                             "bb-publish --drain {}",
+                                             summary.spooled, spool_dir, spool_dir));
     return written;
 }
 
@@ -372,7 +371,8 @@ int publish(const Options& o, const bb::Config& config) {
         if (connected)
             publisher.emplace(std::move(*connected));
         else if (spool)
-            bb::app::report(program, connected.error().message + "; keeping the events in the spool");
+            bb::app::report(program,
+                            connected.error().message + "; keeping the events in the spool");
         else
             return bb::app::fail(program, connected.error());
         if (*track && publisher)
@@ -410,8 +410,8 @@ int drain(const Options& o, const bb::Config& config) {
     auto publisher = bb::Publisher::connect(publisher_options(o, *urls, config));
     if (!publisher) {
         bb::app::report(program, publisher.error().message);
-        bb::app::report(program, fmt::format("{} segments left in the spool {}", segments->size(),
-                                             dir));
+        bb::app::report(program,
+                        fmt::format("{} segments left in the spool {}", segments->size(), dir));
         return bb::exit_code(bb::ErrorKind::temporary);
     }
     std::optional<bb::Tracker> tracker;
@@ -420,17 +420,16 @@ int drain(const Options& o, const bb::Config& config) {
 
     bb::app::OutputMode mode = output_mode(o);
     bb::app::Printer printer(program, mode, isatty(STDERR_FILENO) && !o.quiet);
-    bb::DrainSummary summary =
-        bb::drain_spool(dir, o.max_line_bytes, pipeline_options(o, mode), *publisher,
-                        tracker ? &*tracker : nullptr, printer);
+    bb::DrainSummary summary = bb::drain_spool(dir, o.max_line_bytes, pipeline_options(o, mode),
+                                               *publisher, tracker ? &*tracker : nullptr, printer);
     publisher->close();
     bool written = finish(o, printer, summary.totals, dir);
     if (summary.error)
         bb::app::report(program, summary.error->message);
     if (!o.quiet || summary.segments_left() > 0)
-        bb::app::report(program, fmt::format("drained {} of {} segments from {}; {} left",
-                                             summary.removed, summary.segments, dir,
-                                             summary.segments_left()));
+        bb::app::report(program,
+                        fmt::format("drained {} of {} segments from {}; {} left", summary.removed,
+                                    summary.segments, dir, summary.segments_left()));
     if (!written)
         return stdout_failed();
     int status = bb::drain_exit_status(summary);

@@ -424,10 +424,10 @@ bool Pipeline::confirm_deadline_passed() {
     if (!publishing() || publisher_->in_flight() == 0 ||
         Clock::now() - last_confirm_ < options_.confirm_timeout)
         return false;
-    mark_lost(make_error(ErrorKind::unavailable,
-                         fmt::format("no confirms from {} for {:.0f} s", publisher_->target(),
-                                     std::chrono::duration<double>(options_.confirm_timeout)
-                                         .count())));
+    mark_lost(
+        make_error(ErrorKind::unavailable,
+                   fmt::format("no confirms from {} for {:.0f} s", publisher_->target(),
+                               std::chrono::duration<double>(options_.confirm_timeout).count())));
     return true;
 }
 

@@ -245,12 +245,13 @@ TEST_CASE("bb-publish: --report gives every line its status") {
     EnvelopeSpec a, b;
     auto r = bus.publish({"--report"}, canonical(a) + "\n\n{\"payload\":1}\n" + canonical(b));
     CHECK(r.status == 65);
-    CHECK(r.out == "{\"line\":1,\"event_id\":\"" + a.event_id +
-                       "\",\"status\":\"confirmed\",\"attempts\":1}\n"
-                       "{\"line\":3,\"event_id\":null,\"status\":\"invalid\",\"attempts\":0,\"error\":"
-                       "\"event_type: required field is missing\"}\n"
-                       "{\"line\":4,\"event_id\":\"" +
-                       b.event_id + "\",\"status\":\"confirmed\",\"attempts\":1}\n");
+    CHECK(r.out ==
+          "{\"line\":1,\"event_id\":\"" + a.event_id +
+              "\",\"status\":\"confirmed\",\"attempts\":1}\n"
+              "{\"line\":3,\"event_id\":null,\"status\":\"invalid\",\"attempts\":0,\"error\":"
+              "\"event_type: required field is missing\"}\n"
+              "{\"line\":4,\"event_id\":\"" +
+              b.event_id + "\",\"status\":\"confirmed\",\"attempts\":1}\n");
 }
 
 TEST_CASE("bb-publish: events the broker nacks are reported and the exit code is 69") {
@@ -269,12 +270,12 @@ TEST_CASE("bb-publish: events the broker nacks are reported and the exit code is
     CHECK(r.status == 69);
     auto report = bbtest::split_lines(r.out);
     REQUIRE(report.size() == 3);
-    CHECK(report[0] ==
-          "{\"line\":1,\"event_id\":\"" + specs[0].event_id + "\",\"status\":\"confirmed\",\"attempts\":1}");
-    CHECK(report[1] ==
-          "{\"line\":2,\"event_id\":\"" + specs[1].event_id + "\",\"status\":\"nacked\",\"attempts\":1}");
-    CHECK(report[2] ==
-          "{\"line\":3,\"event_id\":\"" + specs[2].event_id + "\",\"status\":\"nacked\",\"attempts\":1}");
+    CHECK(report[0] == "{\"line\":1,\"event_id\":\"" + specs[0].event_id +
+                           "\",\"status\":\"confirmed\",\"attempts\":1}");
+    CHECK(report[1] == "{\"line\":2,\"event_id\":\"" + specs[1].event_id +
+                           "\",\"status\":\"nacked\",\"attempts\":1}");
+    CHECK(report[2] == "{\"line\":3,\"event_id\":\"" + specs[2].event_id +
+                           "\",\"status\":\"nacked\",\"attempts\":1}");
     auto err = bbtest::split_lines(r.err);
     REQUIRE(err.size() == 3);
     CHECK(err[0] ==
@@ -299,8 +300,8 @@ TEST_CASE("bb-publish: an unroutable event is returned, not published, and exits
     CHECK(err[1].rfind("bb-publish: published 0, invalid 0, failed 1 in ", 0) == 0);
 
     auto report = bus.publish({"--report"}, canonical(e) + "\n");
-    CHECK(report.out ==
-          "{\"line\":1,\"event_id\":\"" + e.event_id + "\",\"status\":\"returned\",\"attempts\":1}\n");
+    CHECK(report.out == "{\"line\":1,\"event_id\":\"" + e.event_id +
+                            "\",\"status\":\"returned\",\"attempts\":1}\n");
 }
 
 TEST_CASE("bb-publish: an exchange of another type is a clear error, exit 69") {

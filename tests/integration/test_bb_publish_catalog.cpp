@@ -209,9 +209,10 @@ TEST_CASE("bb-publish: --strict refuses types that are not in the catalog") {
     CHECK(r.status == 65);
     auto report = bbtest::split_lines(r.out);
     REQUIRE(report.size() == 3);
-    CHECK(report[0] == "{\"line\":1,\"event_id\":null,\"status\":\"invalid\",\"attempts\":0,\"error\":"
-                       "\"event_type: \\\"foo.bar\\\" is not a known event type (see bb-publish "
-                       "--list-types)\"}");
+    CHECK(report[0] ==
+          "{\"line\":1,\"event_id\":null,\"status\":\"invalid\",\"attempts\":0,\"error\":"
+          "\"event_type: \\\"foo.bar\\\" is not a known event type (see bb-publish "
+          "--list-types)\"}");
     CHECK(report[1].find("\"status\":\"valid\"") != std::string::npos);
     CHECK_MESSAGE(report[2].find("\"status\":\"valid\"") != std::string::npos, report[2]);
     CHECK(r.err.rfind("bb-publish: line 1: event_type: \"foo.bar\" is not a known event type "

@@ -1,11 +1,11 @@
 // bb-publish's spool, --drain, signals and a closed stdout, against the real
 // broker. Faults that stop or pause the broker are in tests/faults/.
-#include "test_bb_publish_support.hpp"
-
-#include "bloodbank/spool.hpp"
 #include "support/background.hpp"
 #include "support/lines.hpp"
 #include "support/temp_dir.hpp"
+#include "test_bb_publish_support.hpp"
+
+#include "bloodbank/spool.hpp"
 
 #include <csignal>
 #include <fcntl.h>

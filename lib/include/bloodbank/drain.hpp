@@ -14,13 +14,13 @@
 namespace bb {
 
 struct DrainSummary {
-    std::size_t segments = 0;       // found when the drain started
-    std::size_t removed = 0;        // fully published and deleted
-    std::size_t rewritten = 0;      // partly published, rewritten with the rest
-    std::size_t kept = 0;           // events written back into partly drained segments
-    std::size_t kept_invalid = 0;   // of which cannot be published (kept, never dropped)
-    PublishSummary totals;          // over every segment drained
-    std::optional<Error> error;     // the lock, the listing or a segment rewrite failed
+    std::size_t segments = 0;     // found when the drain started
+    std::size_t removed = 0;      // fully published and deleted
+    std::size_t rewritten = 0;    // partly published, rewritten with the rest
+    std::size_t kept = 0;         // events written back into partly drained segments
+    std::size_t kept_invalid = 0; // of which cannot be published (kept, never dropped)
+    PublishSummary totals;        // over every segment drained
+    std::optional<Error> error;   // the lock, the listing or a segment rewrite failed
 
     std::size_t segments_left() const { return segments - removed; }
 };
