@@ -60,6 +60,8 @@ struct Options {
     int reconnect_attempts = 5;
     double reconnect_time = 60;
     double shutdown_timeout = 10;
+
+    bb::TlsOptions tls; // from the connection flags and settings
 };
 
 std::chrono::milliseconds ms(double seconds) {
@@ -268,6 +270,7 @@ bb::PublisherOptions publisher_options(const Options& o, std::vector<bb::AmqpUrl
                                        const bb::Config& config) {
     bb::PublisherOptions options;
     options.urls = std::move(urls);
+    options.tls = o.tls;
     options.exchange = config.value("EXCHANGE_NAME");
     options.declare_exchange = !o.no_declare;
     options.connect_timeout = ms(o.connect_timeout);
@@ -370,7 +373,7 @@ int publish(const Options& o, const bb::Config& config) {
         auto connected = bb::Publisher::connect(publisher_options(o, *urls, config));
         if (connected)
             publisher.emplace(std::move(*connected));
-        else if (spool)
+        else if (spool && connected.error().kind == bb::ErrorKind::unavailable)
             bb::app::report(program,
                             connected.error().message + "; keeping the events in the spool");
         else
@@ -483,6 +486,8 @@ int main(int argc, char** argv) {
                         o.file != "-" || o.spool))
             return usage_error("--drain publishes the spool as it is: it takes no input, "
                                "--dry-run, --type, --parent, --id-key, --file or --spool");
+        if (!o.dry_run)
+            o.tls = bb::app::amqp_tls_options(program, flags, *config); // warns on --insecure
         return o.drain ? drain(o, *config) : publish(o, *config);
     });
 }

@@ -68,6 +68,9 @@ OpenSslError take_openssl_error() {
 std::string_view hint_for(unsigned long code) {
     if (ERR_GET_LIB(code) == ERR_LIB_PEM && ERR_GET_REASON(code) == PEM_R_NO_START_LINE)
         return " (not a PEM file, or not the kind expected)";
+    if (ERR_GET_REASON(code) == ERR_R_INTERRUPTED_OR_CANCELLED)
+        return " (the key is protected by a passphrase, which cannot be given: store it "
+               "without one, e.g. with openssl pkey)";
     if (ERR_GET_LIB(code) != ERR_LIB_SSL)
         return {};
     switch (ERR_GET_REASON(code)) {
@@ -98,8 +101,8 @@ Result<void> check_file(std::string_view what, const std::string& path) {
     return {};
 }
 
-Error unusable_file(std::string_view what, const std::string& path) {
-    OpenSslError e = take_openssl_error();
+Error unusable_file(std::string_view what, const std::string& path,
+                    const OpenSslError& e = take_openssl_error()) {
     return make_error(
         ErrorKind::usage,
         fmt::format("{} {}: {}", what, path, e.reason.empty() ? "cannot be used" : with_hint(e)));
@@ -138,8 +141,16 @@ Result<void> load_files(amqp_socket_t* socket, SSL_CTX* ctx, const TlsOptions& t
         return unusable_file("client certificate", tls.cert_file);
     // rabbitmq-c's amqp_ssl_socket_set_key() loads both files but cannot tell
     // which one failed; the certificate is loaded above, the key here.
-    if (SSL_CTX_use_PrivateKey_file(ctx, key.c_str(), SSL_FILETYPE_PEM) != 1)
-        return unusable_file("client key", key);
+    if (SSL_CTX_use_PrivateKey_file(ctx, key.c_str(), SSL_FILETYPE_PEM) != 1) {
+        OpenSslError e = take_openssl_error();
+        bool locked = ERR_GET_REASON(e.code) == ERR_R_INTERRUPTED_OR_CANCELLED;
+        if (tls.key_file.empty() && !locked)
+            return make_error(ErrorKind::usage,
+                              fmt::format("client certificate {}: no private key in it; give "
+                                          "the key with --key (RABBIT_KEY)",
+                                          tls.cert_file));
+        return unusable_file("client key", key, e);
+    }
     return {};
 }
 

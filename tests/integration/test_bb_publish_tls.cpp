@@ -251,6 +251,10 @@ TEST_CASE("bb-publish tls: TLS files that cannot be used stop before any connect
     const std::string dir = bus.cwd + "/";
     std::string not_pem = dir + "not.pem";
     write_file(not_pem, "just text\n");
+    std::string locked = dir + "locked.key"; // the client key behind a passphrase
+    auto encrypted = bbtest::run({"/usr/bin/openssl", "pkey", "-in", t->client_key, "-aes256",
+                                  "-passout", "pass:secret", "-out", locked});
+    REQUIRE_MESSAGE(encrypted.status == 0, encrypted.err);
     struct Case {
         std::vector<std::string> args;
         int status;
@@ -270,6 +274,14 @@ TEST_CASE("bb-publish tls: TLS files that cannot be used stop before any connect
         {{"--cacert", t->ca_file, "--key", t->client_key},
          64,
          "client key " + t->client_key + ": no client certificate given with it"},
+        {{"--cacert", t->ca_file, "--cert", t->client_cert},
+         64,
+         "client certificate " + t->client_cert +
+             ": no private key in it; give the key with --key"},
+        {{"--cacert", t->ca_file, "--cert", t->client_cert, "--key", locked},
+         64,
+         "client key " + locked +
+             ": interrupted or cancelled (the key is protected by a passphrase"},
     };
     for (const Case& c : cases) {
         std::vector<std::string> args = {"--url", tls_url(*t)};
