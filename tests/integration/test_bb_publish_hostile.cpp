@@ -2,9 +2,13 @@
 // envelope: the bad one is refused with a message naming its line (and its
 // field), nothing of it reaches the broker, the valid one after it is
 // published, the exit code is 65, and the process stays small however large
-// the input. Large inputs are streamed through a pipe by a thread and never
-// built here: this process's memory would count in the child's peak too (see
-// RunResult::peak_rss_kb).
+// the input. Large inputs are streamed through a pipe by a thread, never
+// built here.
+//
+// The peak resident set comes from GNU time (wait4's ru_maxrss), as in
+// scripts/bench/publish.sh: Linux starts a forked child's peak at its
+// parent's size, so bb-publish must be forked by a small process, not by
+// this one.
 #include "support/lines.hpp"
 #include "test_bb_publish_support.hpp"
 
@@ -13,6 +17,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <fcntl.h>
+#include <fstream>
 #include <functional>
 #include <signal.h>
 #include <string_view>
@@ -27,6 +32,20 @@ namespace {
 
 // bb-publish's bound with the default --max-line-bytes of 1 MiB.
 constexpr long max_rss_kb = 64 * 1024;
+
+// AddressSanitizer's shadow memory and quarantine of freed blocks are its
+// own: under it the figure is printed, not bounded.
+#if defined(__SANITIZE_ADDRESS__)
+constexpr bool sanitized = true;
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+constexpr bool sanitized = true;
+#else
+constexpr bool sanitized = false;
+#endif
+#else
+constexpr bool sanitized = false;
+#endif
 
 using Sink = std::function<void(std::string_view)>;
 using Producer = std::function<void(const Sink&)>;
@@ -82,6 +101,17 @@ void write_repeated(const Sink& sink, std::string_view text, std::size_t size) {
     }
 }
 
+// The last line of a file: GNU time writes "Command exited with non-zero
+// status N" before its figure.
+long last_number_in(const std::string& path) {
+    std::ifstream file(path);
+    std::string line, last;
+    while (std::getline(file, line))
+        if (!line.empty())
+            last = line;
+    return last.empty() ? -1 : std::stol(last);
+}
+
 Producer literal(std::string line) {
     return [line = std::move(line)](const Sink& sink) { sink(line); };
 }
@@ -98,8 +128,11 @@ void check_refused(Bus& bus, const std::string& what, const Producer& bad,
     });
     RunOptions options = bus.options("");
     options.stdin_fd = input.take_read_fd();
-    RunResult r = Bus::run_publish({}, options);
-    MESSAGE(what << ": peak RSS of bb-publish " << r.peak_rss_kb << " KiB");
+    const std::string time = "/usr/bin/time", rss_file = bus.cwd + "/peak-rss-kb";
+    REQUIRE_MESSAGE(access(time.c_str(), X_OK) == 0, "GNU time is needed (scripts/setup.sh)");
+    RunResult r = run({time, "-f", "%M", "-o", rss_file, binary("bb-publish")}, options);
+    long peak_rss_kb = last_number_in(rss_file);
+    MESSAGE(what << ": peak RSS of bb-publish " << peak_rss_kb << " KiB");
     CHECK(r.status == 65);
     auto err = split_lines(r.err);
     REQUIRE(err.size() == 2);
@@ -110,8 +143,9 @@ void check_refused(Bus& bus, const std::string& what, const Producer& bad,
     REQUIRE(got.size() == 1);
     CHECK(got[0].message_id == valid.event_id);
     CHECK(got[0].body == canonical(valid));
-    CHECK(r.peak_rss_kb > 0);
-    CHECK(r.peak_rss_kb < max_rss_kb);
+    CHECK(peak_rss_kb > 0);
+    if (!sanitized)
+        CHECK(peak_rss_kb < max_rss_kb);
 }
 
 std::string envelope_with_payload(const std::string& payload) {

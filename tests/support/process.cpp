@@ -7,7 +7,6 @@
 #include <poll.h>
 #include <signal.h>
 #include <stdexcept>
-#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -135,10 +134,8 @@ RunResult run(const std::vector<std::string>& argv, const RunOptions& options) {
     close(out[0]);
     close(err[0]);
     int wstatus = 0;
-    rusage usage{};
-    while (wait4(pid, &wstatus, 0, &usage) < 0 && errno == EINTR) {
+    while (waitpid(pid, &wstatus, 0) < 0 && errno == EINTR) {
     }
-    result.peak_rss_kb = usage.ru_maxrss;
     result.status = WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) : 128 + WTERMSIG(wstatus);
     return result;
 }

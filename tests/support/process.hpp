@@ -13,10 +13,6 @@ struct RunResult {
     int status = -1; // exit code, or 128+signal when killed by a signal
     std::string out; // stdout
     std::string err; // stderr
-    // The child's peak resident set (wait4's ru_maxrss). Linux starts it at
-    // what the child inherits from the fork, so it is never below this
-    // process's anonymous memory at that moment.
-    long peak_rss_kb = -1;
 };
 
 struct RunOptions {
