@@ -26,6 +26,22 @@ std::string closed_port_url() {
     return "amqp://guest:guest@127.0.0.1:" + std::to_string(free_loopback_port()) + "/";
 }
 
+// The bus's options with its broker out of reach.
+RunOptions broker_down(const Bus& bus, const std::string& input) {
+    RunOptions down = bus.options(input);
+    down.env["RABBIT_URL"] = closed_port_url();
+    return down;
+}
+
+// One event spooled while the broker is down; returns it.
+EnvelopeSpec spool_one_event(const Bus& bus, const std::string& spool) {
+    EnvelopeSpec e;
+    RunResult r =
+        Bus::run_publish({"--quiet", "--spool", spool}, broker_down(bus, canonical(e) + "\n"));
+    REQUIRE(r.status == 75);
+    return e;
+}
+
 std::vector<fs::path> segments_in(const fs::path& dir) {
     std::vector<fs::path> found;
     for (const auto& item : fs::directory_iterator(dir))
@@ -80,9 +96,7 @@ TEST_CASE("publish: with the broker down, a spool keeps every valid event and --
             input += "{\"event_type\":\"no.payload\"}\n"; // line 3: invalid, never spooled
     }
 
-    RunOptions down = bus.options(input);
-    down.env["RABBIT_URL"] = closed_port_url();
-    RunResult r = Bus::run_publish({"--report", "--spool", spool}, down);
+    RunResult r = Bus::run_publish({"--report", "--spool", spool}, broker_down(bus, input));
     CHECK(r.status == 75);
     CHECK(contains(r.err, "spooled 5"));
     CHECK(contains(r.err, "5 events kept in the spool " + spool));
@@ -131,8 +145,7 @@ TEST_CASE("publish: BB_SPOOL_DIR is the default spool") {
     Bus bus(*services);
     TempDir tmp("bb-spool");
     EnvelopeSpec e;
-    RunOptions down = bus.options(canonical(e) + "\n");
-    down.env["RABBIT_URL"] = closed_port_url();
+    RunOptions down = broker_down(bus, canonical(e) + "\n");
     down.env["BB_SPOOL_DIR"] = tmp.file("from-env");
     RunResult r = Bus::run_publish({"--quiet"}, down);
     CHECK(r.status == 75);
@@ -199,10 +212,7 @@ TEST_CASE("publish: a drain refuses to run while another holds the spool") {
     Bus bus(*services);
     TempDir tmp("bb-spool");
     std::string spool = tmp.file("spool");
-    EnvelopeSpec e;
-    RunOptions down = bus.options(canonical(e) + "\n");
-    down.env["RABBIT_URL"] = closed_port_url();
-    REQUIRE(Bus::run_publish({"--quiet", "--spool", spool}, down).status == 75);
+    EnvelopeSpec e = spool_one_event(bus, spool);
 
     {
         auto held = bb::SpoolLock::acquire(spool);
@@ -230,11 +240,8 @@ TEST_CASE("publish: --drain errors: a missing spool, an unreachable broker, bad 
     CHECK(contains(missing.err, tmp.file("nothing-here")));
 
     std::string spool = tmp.file("spool");
-    EnvelopeSpec e;
-    RunOptions down = bus.options(canonical(e) + "\n");
-    down.env["RABBIT_URL"] = closed_port_url();
-    REQUIRE(Bus::run_publish({"--quiet", "--spool", spool}, down).status == 75);
-    down.input.clear();
+    spool_one_event(bus, spool);
+    RunOptions down = broker_down(bus, "");
     RunResult unreachable = Bus::run_publish({"--drain", spool}, down);
     CHECK(unreachable.status == 75);
     CHECK(contains(unreachable.err, "connection refused"));
