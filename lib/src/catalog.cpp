@@ -1,11 +1,11 @@
 // The catalog of event types: loads the embedded schemas once and indexes
-// them by the event types (and aliases) each payload schema declares.
+// them by the event types (and aliases) each payload schema declares. Looking
+// up one type goes through the build-time index instead (catalog_index.cpp).
 #include "bloodbank/catalog.hpp"
 
 #include "catalog_embedded.hpp"
 #include "catalog_store.hpp"
 
-#include "bloodbank/json.hpp"
 
 #include <fmt/format.h>
 
@@ -31,22 +31,23 @@ std::string_view title_of(const rapidjson::Value& schema) {
 }
 
 // Adds one entry per type named in the schema's x-event-types member.
-void add_entries(Store& store, const LoadedSchema& schema, std::size_t index) {
-    auto types = schema.document.FindMember(event_types_key.data());
-    if (types == schema.document.MemberEnd() || !types->value.IsObject() ||
+void add_entries(Store& store, const LoadedSchema& schema) {
+    const rapidjson::Document& document = *schema.document;
+    auto types = document.FindMember(event_types_key.data());
+    if (types == document.MemberEnd() || !types->value.IsObject() ||
         types->value.ObjectEmpty()) {
         note_problem(store, fmt::format("{}: no \"{}\" object naming its event types", schema.path,
                                         event_types_key));
         return;
     }
     for (const auto& type : types->value.GetObject()) {
-        CatalogEntry entry{view(type.name), title_of(schema.document), schema.text, {}};
+        CatalogEntry entry{view(type.name), title_of(document), schema.text, {}};
         if (type.value.IsArray())
             for (const auto& alias : type.value.GetArray())
                 if (alias.IsString())
                     entry.aliases.push_back(view(alias));
         store.entries.push_back(std::move(entry));
-        store.entry_schema.push_back(index);
+        store.entry_file.push_back(schema.file);
     }
 }
 
@@ -57,13 +58,13 @@ void sort_entries(Store& store) {
         return store.entries[a].event_type < store.entries[b].event_type;
     });
     std::vector<CatalogEntry> entries;
-    std::vector<std::size_t> entry_schema;
+    std::vector<std::size_t> entry_file;
     for (std::size_t i : order) {
         entries.push_back(std::move(store.entries[i]));
-        entry_schema.push_back(store.entry_schema[i]);
+        entry_file.push_back(store.entry_file[i]);
     }
     store.entries = std::move(entries);
-    store.entry_schema = std::move(entry_schema);
+    store.entry_file = std::move(entry_file);
 }
 
 void index_names(Store& store) {
@@ -77,31 +78,41 @@ void index_names(Store& store) {
     }
 }
 
+// The build-time index must name the same file for every type as the parsed
+// schemas do, and no more types.
+void compare_with_build_index(Store& store) {
+    for (const EmbeddedType& type : embedded_types()) {
+        auto it = store.by_name.find(type.name);
+        if (it == store.by_name.end() || store.entry_file[it->second] != type.file)
+            note_problem(store, fmt::format("the build-time type index is stale for {}; rebuild",
+                                            type.name));
+    }
+    if (store.by_name.size() != embedded_types().size())
+        note_problem(store, "the build-time type index misses event types; rebuild");
+}
+
 Store load() {
     Store store;
-    for (const EmbeddedSchema& file : embedded_schemas()) {
-        auto parsed = parse_json(file.text);
-        if (!parsed || !parsed->IsObject()) {
-            note_problem(store, fmt::format("{}: {}", file.path,
-                                            parsed ? "not a JSON object" : parsed.error().message));
+    auto files = embedded_schemas();
+    store.schemas.reserve(files.size()); // store.envelope points into it
+    for (std::size_t i = 0; i < files.size(); ++i) {
+        const ParsedSchema& parsed = parsed_schema(i);
+        if (!parsed.error.empty()) {
+            note_problem(store, fmt::format("{}: {}", files[i].path, parsed.error));
             continue;
         }
-        auto schema = std::make_unique<LoadedSchema>();
-        schema->path = file.path;
-        schema->text = file.text;
-        schema->document = std::move(*parsed);
-        if (file.path == envelope_path) {
-            store.envelope = schema.get();
-            store.envelope_index = store.schemas.size();
-        } else {
-            add_entries(store, *schema, store.schemas.size());
-        }
-        store.schemas.push_back(std::move(schema));
+        const LoadedSchema& schema =
+            store.schemas.emplace_back(files[i].path, files[i].text, i, &parsed.document);
+        if (schema.path == envelope_path)
+            store.envelope = &schema;
+        else
+            add_entries(store, schema);
     }
     if (store.envelope == nullptr)
         note_problem(store, fmt::format("no {} among the embedded schemas", envelope_path));
     sort_entries(store);
     index_names(store);
+    compare_with_build_index(store);
     return store;
 }
 
@@ -125,12 +136,12 @@ const CatalogEntry* find_schema(std::string_view event_type) {
 }
 
 bool is_known_type(std::string_view event_type) {
-    return find_schema(event_type) != nullptr;
+    return catalog_detail::schema_file_of(event_type).has_value();
 }
 
 std::string_view envelope_schema() {
-    const auto* envelope = catalog_detail::store().envelope;
-    return envelope != nullptr ? envelope->text : std::string_view{};
+    auto file = catalog_detail::envelope_file();
+    return file ? catalog_detail::embedded_schemas()[*file].text : std::string_view{};
 }
 
 Result<void> check_catalog() {
@@ -138,9 +149,9 @@ Result<void> check_catalog() {
     if (!store.problem.empty())
         return make_error(ErrorKind::internal, store.problem);
     for (const auto& schema : store.schemas)
-        if (auto checked = check_schema_document(schema->text); !checked)
+        if (auto checked = check_schema_document(schema.text); !checked)
             return make_error(ErrorKind::internal,
-                              fmt::format("{}: {}", schema->path, checked.error().message));
+                              fmt::format("{}: {}", schema.path, checked.error().message));
     return {};
 }
 

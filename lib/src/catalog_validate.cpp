@@ -3,6 +3,7 @@
 // compiled "pattern" keeps its match state inside the schema, so one compiled
 // schema cannot serve two threads at once, and building a validator costs
 // more than most validations.
+#include "catalog_embedded.hpp"
 #include "catalog_errors.hpp"
 #include "catalog_store.hpp"
 
@@ -18,7 +19,7 @@
 namespace bb {
 namespace {
 
-using catalog_detail::store;
+using catalog_detail::parsed_schema;
 
 struct ThreadSchema {
     explicit ThreadSchema(const rapidjson::Value& document) : schema(document), validator(schema) {}
@@ -26,59 +27,57 @@ struct ThreadSchema {
     rapidjson::SchemaValidator validator;
 };
 
-rapidjson::SchemaValidator& validator_for(std::size_t index) {
+// `file`'s validator for this thread, compiled on first use.
+rapidjson::SchemaValidator& validator_for(std::size_t file, const rapidjson::Document& schema) {
     thread_local std::vector<std::unique_ptr<ThreadSchema>> compiled;
-    const auto& schemas = store().schemas;
-    if (compiled.size() < schemas.size())
-        compiled.resize(schemas.size());
-    auto& slot = compiled[index];
+    if (compiled.size() <= file)
+        compiled.resize(file + 1);
+    auto& slot = compiled[file];
     if (!slot)
-        slot = std::make_unique<ThreadSchema>(schemas[index]->document);
+        slot = std::make_unique<ThreadSchema>(schema);
     return slot->validator;
 }
 
-Result<void> validate_with(std::size_t index, const rapidjson::Value& value,
+Result<void> validate_with(std::size_t file, const rapidjson::Value& value,
                            std::string_view root_path) {
-    rapidjson::SchemaValidator& validator = validator_for(index);
+    const catalog_detail::ParsedSchema& schema = parsed_schema(file);
+    if (!schema.error.empty())
+        return make_error(ErrorKind::internal,
+                          fmt::format("embedded schema {}: {}",
+                                      catalog_detail::embedded_schemas()[file].path, schema.error));
+    rapidjson::SchemaValidator& validator = validator_for(file, schema.document);
     value.Accept(validator);
     if (validator.IsValid())
         return {}; // a completed validation leaves the validator ready for the next
-    Error error = catalog_detail::describe_failure(validator, store().schemas[index]->document,
-                                                   value, root_path);
+    Error error = catalog_detail::describe_failure(validator, schema.document, value, root_path);
     validator.Reset();
     return error;
-}
-
-// The schema index of a known type, or nullptr.
-const std::size_t* schema_of(std::string_view event_type) {
-    const auto& loaded = store();
-    auto it = loaded.by_name.find(event_type);
-    return it == loaded.by_name.end() ? nullptr : &loaded.entry_schema[it->second];
 }
 
 } // namespace
 
 Result<void> validate_payload(std::string_view event_type, const rapidjson::Value& payload) {
-    const std::size_t* index = schema_of(event_type);
-    if (index == nullptr)
+    auto file = catalog_detail::schema_file_of(event_type);
+    if (!file)
         return {};
-    return validate_with(*index, payload, "payload");
+    return validate_with(*file, payload, "payload");
 }
 
 Result<void> validate_payload(std::string_view event_type, std::string_view payload_json) {
-    const std::size_t* index = schema_of(event_type);
-    if (index == nullptr)
+    auto file = catalog_detail::schema_file_of(event_type);
+    if (!file)
         return {};
     auto payload = parse_json(payload_json);
     if (!payload)
         return make_error(ErrorKind::data, fmt::format("payload: {}", payload.error().message));
-    return validate_with(*index, *payload, "payload");
+    return validate_with(*file, *payload, "payload");
 }
 
 Result<void> validate_envelope(const rapidjson::Value& envelope) {
-    if (store().envelope == nullptr)
+    auto file = catalog_detail::envelope_file();
+    if (!file)
         return make_error(ErrorKind::internal, "the envelope schema is not embedded");
-    return validate_with(store().envelope_index, envelope, "");
+    return validate_with(*file, envelope, "");
 }
 
 } // namespace bb

@@ -24,7 +24,7 @@ std::string unknown_type_message(std::string_view field, std::string_view event_
 // parsed again, under the recipe's limits (never tighter than the input's), and
 // the parsed value validated. Unknown types cost one catalog lookup.
 Result<void> check_payload(const Envelope& envelope, const EnvelopeRecipe& recipe) {
-    if (!find_schema(envelope.event_type)) {
+    if (!is_known_type(envelope.event_type)) {
         if (recipe.strict)
             return make_error(ErrorKind::data,
                               unknown_type_message("event_type", envelope.event_type));
