@@ -6,7 +6,6 @@
 #include "catalog_embedded.hpp"
 #include "catalog_store.hpp"
 
-
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -34,8 +33,7 @@ std::string_view title_of(const rapidjson::Value& schema) {
 void add_entries(Store& store, const LoadedSchema& schema) {
     const rapidjson::Document& document = *schema.document;
     auto types = document.FindMember(event_types_key.data());
-    if (types == document.MemberEnd() || !types->value.IsObject() ||
-        types->value.ObjectEmpty()) {
+    if (types == document.MemberEnd() || !types->value.IsObject() || types->value.ObjectEmpty()) {
         note_problem(store, fmt::format("{}: no \"{}\" object naming its event types", schema.path,
                                         event_types_key));
         return;

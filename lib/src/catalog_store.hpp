@@ -40,7 +40,7 @@ std::optional<std::size_t> envelope_file();
 struct LoadedSchema {
     std::string_view path;
     std::string_view text;
-    std::size_t file;                   // its index in embedded_schemas()
+    std::size_t file;                    // its index in embedded_schemas()
     const rapidjson::Document* document; // parsed_schema(file).document
 };
 
