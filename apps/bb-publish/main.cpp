@@ -396,10 +396,16 @@ int publish(const Options& o, const bb::Config& config) {
 
 int drain(const Options& o, const bb::Config& config) {
     const std::string& dir = *o.drain;
-    auto segments = bb::list_spool(dir);
-    if (!segments)
-        return bb::app::fail(program, segments.error());
-    if (segments->empty()) {
+    auto plan = bb::plan_drain(dir);
+    if (!plan)
+        return bb::app::fail(program, plan.error());
+    if (plan->recovered.files > 0)
+        bb::app::report(program,
+                        fmt::format("recovered {} events from {} unfinished spool files of "
+                                    "processes that died while writing them",
+                                    plan->recovered.events, plan->recovered.files));
+    const std::vector<std::string>& segments = plan->segments;
+    if (segments.empty()) {
         if (!o.quiet)
             bb::app::report(program, fmt::format("the spool {} is empty", dir));
         return 0;
@@ -414,7 +420,7 @@ int drain(const Options& o, const bb::Config& config) {
     if (!publisher) {
         bb::app::report(program, publisher.error().message);
         bb::app::report(program,
-                        fmt::format("{} segments left in the spool {}", segments->size(), dir));
+                        fmt::format("{} segments left in the spool {}", segments.size(), dir));
         return bb::exit_code(bb::ErrorKind::temporary);
     }
     std::optional<bb::Tracker> tracker;
@@ -423,7 +429,7 @@ int drain(const Options& o, const bb::Config& config) {
 
     bb::app::OutputMode mode = output_mode(o);
     bb::app::Printer printer(program, mode, isatty(STDERR_FILENO) && !o.quiet);
-    bb::DrainSummary summary = bb::drain_spool(dir, o.max_line_bytes, pipeline_options(o, mode),
+    bb::DrainSummary summary = bb::drain_spool(*plan, o.max_line_bytes, pipeline_options(o, mode),
                                                *publisher, tracker ? &*tracker : nullptr, printer);
     publisher->close();
     bool written = finish(o, printer, summary.totals, dir);

@@ -52,21 +52,24 @@ void add(PublishSummary& total, const PublishSummary& one) {
 
 } // namespace
 
-DrainSummary drain_spool(const std::string& dir, std::size_t max_record_bytes,
+Result<DrainPlan> plan_drain(const std::string& dir) {
+    auto lock = SpoolLock::acquire(dir);
+    if (!lock)
+        return lock.error();
+    auto recovered = recover_orphans(dir);
+    if (!recovered)
+        return recovered.error();
+    auto segments = list_spool(dir);
+    if (!segments)
+        return segments.error();
+    return DrainPlan{dir, std::move(*lock), *recovered, std::move(*segments)};
+}
+
+DrainSummary drain_spool(const DrainPlan& plan, std::size_t max_record_bytes,
                          const PipelineOptions& options, Publisher& publisher, Tracker* tracker,
                          PublishSink& sink) {
     DrainSummary summary;
-    auto lock = SpoolLock::acquire(dir);
-    if (!lock) {
-        summary.error = lock.error();
-        return summary;
-    }
-    auto segments = list_spool(dir);
-    if (!segments) {
-        summary.error = segments.error();
-        return summary;
-    }
-    summary.segments = segments->size();
+    summary.segments = plan.segments.size();
 
     // What was spooled is complete and was checked when it was first read.
     EnvelopeRecipe recipe;
@@ -77,7 +80,7 @@ DrainSummary drain_spool(const std::string& dir, std::size_t max_record_bytes,
     drain.keep_envelopes = true;
     drain.dry_run = false;
 
-    for (const std::string& path : *segments) {
+    for (const std::string& path : plan.segments) {
         auto input = InputFile::open(path);
         if (!input) {
             summary.error = input.error();
@@ -113,8 +116,7 @@ int drain_exit_status(const DrainSummary& s) {
     if (s.totals.signal)
         return 128 + s.totals.signal;
     if (s.error)
-        return exit_code(s.error->kind == ErrorKind::not_found ? ErrorKind::not_found
-                                                               : ErrorKind::temporary);
+        return exit_code(ErrorKind::temporary);
     if (s.segments_left() > 0)
         return exit_code(s.segments_left() == s.rewritten && s.kept == s.kept_invalid
                              ? ErrorKind::data

@@ -128,7 +128,8 @@ Result<void> rewrite_segment(const std::string& path, const std::vector<std::str
     auto in_segment = [&](const Error& step) {
         return make_error(ErrorKind::io, fmt::format("spool {}: {}", path, step.message));
     };
-    auto file = spool_detail::TempFile::create(spool_detail::parent_dir(path));
+    auto file = spool_detail::TempFile::create(spool_detail::parent_dir(path),
+                                               spool_detail::rewrite_temp_prefix);
     if (!file)
         return in_segment(file.error());
     for (const auto& line : lines) {

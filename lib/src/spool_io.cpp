@@ -5,6 +5,7 @@
 #include <atomic>
 #include <cerrno>
 #include <cstring>
+#include <ctime>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -80,13 +81,22 @@ Error spool_error(const std::string& what, std::string_view doing, int error) {
                       fmt::format("spool {}: {}: {}", what, doing, std::strerror(error)));
 }
 
-Result<TempFile> TempFile::create(const std::string& dir) {
+std::string segment_name(std::int64_t unix_micros, long pid, std::size_t sequence) {
+    std::time_t seconds = static_cast<std::time_t>(unix_micros / 1'000'000);
+    std::tm utc{};
+    ::gmtime_r(&seconds, &utc);
+    return fmt::format("{:04}{:02}{:02}T{:02}{:02}{:02}.{:06}Z-{:05}-{:06}.ndjson",
+                       utc.tm_year + 1900, utc.tm_mon + 1, utc.tm_mday, utc.tm_hour, utc.tm_min,
+                       utc.tm_sec, unix_micros % 1'000'000, pid, sequence);
+}
+
+Result<TempFile> TempFile::create(const std::string& dir, std::string_view prefix) {
     // Unique within the process by the counter and across processes by the
     // pid; O_EXCL skips a leftover of an earlier process with the same pid.
     static std::atomic<unsigned long> counter{0};
     for (int attempt = 0; attempt < 100; ++attempt) {
-        std::string path =
-            join_path(dir, fmt::format(".tmp-{}-{}", static_cast<long>(::getpid()), ++counter));
+        std::string path = join_path(
+            dir, fmt::format("{}{}-{}", prefix, static_cast<long>(::getpid()), ++counter));
         int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, file_mode);
         if (fd < 0 && (errno == EEXIST || errno == EINTR))
             continue;

@@ -6,6 +6,7 @@
 #include "bloodbank/error.hpp"
 
 #include <cstddef>
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -17,6 +18,15 @@ constexpr unsigned dir_mode = 0700;
 // Bytes collected before one write(): many small events, few system calls.
 constexpr std::size_t write_buffer_bytes = 64 * 1024;
 
+// Hidden names of unfinished files: a segment being written, and a drain's
+// rewrite of a segment (whose original is still in place until the rename).
+constexpr std::string_view segment_temp_prefix = ".tmp-";
+constexpr std::string_view rewrite_temp_prefix = ".rewrite-";
+
+// 20261127T110435.123456Z-04242-000001.ndjson: every field fixed-width and
+// most significant first, so byte order is time order.
+std::string segment_name(std::int64_t unix_micros, long pid, std::size_t sequence);
+
 // "dir/name", without doubling a trailing slash of dir.
 std::string join_path(const std::string& dir, std::string_view name);
 // The directory holding `path` ("." when it names none).
@@ -27,14 +37,15 @@ int sync_dir(const std::string& dir);
 // An ErrorKind::io error "spool WHAT: DOING: strerror".
 Error spool_error(const std::string& what, std::string_view doing, int error);
 
-// A file being written in `dir` under a hidden ".tmp-" name. commit() gives it
+// A file being written in `dir` under a hidden name, `prefix` + "PID-N".
+// commit() gives it
 // its final name. An uncommitted file is removed when discarded, destroyed or
 // after any failed step (which leaves the TempFile closed). Errors are
 // ErrorKind::io with the failed step only ("cannot write: No space left on
 // device"); the caller adds what it was writing.
 class TempFile {
 public:
-    static Result<TempFile> create(const std::string& dir);
+    static Result<TempFile> create(const std::string& dir, std::string_view prefix);
 
     TempFile(TempFile&& other) noexcept;
     TempFile& operator=(TempFile&& other) noexcept;

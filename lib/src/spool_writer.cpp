@@ -8,7 +8,6 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstdint>
-#include <ctime>
 #include <fcntl.h>
 #include <mutex>
 #include <sys/stat.h>
@@ -37,17 +36,6 @@ struct SpoolWriter::State {
 };
 
 namespace {
-
-// 20261127T110435.123456Z-04242-000001.ndjson: every field fixed-width and
-// most significant first, so byte order is time order.
-std::string segment_name(std::int64_t unix_micros, long pid, std::size_t sequence) {
-    std::time_t seconds = static_cast<std::time_t>(unix_micros / 1'000'000);
-    std::tm utc{};
-    ::gmtime_r(&seconds, &utc);
-    return fmt::format("{:04}{:02}{:02}T{:02}{:02}{:02}.{:06}Z-{:05}-{:06}.ndjson",
-                       utc.tm_year + 1900, utc.tm_mon + 1, utc.tm_mday, utc.tm_hour, utc.tm_min,
-                       utc.tm_sec, unix_micros % 1'000'000, pid, sequence);
-}
 
 // Creates the spool directory (one level) or checks the one that is there.
 Result<void> prepare_dir(const std::string& dir) {
@@ -95,12 +83,12 @@ std::string next_segment_name() {
     static std::size_t sequence = 0;
     std::lock_guard<std::mutex> hold(mutex);
     last_micros = std::max(last_micros, Timestamp::now().unix_micros);
-    return segment_name(last_micros, static_cast<long>(::getpid()), ++sequence);
+    return spool_detail::segment_name(last_micros, static_cast<long>(::getpid()), ++sequence);
 }
 
 Result<void> start_segment(SpoolWriter::State& s, std::size_t line) {
     s.current_first_line = line;
-    auto file = TempFile::create(s.dir);
+    auto file = TempFile::create(s.dir, spool_detail::segment_temp_prefix);
     if (!file)
         return fail(s, file.error());
     s.current_path = spool_detail::join_path(s.dir, next_segment_name());

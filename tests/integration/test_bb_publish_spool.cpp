@@ -8,6 +8,7 @@
 #include "bloodbank/spool.hpp"
 
 #include <csignal>
+#include <ctime>
 #include <fcntl.h>
 #include <filesystem>
 #include <fstream>
@@ -226,6 +227,43 @@ TEST_CASE("publish: a drain refuses to run while another holds the spool") {
     RunResult r = bus.publish({"--drain", spool}, "");
     CHECK(r.status == 0);
     CHECK(ids_of(bus.admin.drain(bus.queue)) == std::vector<std::string>{e.event_id});
+}
+
+TEST_CASE("publish: a drain publishes the whole lines a killed writer left in its temporary "
+          "file") {
+    auto services = bbtest::services();
+    if (!services)
+        return;
+    Bus bus(*services);
+    TempDir tmp("bb-spool");
+    std::string spool = tmp.file("spool");
+    EnvelopeSpec first = spool_one_event(bus, spool);
+
+    // What a bb-publish killed with SIGKILL leaves: its pid gone, its
+    // uncommitted segment holding whole lines and one cut short.
+    pid_t gone = ::fork();
+    REQUIRE(gone >= 0);
+    if (gone == 0)
+        ::_exit(0);
+    REQUIRE(::waitpid(gone, nullptr, 0) == gone);
+    std::vector<EnvelopeSpec> kept(2);
+    std::string orphan = spool + "/.tmp-" + std::to_string(gone) + "-1";
+    std::ofstream(orphan, std::ios::binary) << canonical(kept[0]) << "\n"
+                                            << canonical(kept[1]) << "\n"
+                                            << canonical(EnvelopeSpec{}).substr(0, 30);
+    // Untouched for an hour: no live writer is behind it.
+    timespec old[2] = {{::time(nullptr) - 3600, 0}, {::time(nullptr) - 3600, 0}};
+    REQUIRE(::utimensat(AT_FDCWD, orphan.c_str(), old, 0) == 0);
+
+    RunResult r = bus.publish({"--drain", spool}, "");
+    CHECK(r.status == 0);
+    CHECK(contains(r.err, "recovered 2 events from 1 unfinished spool files"));
+    CHECK(contains(r.err, "drained 2 of 2 segments"));
+    // By time: the dead writer's lines were written an hour before `first`.
+    std::vector<std::string> expected{kept[0].event_id, kept[1].event_id, first.event_id};
+    CHECK(ids_of(bus.admin.drain(bus.queue)) == expected);
+    CHECK(segments_in(spool).empty());
+    CHECK(hidden_files_in(spool).empty());
 }
 
 TEST_CASE("publish: --drain errors: a missing spool, an unreachable broker, bad combinations") {

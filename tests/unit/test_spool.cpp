@@ -5,7 +5,10 @@
 #include <doctest/doctest.h>
 #include <fmt/format.h>
 
+#include <chrono>
 #include <csignal>
+#include <ctime>
+#include <fcntl.h>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -44,12 +47,12 @@ std::string read_spool(const std::string& dir) {
     return all;
 }
 
-// Names in `dir` starting with ".tmp-": uncommitted segments.
+// Names in `dir` starting with ".tmp-" or ".rewrite-": uncommitted files.
 std::vector<std::string> temp_files(const std::string& dir) {
     std::vector<std::string> names;
     for (const auto& entry : fs::directory_iterator(dir)) {
         std::string name = entry.path().filename().string();
-        if (name.starts_with(".tmp-"))
+        if (name.starts_with(".tmp-") || name.starts_with(".rewrite-"))
             names.push_back(name);
     }
     return names;
@@ -136,6 +139,23 @@ private:
     std::string dir_;
     bool mounted_ = false;
 };
+
+// The pid of a process that has ended (a child, reaped).
+pid_t dead_pid() {
+    pid_t child = ::fork();
+    REQUIRE(child >= 0);
+    if (child == 0)
+        ::_exit(0);
+    int status = 0;
+    REQUIRE(::waitpid(child, &status, 0) == child);
+    return child;
+}
+
+// Sets the modification time of `path` to `seconds` ago.
+void age(const std::string& path, long seconds) {
+    timespec times[2] = {{::time(nullptr) - seconds, 0}, {::time(nullptr) - seconds, 0}};
+    REQUIRE(::utimensat(AT_FDCWD, path.c_str(), times, 0) == 0);
+}
 
 // Each test's own temporary folder; `dir` is a spool in it, not created yet.
 struct FreshSpool {
@@ -545,4 +565,64 @@ TEST_CASE_FIXTURE(FreshSpool, "spool: locking a missing folder is not_found") {
     CHECK(lock.error().kind == bb::ErrorKind::not_found);
     CHECK(lock.error().message == "spool " + missing + ": No such file or directory");
     CHECK_FALSE(fs::exists(missing));
+}
+
+TEST_CASE_FIXTURE(FreshSpool, "spool: the whole lines of a dead writer's temporary file become "
+                              "a segment after the ones it committed") {
+    auto writer = open_writer(dir);
+    std::string committed = add_events(writer, 1, 2);
+    REQUIRE(writer.commit().has_value());
+    // What a writer killed mid-write leaves: whole lines, then one cut short.
+    pid_t gone = dead_pid();
+    std::string orphan = fmt::format("{}/.tmp-{}-7", dir, gone);
+    write_file(orphan, event(3) + "\n" + event(4) + "\n" + event(5).substr(0, 10));
+
+    // No minimum age here: the file's time must stay after the segment's.
+    auto recovered = bb::recover_orphans(dir, std::chrono::seconds(0));
+    REQUIRE_MESSAGE(recovered.has_value(), recovered.error().message);
+    CHECK(recovered->files == 1);
+    CHECK(recovered->events == 2);
+    CHECK(recovered->discarded == 0);
+    CHECK_FALSE(fs::exists(orphan));
+    CHECK(temp_files(dir).empty());
+    auto segments = bb::list_spool(dir);
+    REQUIRE(segments->size() == 2);
+    CHECK(segments->at(0) == writer.segments().at(0));
+    CHECK(segments->at(1).ends_with(fmt::format("Z-{:05}-000007.ndjson", gone)));
+    CHECK(mode_of(segments->at(1)) == 0600);
+    CHECK(read_spool(dir) == committed + event(3) + "\n" + event(4) + "\n");
+}
+
+TEST_CASE_FIXTURE(FreshSpool, "spool: recovery leaves live and recent files alone and removes "
+                              "a dead drain's rewrite") {
+    fs::create_directory(dir);
+    pid_t gone = dead_pid();
+    std::string running = fmt::format("{}/.tmp-{}-1", dir, ::getpid());
+    std::string recent = fmt::format("{}/.tmp-{}-2", dir, gone);
+    std::string rewrite = fmt::format("{}/.rewrite-{}-3", dir, gone);
+    std::string no_whole_line = fmt::format("{}/.tmp-{}-4", dir, gone);
+    std::string not_ours = dir + "/.tmp-notapid-5";
+    for (const auto& path : {running, recent, rewrite, no_whole_line, not_ours})
+        write_file(path, event(1) + (path == no_whole_line ? "" : "\n"));
+    for (const auto& path : {running, rewrite, no_whole_line, not_ours})
+        age(path, 3600);
+
+    auto recovered = bb::recover_orphans(dir);
+    REQUIRE_MESSAGE(recovered.has_value(), recovered.error().message);
+    CHECK(recovered->files == 0);
+    CHECK(recovered->events == 0);
+    CHECK(recovered->discarded == 2);
+    CHECK(fs::exists(running));
+    CHECK(fs::exists(recent));
+    CHECK(fs::exists(not_ours));
+    CHECK_FALSE(fs::exists(rewrite));
+    CHECK_FALSE(fs::exists(no_whole_line));
+    CHECK(bb::list_spool(dir)->empty());
+
+    // With no minimum age, the recent file of the dead writer is taken too.
+    auto now = bb::recover_orphans(dir, std::chrono::seconds(0));
+    REQUIRE(now.has_value());
+    CHECK(now->files == 1);
+    CHECK(fs::exists(running));
+    CHECK(read_spool(dir) == event(1) + "\n");
 }

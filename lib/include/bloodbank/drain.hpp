@@ -7,11 +7,27 @@
 #pragma once
 
 #include "bloodbank/publish.hpp"
+#include "bloodbank/spool.hpp"
 
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace bb {
+
+// A spool taken for draining: locked against other drains, the files of
+// dead writers recovered (recover_orphans), the segments listed.
+struct DrainPlan {
+    std::string dir;
+    SpoolLock lock;
+    OrphanRecovery recovered;
+    std::vector<std::string> segments; // in replay order
+};
+
+// Errors: ErrorKind::temporary when another drain holds the lock
+// ("spool /x: another drain is running"), not_found for a missing
+// directory, io for the rest.
+Result<DrainPlan> plan_drain(const std::string& dir);
 
 struct DrainSummary {
     std::size_t segments = 0;     // found when the drain started
@@ -20,21 +36,20 @@ struct DrainSummary {
     std::size_t kept = 0;         // events written back into partly drained segments
     std::size_t kept_invalid = 0; // of which cannot be published (kept, never dropped)
     PublishSummary totals;        // over every segment drained
-    std::optional<Error> error;   // the lock, the listing or a segment rewrite failed
+    std::optional<Error> error;   // reading or rewriting a segment failed
 
     std::size_t segments_left() const { return segments - removed; }
 };
 
-// Drains `dir` with `publisher`. options.spool is ignored: what fails stays in
-// its segment. The sink sees every outcome; line numbers count within each
-// segment. Records up to max_record_bytes are read back.
-DrainSummary drain_spool(const std::string& dir, std::size_t max_record_bytes,
+// Drains the plan's segments with `publisher`. options.spool is ignored: what
+// fails stays in its segment. The sink sees every outcome; line numbers count
+// within each segment. Records up to max_record_bytes are read back.
+DrainSummary drain_spool(const DrainPlan& plan, std::size_t max_record_bytes,
                          const PipelineOptions& options, Publisher& publisher, Tracker* tracker,
                          PublishSink& sink);
 
-// The first that applies: 74 an I/O error; 130/143 a signal; 66 no spool
-// there; 75 another drain holds the lock, or segments are left (65 when all
-// that is left cannot be published); else 0.
+// The first that applies: 74 an I/O error; 130/143 a signal; 75 segments
+// are left (65 when all that is left cannot be published); else 0.
 int drain_exit_status(const DrainSummary& summary);
 
 } // namespace bb

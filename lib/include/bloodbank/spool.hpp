@@ -12,14 +12,18 @@
 // The sequence counts the segments of the whole process, so two writers in
 // one process never make the same name.
 //
-// A segment is written to a hidden ".tmp-" file in the same directory, then
-// fsync()ed, renamed to its name and the directory fsync()ed: a reader sees a
-// whole segment or none. Names starting with "." are never drained. Writers
-// take no lock (every segment name is new); drains take DIR/.drain.lock.
+// A segment is written to a hidden ".tmp-PID-N" file in the same directory,
+// then fsync()ed, renamed to its name and the directory fsync()ed: a reader
+// sees a whole segment or none. A drain rewrites a segment the same way,
+// through ".rewrite-PID-N". Names starting with "." are never drained as
+// they are; a drain first recovers those of processes that died
+// (recover_orphans). Writers take no lock (every segment name is new); drains
+// take DIR/.drain.lock.
 #pragma once
 
 #include "bloodbank/error.hpp"
 
+#include <chrono>
 #include <cstddef>
 #include <memory>
 #include <optional>
@@ -95,6 +99,23 @@ private:
     explicit SpoolLock(int fd) : fd_(fd) {}
     int fd_;
 };
+
+struct OrphanRecovery {
+    std::size_t files = 0;     // writers' temporary files made into segments
+    std::size_t events = 0;    // the whole lines they held
+    std::size_t discarded = 0; // removed: drains' unfinished rewrites, files without a whole line
+};
+
+// The temporary files of processes that died before committing them (SIGKILL,
+// a crash, a power cut): a ".tmp-" file's whole lines become a segment named
+// after its last write time, so a drain publishes events its writer had
+// taken in but not yet reported spooled (a line cut short is dropped: it was
+// never whole); a ".rewrite-" file is removed, its segment being still in
+// place. Only files untouched for `min_age` whose pid is not a running
+// process are taken: a live writer commits within seconds of its last write.
+// Call it holding the SpoolLock. Errors are ErrorKind::io naming the file.
+Result<OrphanRecovery> recover_orphans(const std::string& dir,
+                                       std::chrono::seconds min_age = std::chrono::minutes(10));
 
 // Replaces a segment with `lines` (what is still unpublished, in order), by
 // the same temp-file, fsync, rename, fsync-directory steps; no lines removes

@@ -1,0 +1,174 @@
+// Unfinished files a killed process left in a spool. A writer's temporary
+// segment holds events it had taken from its input but not yet reported as
+// spooled; turning its whole lines into a segment gets them published (at
+// least once: consumers deduplicate by message_id) rather than lost. A
+// drain's unfinished rewrite is only a copy: its segment is still in place.
+#include "spool_io.hpp"
+
+#include "bloodbank/spool.hpp"
+
+#include <fmt/format.h>
+
+#include <cerrno>
+#include <charconv>
+#include <csignal>
+#include <ctime>
+#include <dirent.h>
+#include <fcntl.h>
+#include <memory>
+#include <optional>
+#include <sys/stat.h>
+#include <unistd.h>
+
+namespace bb {
+
+using spool_detail::spool_error;
+
+namespace {
+
+struct Orphan {
+    std::string name;
+    bool rewrite = false; // a drain's copy, not a writer's segment
+    long pid = 0;
+    std::size_t sequence = 0;
+};
+
+// ".tmp-PID-N" or ".rewrite-PID-N", as TempFile names them.
+std::optional<Orphan> parse_name(std::string_view name) {
+    Orphan orphan{std::string(name)};
+    if (name.starts_with(spool_detail::segment_temp_prefix))
+        name.remove_prefix(spool_detail::segment_temp_prefix.size());
+    else if (name.starts_with(spool_detail::rewrite_temp_prefix)) {
+        name.remove_prefix(spool_detail::rewrite_temp_prefix.size());
+        orphan.rewrite = true;
+    } else
+        return std::nullopt;
+    const char* end = name.data() + name.size();
+    auto [dash, pid_error] = std::from_chars(name.data(), end, orphan.pid);
+    if (pid_error != std::errc{} || orphan.pid <= 0 || dash == end || *dash != '-')
+        return std::nullopt;
+    auto [rest, seq_error] = std::from_chars(dash + 1, end, orphan.sequence);
+    if (seq_error != std::errc{} || rest != end)
+        return std::nullopt;
+    return orphan;
+}
+
+// A process that may still be writing: alive here, or not ours to signal.
+bool is_running(long pid) {
+    return ::kill(static_cast<pid_t>(pid), 0) == 0 || errno == EPERM;
+}
+
+std::int64_t micros_of(const timespec& t) {
+    return static_cast<std::int64_t>(t.tv_sec) * 1'000'000 + t.tv_nsec / 1000;
+}
+
+Result<std::string> read_all(const std::string& path) {
+    struct Fd {
+        int fd;
+        ~Fd() {
+            if (fd >= 0)
+                ::close(fd);
+        }
+    } file{::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW)};
+    if (file.fd < 0)
+        return spool_error(path, "cannot read", errno);
+    std::string text;
+    char buffer[64 * 1024];
+    for (;;) {
+        ssize_t n = ::read(file.fd, buffer, sizeof buffer);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            return spool_error(path, "cannot read", errno);
+        if (n == 0)
+            return text;
+        text.append(buffer, static_cast<std::size_t>(n));
+    }
+}
+
+Error cannot_recover(const std::string& path, const Error& step) {
+    return make_error(ErrorKind::io,
+                      fmt::format("spool {}: cannot recover: {}", path, step.message));
+}
+
+// Gives the whole lines of a writer's temporary file a segment name from the
+// time it was last written (after the segments that writer committed), its
+// pid and its number; returns how many lines were kept.
+Result<std::size_t> adopt(const std::string& dir, const Orphan& orphan, const struct stat& st) {
+    std::string path = spool_detail::join_path(dir, orphan.name);
+    auto text = read_all(path);
+    if (!text)
+        return text.error();
+    // A line cut short by the kill has no newline yet: it was never whole.
+    text->resize(text->find_last_of('\n') + 1);
+    std::size_t lines = 0;
+    for (char c : *text)
+        lines += c == '\n' ? 1 : 0;
+    if (lines > 0) {
+        auto file = spool_detail::TempFile::create(dir, spool_detail::segment_temp_prefix);
+        if (!file)
+            return cannot_recover(path, file.error());
+        std::string name =
+            spool_detail::segment_name(micros_of(st.st_mtim), orphan.pid, orphan.sequence);
+        if (auto written = file->write(*text); !written)
+            return cannot_recover(path, written.error());
+        if (auto done = file->commit(spool_detail::join_path(dir, name)); !done)
+            return cannot_recover(path, done.error());
+    }
+    if (::unlink(path.c_str()) != 0 && errno != ENOENT)
+        return spool_error(path, "cannot remove", errno);
+    return lines;
+}
+
+} // namespace
+
+Result<OrphanRecovery> recover_orphans(const std::string& dir, std::chrono::seconds min_age) {
+    std::unique_ptr<DIR, int (*)(DIR*)> handle(::opendir(dir.c_str()), ::closedir);
+    if (!handle)
+        return spool_error(dir, "cannot read", errno);
+    std::vector<Orphan> orphans;
+    for (;;) {
+        errno = 0;
+        const dirent* entry = ::readdir(handle.get());
+        if (entry == nullptr) {
+            if (errno != 0)
+                return spool_error(dir, "cannot read", errno);
+            break;
+        }
+        if (auto orphan = parse_name(entry->d_name))
+            orphans.push_back(std::move(*orphan));
+    }
+
+    OrphanRecovery recovery;
+    std::int64_t now = static_cast<std::int64_t>(std::time(nullptr));
+    for (const Orphan& orphan : orphans) {
+        struct stat st {};
+        if (::fstatat(::dirfd(handle.get()), orphan.name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0 ||
+            !S_ISREG(st.st_mode))
+            continue;
+        // A live writer commits within seconds of its last write; a file
+        // untouched for min_age whose process is gone has no writer left.
+        if (now - static_cast<std::int64_t>(st.st_mtim.tv_sec) < min_age.count() ||
+            is_running(orphan.pid))
+            continue;
+        if (orphan.rewrite) {
+            std::string path = spool_detail::join_path(dir, orphan.name);
+            if (::unlink(path.c_str()) != 0 && errno != ENOENT)
+                return spool_error(path, "cannot remove", errno);
+            ++recovery.discarded;
+            continue;
+        }
+        auto lines = adopt(dir, orphan, st);
+        if (!lines)
+            return lines.error();
+        recovery.files += *lines > 0 ? 1 : 0;
+        recovery.discarded += *lines > 0 ? 0 : 1;
+        recovery.events += *lines;
+    }
+    if (recovery.files + recovery.discarded > 0)
+        if (int error = spool_detail::sync_dir(dir); error != 0)
+            return spool_error(dir, "cannot sync the directory", error);
+    return recovery;
+}
+
+} // namespace bb
