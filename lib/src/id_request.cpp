@@ -35,34 +35,11 @@ Error line_error(std::string message) {
     return make_error(ErrorKind::data, std::move(message));
 }
 
-// RapidJSON decodes an escaped lone low surrogate ("\udc00") into the bytes
-// ED B0 80, which are not UTF-8; Python keeps the surrogate in the str and
-// then fails to encode the uuid5 name. Neither can produce an id.
-bool has_surrogate(std::string_view text) {
-    const char* p = text.data();
-    const char* end = p + text.size();
-    while (
-        (p = static_cast<const char*>(std::memchr(p, 0xED, static_cast<std::size_t>(end - p))))) {
-        if (end - p > 1 && static_cast<unsigned char>(p[1]) >= 0xA0)
-            return true;
-        ++p;
-    }
-    return false;
-}
-
-Error surrogate_error(std::string_view path) {
-    return line_error(
-        fmt::format("{}: contains a lone UTF-16 surrogate, which has no UTF-8 encoding", path));
-}
-
 Result<std::string_view> string_member(std::string_view name, const rapidjson::Value& value) {
     if (!value.IsString())
         return line_error(
             fmt::format("{}: expected a string, got {}", name, json_type_name(value)));
-    std::string_view text(value.GetString(), value.GetStringLength());
-    if (has_surrogate(text))
-        return surrogate_error(name);
-    return text;
+    return std::string_view(value.GetString(), value.GetStringLength());
 }
 
 // Collects the raw text of the numbers directly inside the top-level
@@ -162,16 +139,11 @@ Result<std::string> fields_unique_key(const rapidjson::Value& fields, std::strin
     bool have_literals = false;
     for (const auto& member : fields.GetObject()) {
         std::string_view field(member.name.GetString(), member.name.GetStringLength());
-        if (has_surrogate(field)) // not quoted: the message would not be UTF-8 either
-            return line_error("fields: a field name contains a lone UTF-16 surrogate, which has "
-                              "no UTF-8 encoding");
         auto path = [&] { return fmt::format("fields.{}", field); }; // for errors only
         std::string text;
         const rapidjson::Value& value = member.value;
         if (value.IsString()) {
             text.assign(value.GetString(), value.GetStringLength());
-            if (has_surrogate(text))
-                return surrogate_error(path());
         } else if (value.IsBool()) {
             text = value.GetBool() ? "True" : "False";
         } else if (value.IsNull()) {
