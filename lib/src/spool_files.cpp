@@ -7,10 +7,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <cctype>
 #include <cerrno>
-#include <cstring>
-#include <dirent.h>
 #include <fcntl.h>
 #include <memory>
 #include <sys/file.h>
@@ -22,70 +19,16 @@ namespace bb {
 
 using spool_detail::spool_error;
 
-namespace {
-
-std::size_t leading_digits(std::string_view s) {
-    auto end =
-        std::find_if_not(s.begin(), s.end(), [](unsigned char c) { return std::isdigit(c) != 0; });
-    return static_cast<std::size_t>(end - s.begin());
-}
-
-// 20261127T110435.123456Z-04242-000001.ndjson, as SpoolWriter names them (the
-// pid and the sequence may grow wider). Anything else in the folder, hidden
-// temporary files included, is not replayed.
-bool is_segment_name(std::string_view name) {
-    constexpr std::string_view suffix = ".ndjson";
-    constexpr std::string_view stamp = "ddddddddTdddddd.ddddddZ-"; // d: a digit
-    if (name.size() < stamp.size() + suffix.size() || !name.ends_with(suffix))
-        return false;
-    name.remove_suffix(suffix.size());
-    for (std::size_t i = 0; i < stamp.size(); ++i) {
-        bool fits = stamp[i] == 'd' ? std::isdigit(static_cast<unsigned char>(name[i])) != 0
-                                    : name[i] == stamp[i];
-        if (!fits)
-            return false;
-    }
-    name.remove_prefix(stamp.size());
-    std::size_t pid = leading_digits(name);
-    if (pid < 5 || pid >= name.size() || name[pid] != '-')
-        return false;
-    name.remove_prefix(pid + 1);
-    std::size_t sequence = leading_digits(name);
-    return sequence >= 6 && sequence == name.size();
-}
-
-// A regular file, not a link to one: a drain rewrites segments in place.
-bool is_regular_file(DIR* dir, const dirent& entry) {
-    if (entry.d_type != DT_UNKNOWN)
-        return entry.d_type == DT_REG;
-    struct stat st {};
-    return ::fstatat(::dirfd(dir), entry.d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
-           S_ISREG(st.st_mode);
-}
-
-Error missing_or_io(const std::string& dir, int error) {
-    return make_error(error == ENOENT ? ErrorKind::not_found : ErrorKind::io,
-                      fmt::format("spool {}: {}", dir, std::strerror(error)));
-}
-
-} // namespace
+namespace {} // namespace
 
 Result<std::vector<std::string>> list_spool(const std::string& dir) {
-    std::unique_ptr<DIR, int (*)(DIR*)> handle(::opendir(dir.c_str()), ::closedir);
-    if (!handle)
-        return missing_or_io(dir, errno);
+    auto files = spool_detail::regular_files_in(dir);
+    if (!files)
+        return files.error();
     std::vector<std::string> names;
-    for (;;) {
-        errno = 0;
-        const dirent* entry = ::readdir(handle.get());
-        if (entry == nullptr) {
-            if (errno != 0)
-                return spool_error(dir, "cannot read", errno);
-            break;
-        }
-        if (is_segment_name(entry->d_name) && is_regular_file(handle.get(), *entry))
-            names.emplace_back(entry->d_name);
-    }
+    for (auto& name : *files)
+        if (spool_detail::parse_segment_name(name))
+            names.push_back(std::move(name));
     std::sort(names.begin(), names.end());
     std::vector<std::string> paths;
     paths.reserve(names.size());
@@ -101,7 +44,8 @@ Result<SpoolLock> SpoolLock::acquire(const std::string& dir) {
         fd = ::open(path.c_str(), O_RDONLY | O_CREAT | O_CLOEXEC, spool_detail::file_mode);
     } while (fd < 0 && errno == EINTR);
     if (fd < 0)
-        return errno == ENOENT ? missing_or_io(dir, errno) : spool_error(dir, "cannot lock", errno);
+        return errno == ENOENT ? spool_detail::dir_error(dir, errno)
+                               : spool_error(dir, "cannot lock", errno);
     SpoolLock lock(fd); // closes fd on every way out
     int rc = -1;
     do {

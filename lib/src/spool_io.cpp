@@ -4,9 +4,12 @@
 
 #include <atomic>
 #include <cerrno>
+#include <charconv>
 #include <cstring>
 #include <ctime>
+#include <dirent.h>
 #include <fcntl.h>
+#include <memory>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <utility>
@@ -81,6 +84,37 @@ Error spool_error(const std::string& what, std::string_view doing, int error) {
                       fmt::format("spool {}: {}: {}", what, doing, std::strerror(error)));
 }
 
+Error dir_error(const std::string& dir, int error) {
+    return make_error(error == ENOENT ? ErrorKind::not_found : ErrorKind::io,
+                      fmt::format("spool {}: {}", dir, std::strerror(error)));
+}
+
+Result<std::vector<std::string>> regular_files_in(const std::string& dir) {
+    std::unique_ptr<DIR, int (*)(DIR*)> handle(::opendir(dir.c_str()), ::closedir);
+    if (!handle)
+        return dir_error(dir, errno);
+    std::vector<std::string> names;
+    for (;;) {
+        errno = 0;
+        const dirent* entry = ::readdir(handle.get());
+        if (entry == nullptr) {
+            if (errno != 0)
+                return spool_error(dir, "cannot read", errno);
+            return names;
+        }
+        // A drain rewrites and removes files in place: never through a link.
+        bool regular = entry->d_type == DT_REG;
+        if (entry->d_type == DT_UNKNOWN) {
+            struct stat st {};
+            regular =
+                ::fstatat(::dirfd(handle.get()), entry->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+                S_ISREG(st.st_mode);
+        }
+        if (regular)
+            names.emplace_back(entry->d_name);
+    }
+}
+
 std::string segment_name(std::int64_t unix_micros, long pid, std::size_t sequence) {
     std::time_t seconds = static_cast<std::time_t>(unix_micros / 1'000'000);
     std::tm utc{};
@@ -88,6 +122,35 @@ std::string segment_name(std::int64_t unix_micros, long pid, std::size_t sequenc
     return fmt::format("{:04}{:02}{:02}T{:02}{:02}{:02}.{:06}Z-{:05}-{:06}.ndjson",
                        utc.tm_year + 1900, utc.tm_mon + 1, utc.tm_mday, utc.tm_hour, utc.tm_min,
                        utc.tm_sec, unix_micros % 1'000'000, pid, sequence);
+}
+
+std::optional<SegmentName> parse_segment_name(std::string_view name) {
+    constexpr std::string_view suffix = ".ndjson";
+    constexpr std::string_view stamp = "ddddddddTdddddd.ddddddZ-"; // d: a digit
+    if (name.size() < stamp.size() + suffix.size() || !name.ends_with(suffix))
+        return std::nullopt;
+    name.remove_suffix(suffix.size());
+    for (std::size_t i = 0; i < stamp.size(); ++i) {
+        bool fits = stamp[i] == 'd' ? name[i] >= '0' && name[i] <= '9' : name[i] == stamp[i];
+        if (!fits)
+            return std::nullopt;
+    }
+    SegmentName parts{name.substr(0, stamp.size() - 1)};
+    name.remove_prefix(stamp.size());
+    // Digits only: from_chars would also take a sign.
+    auto digits = [](std::string_view s) { return s.find_first_not_of("0123456789"); };
+    std::size_t pid = digits(name);
+    if (pid == std::string_view::npos || pid < 5 || name[pid] != '-')
+        return std::nullopt;
+    std::string_view sequence = name.substr(pid + 1);
+    if (sequence.size() < 6 || digits(sequence) != std::string_view::npos)
+        return std::nullopt;
+    auto [pid_end, pid_error] = std::from_chars(name.data(), name.data() + pid, parts.pid);
+    auto [seq_end, seq_error] =
+        std::from_chars(sequence.data(), sequence.data() + sequence.size(), parts.sequence);
+    if (pid_error != std::errc{} || seq_error != std::errc{})
+        return std::nullopt; // out of range
+    return parts;
 }
 
 Result<TempFile> TempFile::create(const std::string& dir, std::string_view prefix) {

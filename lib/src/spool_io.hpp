@@ -7,8 +7,10 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace bb::spool_detail {
 
@@ -27,6 +29,16 @@ constexpr std::string_view rewrite_temp_prefix = ".rewrite-";
 // most significant first, so byte order is time order.
 std::string segment_name(std::int64_t unix_micros, long pid, std::size_t sequence);
 
+struct SegmentName {
+    std::string_view stamp; // "20261127T110435.123456Z"
+    long pid = 0;
+    std::size_t sequence = 0;
+};
+// The parts of a segment name as segment_name() makes them (the pid and the
+// sequence may grow wider); nullopt for anything else in the folder, hidden
+// temporary files included, which is never replayed as it is.
+std::optional<SegmentName> parse_segment_name(std::string_view name);
+
 // "dir/name", without doubling a trailing slash of dir.
 std::string join_path(const std::string& dir, std::string_view name);
 // The directory holding `path` ("." when it names none).
@@ -36,6 +48,13 @@ std::string parent_dir(const std::string& path);
 int sync_dir(const std::string& dir);
 // An ErrorKind::io error "spool WHAT: DOING: strerror".
 Error spool_error(const std::string& what, std::string_view doing, int error);
+// Why `dir` cannot be opened: ErrorKind::not_found for ENOENT, else
+// ErrorKind::io; "spool DIR: strerror".
+Error dir_error(const std::string& dir, int error);
+
+// The names of the regular files (not links to them) in `dir`, unsorted.
+// Opening errors as dir_error(), reading errors as spool_error().
+Result<std::vector<std::string>> regular_files_in(const std::string& dir);
 
 // A file being written in `dir` under a hidden name, `prefix` + "PID-N".
 // commit() gives it

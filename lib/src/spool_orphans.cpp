@@ -9,11 +9,11 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <charconv>
 #include <csignal>
 #include <ctime>
-#include <dirent.h>
 #include <fcntl.h>
 #include <memory>
 #include <optional>
@@ -91,10 +91,31 @@ Error cannot_recover(const std::string& path, const Error& step) {
                       fmt::format("spool {}: cannot recover: {}", path, step.message));
 }
 
-// Gives the whole lines of a writer's temporary file a segment name from the
-// time it was last written (after the segments that writer committed), its
-// pid and its number; returns how many lines were kept.
-Result<std::size_t> adopt(const std::string& dir, const Orphan& orphan, const struct stat& st) {
+// The name of the segment made of a dead writer's temporary file: from the
+// time it was last written, its pid and its number, but after every segment
+// of that pid (the file's time is coarser than the clock segments are named
+// by, and a writer's segments must replay in its order).
+std::string adopted_name(const Orphan& orphan, const struct stat& st,
+                         const std::vector<std::string>& files) {
+    std::string name =
+        spool_detail::segment_name(micros_of(st.st_mtim), orphan.pid, orphan.sequence);
+    std::vector<std::string> own;
+    for (const auto& file : files)
+        if (auto parts = spool_detail::parse_segment_name(file); parts && parts->pid == orphan.pid)
+            own.push_back(file);
+    std::sort(own.begin(), own.end());
+    for (const auto& file : own)
+        if (file >= name) {
+            auto parts = spool_detail::parse_segment_name(file);
+            name =
+                fmt::format("{}-{:05}-{:06}.ndjson", parts->stamp, parts->pid, parts->sequence + 1);
+        }
+    return name;
+}
+
+// Gives the whole lines of a writer's temporary file a segment named by
+// adopted_name(); returns how many lines were kept.
+Result<std::size_t> adopt(const std::string& dir, const Orphan& orphan, const std::string& name) {
     std::string path = spool_detail::join_path(dir, orphan.name);
     auto text = read_all(path);
     if (!text)
@@ -108,8 +129,6 @@ Result<std::size_t> adopt(const std::string& dir, const Orphan& orphan, const st
         auto file = spool_detail::TempFile::create(dir, spool_detail::segment_temp_prefix);
         if (!file)
             return cannot_recover(path, file.error());
-        std::string name =
-            spool_detail::segment_name(micros_of(st.st_mtim), orphan.pid, orphan.sequence);
         if (auto written = file->write(*text); !written)
             return cannot_recover(path, written.error());
         if (auto done = file->commit(spool_detail::join_path(dir, name)); !done)
@@ -123,42 +142,34 @@ Result<std::size_t> adopt(const std::string& dir, const Orphan& orphan, const st
 } // namespace
 
 Result<OrphanRecovery> recover_orphans(const std::string& dir, std::chrono::seconds min_age) {
-    std::unique_ptr<DIR, int (*)(DIR*)> handle(::opendir(dir.c_str()), ::closedir);
-    if (!handle)
-        return spool_error(dir, "cannot read", errno);
+    auto files = spool_detail::regular_files_in(dir);
+    if (!files)
+        return files.error();
     std::vector<Orphan> orphans;
-    for (;;) {
-        errno = 0;
-        const dirent* entry = ::readdir(handle.get());
-        if (entry == nullptr) {
-            if (errno != 0)
-                return spool_error(dir, "cannot read", errno);
-            break;
-        }
-        if (auto orphan = parse_name(entry->d_name))
+    for (const auto& name : *files)
+        if (auto orphan = parse_name(name))
             orphans.push_back(std::move(*orphan));
-    }
 
     OrphanRecovery recovery;
     std::int64_t now = static_cast<std::int64_t>(std::time(nullptr));
     for (const Orphan& orphan : orphans) {
+        std::string path = spool_detail::join_path(dir, orphan.name);
         struct stat st {};
-        if (::fstatat(::dirfd(handle.get()), orphan.name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0 ||
-            !S_ISREG(st.st_mode))
-            continue;
+        if (::lstat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode))
+            continue; // gone meanwhile
+
         // A live writer commits within seconds of its last write; a file
         // untouched for min_age whose process is gone has no writer left.
         if (now - static_cast<std::int64_t>(st.st_mtim.tv_sec) < min_age.count() ||
             is_running(orphan.pid))
             continue;
         if (orphan.rewrite) {
-            std::string path = spool_detail::join_path(dir, orphan.name);
             if (::unlink(path.c_str()) != 0 && errno != ENOENT)
                 return spool_error(path, "cannot remove", errno);
             ++recovery.discarded;
             continue;
         }
-        auto lines = adopt(dir, orphan, st);
+        auto lines = adopt(dir, orphan, adopted_name(orphan, st, *files));
         if (!lines)
             return lines.error();
         recovery.files += *lines > 0 ? 1 : 0;
