@@ -4,11 +4,11 @@
 #
 #   scripts/test.sh [ctest args...]     e.g. scripts/test.sh -L unit
 #
-# The plain build (build/) by default. BB_SANITIZE=1 runs the suite built
-# with AddressSanitizer and UndefinedBehaviorSanitizer instead
+# Two passes over the same servers: the plain build (build/), then the suite
+# built with AddressSanitizer and UndefinedBehaviorSanitizer
 # (build-sanitize/; the package test is left out there, a .deb of a
-# sanitizer build means nothing), BB_SANITIZE=both runs the two passes one
-# after the other over the same servers. Services that were already up
+# sanitizer build means nothing). BB_SANITIZE=0 runs the plain pass only,
+# BB_SANITIZE=1 the sanitizer pass only. Services that were already up
 # (scripts/services.sh up by hand) are used and left running. BB_TEST_JOBS
 # sets ctest's parallelism (default 2).
 set -euo pipefail
@@ -18,7 +18,7 @@ cd "$BB_REPO_ROOT"
 
 "$BB_REPO_ROOT/scripts/setup.sh"
 
-case ${BB_SANITIZE:-0} in
+case ${BB_SANITIZE:-both} in
 0) passes=(0) ;;
 1) passes=(1) ;;
 both) passes=(0 1) ;;
