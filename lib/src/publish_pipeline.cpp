@@ -78,7 +78,7 @@ public:
              Publisher* publisher, Tracker* tracker, PublishSink& sink)
         : reader_(reader), recipe_(recipe), options_(options), publisher_(publisher),
           tracker_(tracker), sink_(sink), spool_(options.spool), signals_(options.signals),
-          entries_(64), tag_entry_(power_of_two_above(options.max_in_flight)),
+          entries_(4), tag_entry_(power_of_two_above(options.max_in_flight)),
           queue_limit_(options.max_in_flight * 4 + 1024) {}
 
     PublishSummary run();
@@ -125,7 +125,8 @@ private:
     SpoolWriter* spool_;
     const StopSignals* signals_;
 
-    std::vector<Entry> entries_;        // ring by sequence number
+    std::vector<Entry> entries_;        // ring by sequence number; doubles as needed,
+                                        // from a size a one-event run barely touches
     std::uint64_t head_ = 0, tail_ = 0; // oldest entry not handed out, next entry
     // Entries before spooled_ have been offered to the spool; those from
     // uncommitted_ on are in it but not durable yet, so not handed out.
