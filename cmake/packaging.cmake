@@ -22,6 +22,8 @@ set(CPACK_PACKAGE_DESCRIPTION_SUMMARY "${PROJECT_DESCRIPTION}")
 set(CPACK_DEBIAN_PACKAGE_SECTION utils)
 set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
+# amqps:// verifies the broker against the system CA store by default.
+set(CPACK_DEBIAN_PACKAGE_RECOMMENDS ca-certificates)
 # Stripped, as Debian ships binaries; the build tree keeps the debug info.
 set(CPACK_STRIP_FILES ON)
 set(CPACK_PACKAGING_INSTALL_PREFIX /usr)

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds the .deb with CPack, unpacks it into a temporary root with dpkg -x
 # and runs every packaged binary's --version from there. Also checks the
-# package declares the Debian runtime libraries it links against, and that no
+# package declares the Debian runtime libraries it links against (and
+# recommends the CA certificates amqps:// verifies with), and that no
 # binary with libstdc++ linked in loads libstdc++.so as well.
 set -euo pipefail
 build_dir=$1
@@ -19,6 +20,10 @@ for lib in librabbitmq4 libhiredis libssl3; do
     exit 1
   fi
 done
+if [[ $(dpkg-deb -f "$deb" Recommends) != *ca-certificates* ]]; then
+  echo "package does not recommend ca-certificates" >&2
+  exit 1
+fi
 
 status=0
 for tool in bb-id bb-publish bb-trace; do
