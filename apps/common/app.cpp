@@ -4,18 +4,40 @@
 
 #include <cstdio>
 #include <exception>
+#include <memory>
 
 namespace bb::app {
+namespace {
+
+// CLI11 prints an option group as "[Option Group: NAME]" over an indented
+// "Options:" list; a section reads like any other group of options instead.
+class SectionFormatter : public CLI::Formatter {
+public:
+    std::string make_expanded(const CLI::App* sub) const override {
+        if (sub->get_name().empty())
+            return make_groups(sub, CLI::AppFormatMode::Normal);
+        return CLI::Formatter::make_expanded(sub);
+    }
+};
+
+} // namespace
 
 std::string version_text(std::string_view program) {
     return fmt::format("{} (bloodbank) {}", program, BB_VERSION);
 }
 
 void init(CLI::App& cli, std::string_view program) {
+    cli.formatter(std::make_shared<SectionFormatter>());
     cli.set_version_flag("--version", version_text(program), "Print the version and exit");
     cli.footer("Exit status: 0 ok, 64 usage, 65 bad input data, 66 not found, 69 broker or Redis "
                "unavailable, 70 internal error, 74 I/O error, 75 temporary failure.\n"
                "See bloodbank(7) for the environment and the .env file.");
+}
+
+CLI::App& section(CLI::App& cli, const std::string& name) {
+    CLI::App& group = *cli.add_option_group(name);
+    group.set_help_flag(); // an option group copies its app's --help otherwise
+    return group;
 }
 
 void report(std::string_view program, std::string_view message) {
