@@ -18,6 +18,7 @@
 #include <memory>
 #include <optional>
 #include <sys/stat.h>
+#include <tuple>
 #include <unistd.h>
 
 namespace bb {
@@ -121,7 +122,8 @@ Result<std::size_t> adopt(const std::string& dir, const Orphan& orphan, const st
     if (!text)
         return text.error();
     // A line cut short by the kill has no newline yet: it was never whole.
-    text->resize(text->find_last_of('\n') + 1);
+    std::size_t last_newline = text->find_last_of('\n');
+    text->resize(last_newline == std::string::npos ? 0 : last_newline + 1);
     std::size_t lines = 0;
     for (char c : *text)
         lines += c == '\n' ? 1 : 0;
@@ -149,6 +151,11 @@ Result<OrphanRecovery> recover_orphans(const std::string& dir, std::chrono::seco
     for (const auto& name : *files)
         if (auto orphan = parse_name(name))
             orphans.push_back(std::move(*orphan));
+    // One process's files in the order it made them, so that its recovered
+    // segments replay in that order too.
+    std::sort(orphans.begin(), orphans.end(), [](const Orphan& a, const Orphan& b) {
+        return std::tie(a.pid, a.sequence) < std::tie(b.pid, b.sequence);
+    });
 
     OrphanRecovery recovery;
     std::int64_t now = static_cast<std::int64_t>(std::time(nullptr));
@@ -169,9 +176,12 @@ Result<OrphanRecovery> recover_orphans(const std::string& dir, std::chrono::seco
             ++recovery.discarded;
             continue;
         }
-        auto lines = adopt(dir, orphan, adopted_name(orphan, st, *files));
+        std::string name = adopted_name(orphan, st, *files);
+        auto lines = adopt(dir, orphan, name);
         if (!lines)
             return lines.error();
+        if (*lines > 0)
+            files->push_back(std::move(name)); // the next one of this pid goes after it
         recovery.files += *lines > 0 ? 1 : 0;
         recovery.discarded += *lines > 0 ? 0 : 1;
         recovery.events += *lines;

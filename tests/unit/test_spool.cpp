@@ -635,3 +635,26 @@ TEST_CASE_FIXTURE(FreshSpool, "spool: recovery leaves live and recent files alon
     CHECK(fs::exists(running));
     CHECK(read_spool(dir) == event(1) + "\n");
 }
+
+TEST_CASE_FIXTURE(FreshSpool, "spool: two temporary files of one dead writer are recovered in "
+                              "the order it made them, neither over the other") {
+    fs::create_directory(dir);
+    pid_t gone = dead_pid();
+    // A segment the writer committed, named by a clock ahead of both files'
+    // times: each recovered segment has to go after it, and after the other.
+    write_file(fmt::format("{}/20991231T235959.999999Z-{:05}-000005.ndjson", dir, gone),
+               event(0) + "\n");
+    std::string first = fmt::format("{}/.tmp-{}-2", dir, gone);
+    std::string second = fmt::format("{}/.tmp-{}-10", dir, gone);
+    write_file(second, event(2) + "\n");
+    write_file(first, event(1) + "\n");
+    age(first, 3600);
+    age(second, 3600);
+
+    auto recovered = bb::recover_orphans(dir);
+    REQUIRE_MESSAGE(recovered.has_value(), recovered.error().message);
+    CHECK(recovered->files == 2);
+    CHECK(recovered->events == 2);
+    CHECK(bb::list_spool(dir)->size() == 3);
+    CHECK(read_spool(dir) == event(0) + "\n" + event(1) + "\n" + event(2) + "\n");
+}
