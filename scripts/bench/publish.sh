@@ -8,7 +8,9 @@
 #      messages;
 #   2. the same with correlation tracking on, against bb-publish without it;
 #   3. one event per process (`bb-publish < event.json`, the cron pattern)
-#      against `amqp-publish` (which does not even wait for a confirm);
+#      against `amqp-publish` (which does not even wait for a confirm), with
+#      the baseline publishing that one message and waiting for its confirm
+#      as the floor a confirming publisher can reach;
 #   4. peak RSS publishing 1,000 and 1,000,000 events.
 #
 #   scripts/bench/publish.sh
@@ -131,34 +133,44 @@ bb_rate=$(rate "$(median <"$work/bb.s")")
 tracked_rate=$(rate "$(median <"$work/tracked.s")")
 tracked_children=$(redis-cli -h 127.0.0.1 -p "$BB_TEST_REDIS_PORT" -n $redis_db dbsize)
 
-# One event per process, alternating the two tools (which goes first too).
+# One event per process, the three tools in turn (which goes first rotates):
+# amqp-publish (the target's yardstick, which does not wait for a confirm),
+# the baseline program publishing the same one message and waiting for its
+# confirm (what the wait alone costs), and bb-publish.
 bb_info "one event per process, $single_runs runs each"
 head -n 1 "$work/events.ndjson" >"$work/event.json"
-single=$(python3 - "$single_runs" "$work/event.json" "$bb_publish" "$port" "$exchange" <<'EOF'
+head -n 1 "$work/events.tsv" >"$work/event.tsv"
+single=$(python3 - "$single_runs" "$work/event.json" "$bb_publish" "$port" "$exchange" \
+    "$baseline" "$work/event.tsv" <<'EOF'
 import json, os, statistics, subprocess, sys, time
-runs, event, bb, port, exchange = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5]
+runs, event, bb, port, exchange, baseline, tsv = sys.argv[1:8]
+runs = int(runs)
 body = open(event).read().strip()
 url = "amqp://guest:guest@127.0.0.1:%s/" % port
 env = dict(os.environ, RABBIT_URL=url, EXCHANGE_NAME=exchange)
 env.pop("REDIS_URL", None); env.pop("REDIS_HOST", None)
 # No trailing slash for amqp-publish: rabbitmq-c reads it as the empty vhost.
-amqp = ["amqp-publish", "-u", url.rstrip("/"), "-e", exchange, "-r", json.loads(body)["event_type"],
-        "-p", "-C", "application/json", "-E", "utf-8", "-b", body]
-times = {"amqp": [], "bb": []}
+tools = {
+    "amqp": ["amqp-publish", "-u", url.rstrip("/"), "-e", exchange, "-r",
+             json.loads(body)["event_type"], "-p", "-C", "application/json", "-E", "utf-8",
+             "-b", body],
+    "confirm": [baseline, "publish", "127.0.0.1", port, exchange, "1", tsv],
+    "bb": [bb, "--quiet"],
+}
+names = list(tools)
+times = {name: [] for name in names}
 for run in range(runs):
-    for name in ("amqp", "bb") if run % 2 == 0 else ("bb", "amqp"):
+    for name in names[run % 3:] + names[:run % 3]:
         with open(event) as stdin:
             start = time.perf_counter()
-            if name == "amqp":
-                subprocess.run(amqp, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, check=True)
-            else:
-                subprocess.run([bb, "--quiet"], stdin=stdin, stdout=subprocess.DEVNULL, env=env, check=True)
+            subprocess.run(tools[name], stdin=stdin if name == "bb" else subprocess.DEVNULL,
+                           stdout=subprocess.DEVNULL, env=env, check=True)
             times[name].append(time.perf_counter() - start)
-print("%.2f %.2f" % (statistics.median(times["amqp"]) * 1000, statistics.median(times["bb"]) * 1000))
+print(" ".join("%.2f" % (statistics.median(times[name]) * 1000) for name in names))
 EOF
 )
 purge
-read -r amqp_ms bb_ms <<<"$single"
+read -r amqp_ms confirm_ms bb_ms <<<"$single"
 
 # Peak RSS (kB) of bb-publish for a small and a large input, input streamed in.
 peak_rss() { # COUNT
@@ -191,7 +203,8 @@ confirms with a window of $window, median of $runs alternating runs
                                $tracked_children Redis keys written
 one event per process, median of $single_runs
   amqp-publish (no confirm)    $amqp_ms ms
-  bb-publish < event.json      $bb_ms ms   $(ratio "$bb_ms" "$amqp_ms") x amqp-publish (target <= 1.2)
+  baseline, waits for confirm  $confirm_ms ms   $(ratio "$confirm_ms" "$amqp_ms") x amqp-publish
+  bb-publish < event.json      $bb_ms ms   $(ratio "$bb_ms" "$amqp_ms") x amqp-publish (target <= 1.2), $(ratio "$bb_ms" "$confirm_ms") x the confirming baseline
 peak RSS of bb-publish
   1000 events                  $rss_small MiB
   $big_events events              $rss_big MiB (target < 16)
