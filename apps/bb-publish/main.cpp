@@ -73,167 +73,121 @@ int usage_error(std::string message) {
 }
 
 void add_options(CLI::App& cli, Options& o) {
-    const char* in = "Input";
-    CLI::App& in_options = bb::app::section(cli, in);
-    in_options
-        .add_option("--file", o.file, "Read envelopes from PATH instead of stdin (- is stdin)")
-        ->type_name("PATH")
-        ->group(in);
-    in_options
+    CLI::App& input = bb::app::section(cli, "Input");
+    input.add_option("--file", o.file, "Read envelopes from PATH instead of stdin (- is stdin)")
+        ->type_name("PATH");
+    input
         .add_option("--type", o.type,
                     "Wrap each input record as the payload of a new envelope of event type TYPE")
-        ->type_name("TYPE")
-        ->group(in);
-    in_options
-        .add_option("--parent", o.parents, "Add ID to every event's correlation_ids (repeatable)")
+        ->type_name("TYPE");
+    input.add_option("--parent", o.parents, "Add ID to every event's correlation_ids (repeatable)")
         ->type_name("ID")
-        ->allow_extra_args(false)
-        ->group(in);
-    in_options
+        ->allow_extra_args(false);
+    input
         .add_option("--id-key", o.id_keys,
                     "Make the event_id deterministic from the event type and this field, as "
                     "bb-id TYPE --field K=V does; replaces any event_id in the input (repeatable)")
         ->type_name("K=V")
-        ->allow_extra_args(false)
-        ->group(in);
-    in_options
+        ->allow_extra_args(false);
+    input
         .add_option("--id-namespace", o.id_namespace,
                     "Namespace of --id-key ids (default bloodbank), as bb-id --namespace")
-        ->type_name("NS")
-        ->group(in);
-    in_options
+        ->type_name("NS");
+    input
         .add_option("--source-app", o.source_app,
                     "source.app of events whose input has none (and of --type events)")
-        ->type_name("APP")
-        ->group(in);
-    in_options
+        ->type_name("APP");
+    input
         .add_option("--source-type", o.source_type,
                     "source.type of events whose input has none (and of --type events): manual "
                     "(default), agent, scheduled, file_watch or hook")
-        ->type_name("TYPE")
-        ->group(in);
-    in_options
+        ->type_name("TYPE");
+    input
         .add_option("--max-line-bytes", o.max_line_bytes,
                     "Reject input records larger than N bytes (default 1048576)")
-        ->type_name("N")
-        ->group(in);
-    in_options
-        .add_flag("--dry-run", o.dry_run,
-                  "Validate and print the completed envelopes; connect to nothing")
-        ->group(in);
+        ->type_name("N");
+    input.add_flag("--dry-run", o.dry_run,
+                   "Validate and print the completed envelopes; connect to nothing");
 
-    const char* catalog = "Event catalog";
-    CLI::App& catalog_options = bb::app::section(cli, catalog);
-    catalog_options
-        .add_flag("--strict", o.strict,
-                  "Refuse events whose type is not in the catalog (by default any type is "
-                  "published; a known type's payload is always checked against its schema)")
-        ->group(catalog);
-    catalog_options
-        .add_flag("--no-validate", o.no_validate,
-                  "Do not check payloads against the catalog's schemas")
-        ->group(catalog);
-    catalog_options
-        .add_flag("--list-types", o.list_types,
-                  "Print the catalog's event types and their titles, then exit")
-        ->group(catalog);
-    catalog_options
+    CLI::App& catalog = bb::app::section(cli, "Event catalog");
+    catalog.add_flag("--strict", o.strict,
+                     "Refuse events whose type is not in the catalog (by default any type is "
+                     "published; a known type's payload is always checked against its schema)");
+    catalog.add_flag("--no-validate", o.no_validate,
+                     "Do not check payloads against the catalog's schemas");
+    catalog.add_flag("--list-types", o.list_types,
+                     "Print the catalog's event types and their titles, then exit");
+    catalog
         .add_option("--schema", o.schema, "Print the JSON Schema of the payload of TYPE, then exit")
-        ->type_name("TYPE")
-        ->group(catalog);
+        ->type_name("TYPE");
 
-    const char* out = "Output";
-    CLI::App& out_options = bb::app::section(cli, out);
-    out_options
+    CLI::App& output = bb::app::section(cli, "Output");
+    output
         .add_option("--output", o.output,
                     "What stdout shows for each confirmed event: id (default) or json (the "
                     "completed envelope)")
-        ->type_name("id|json")
-        ->group(out);
-    out_options
-        .add_flag("--report", o.report,
-                  "Print one JSON line per input record instead: "
-                  "{\"line\":N,\"event_id\":...,\"status\":...}")
-        ->group(out);
-    out_options
-        .add_flag("-q,--quiet", o.quiet, "No summary line on stderr (errors and warnings still)")
-        ->group(out);
+        ->type_name("id|json");
+    output.add_flag("--report", o.report,
+                    "Print one JSON line per input record instead: "
+                    "{\"line\":N,\"event_id\":...,\"status\":...}");
+    output.add_flag("-q,--quiet", o.quiet, "No summary line on stderr (errors and warnings still)");
 
-    const char* pub = "Publishing";
-    CLI::App& pub_options = bb::app::section(cli, pub);
-    pub_options
+    CLI::App& publishing = bb::app::section(cli, "Publishing");
+    publishing
         .add_option("--max-in-flight", o.max_in_flight,
                     "Unconfirmed messages allowed at once (default 512)")
-        ->type_name("N")
-        ->group(pub);
-    pub_options
+        ->type_name("N");
+    publishing
         .add_option("--confirm-timeout", o.confirm_timeout,
                     "Give up when the broker confirms nothing for SECONDS (default 30)")
-        ->type_name("SECONDS")
-        ->group(pub);
-    pub_options
+        ->type_name("SECONDS");
+    publishing
         .add_option("--connect-timeout", o.connect_timeout,
                     "Time allowed to connect and log in, per URL (default 5)")
-        ->type_name("SECONDS")
-        ->group(pub);
-    pub_options
+        ->type_name("SECONDS");
+    publishing
         .add_option("--heartbeat", o.heartbeat,
                     "AMQP heartbeat interval in seconds, 0 for none (default 30)")
-        ->type_name("SECONDS")
-        ->group(pub);
-    pub_options
-        .add_flag("--no-declare", o.no_declare,
-                  "Check that the exchange exists instead of declaring it")
-        ->group(pub);
+        ->type_name("SECONDS");
+    publishing.add_flag("--no-declare", o.no_declare,
+                        "Check that the exchange exists instead of declaring it");
 
-    const char* safety = "Never losing an event";
-    CLI::App& safety_options = bb::app::section(cli, safety);
-    safety_options
+    CLI::App& safety = bb::app::section(cli, "Never losing an event");
+    safety
         .add_option("--spool", o.spool,
                     "Keep every event that is not confirmed (broker down, connection lost, nack, "
                     "return, timeout, signal) in DIR, for --drain (default: BB_SPOOL_DIR)")
-        ->type_name("DIR")
-        ->group(safety);
-    safety_options
+        ->type_name("DIR");
+    safety
         .add_option("--drain", o.drain,
                     "Publish the events kept in the spool DIR, in order, then exit; no input is "
                     "read")
-        ->type_name("DIR")
-        ->group(safety);
-    safety_options
+        ->type_name("DIR");
+    safety
         .add_option("--reconnect-attempts", o.reconnect_attempts,
                     "Reconnect this many times after a lost connection, sending the unconfirmed "
                     "events again; 0 gives up at once (default 5)")
-        ->type_name("N")
-        ->group(safety);
-    safety_options
+        ->type_name("N");
+    safety
         .add_option("--reconnect-time", o.reconnect_time,
                     "Time allowed for reconnecting after one loss (default 60)")
-        ->type_name("SECONDS")
-        ->group(safety);
-    safety_options
+        ->type_name("SECONDS");
+    safety
         .add_option("--shutdown-timeout", o.shutdown_timeout,
                     "After SIGINT or SIGTERM, wait this long for outstanding confirms (default 10)")
-        ->type_name("SECONDS")
-        ->group(safety);
+        ->type_name("SECONDS");
 
-    const char* track = "Correlation tracking";
-    CLI::App& track_options = bb::app::section(cli, track);
-    track_options
-        .add_flag("--track", o.track,
-                  "Record causal links in Redis (on by default when REDIS_URL or "
-                  "REDIS_HOST is configured)")
-        ->group(track);
-    track_options.add_flag("--no-track", o.no_track, "Do not record causal links")->group(track);
-    track_options
-        .add_flag("--require-tracking", o.require_tracking,
-                  "Exit 69 when a link or event record could not be written to Redis")
-        ->group(track);
-    track_options
+    CLI::App& tracking = bb::app::section(cli, "Correlation tracking");
+    tracking.add_flag("--track", o.track,
+                      "Record causal links in Redis (on by default when REDIS_URL or "
+                      "REDIS_HOST is configured)");
+    tracking.add_flag("--no-track", o.no_track, "Do not record causal links");
+    tracking.add_flag("--require-tracking", o.require_tracking,
+                      "Exit 69 when a link or event record could not be written to Redis");
+    tracking
         .add_option("--track-timeout", o.track_timeout,
                     "Time allowed to connect to Redis and for each batch of writes (default 1)")
-        ->type_name("SECONDS")
-        ->group(track);
+        ->type_name("SECONDS");
 }
 
 // Ranges are checked here rather than with CLI11 validators, which cost more

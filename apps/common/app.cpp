@@ -36,7 +36,8 @@ void init(CLI::App& cli, std::string_view program) {
 
 CLI::App& section(CLI::App& cli, const std::string& name) {
     CLI::App& group = *cli.add_option_group(name);
-    group.set_help_flag(); // an option group copies its app's --help otherwise
+    group.set_help_flag();                // an option group copies its app's --help otherwise
+    group.option_defaults()->group(name); // its options are listed under `name`
     return group;
 }
 

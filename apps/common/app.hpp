@@ -20,8 +20,8 @@ std::string version_text(std::string_view program);
 // a help formatter that shows each section() as its options' groups.
 void init(CLI::App& cli, std::string_view program);
 
-// A section of the app's options (a CLI11 option group): shown in --help
-// like options of group `name`. CLI11 checks every new option's names
+// A section of the app's options (a CLI11 option group): the options added
+// to it are listed in --help under `name`. CLI11 checks every new option's names
 // against every option of its app, so options spread over sections cost a
 // fraction of the startup time of options in one app.
 CLI::App& section(CLI::App& cli, const std::string& name);
