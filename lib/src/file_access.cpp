@@ -35,4 +35,29 @@ Result<int> open_for_reading(const std::string& path) {
                       fmt::format("{}: {}", path, errno_text(error)));
 }
 
+Result<std::string> read_file_text(const std::string& path, std::size_t max_bytes) {
+    auto fd = open_for_reading(path);
+    if (!fd)
+        return fd.error();
+    std::string text;
+    char buffer[64 * 1024];
+    int error = 0;
+    while (text.size() <= max_bytes) {
+        std::size_t left = max_bytes - text.size(); // one more shows it is too large
+        std::size_t want = left < sizeof buffer ? left + 1 : sizeof buffer;
+        ssize_t n = ::read(*fd, buffer, want);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            error = errno;
+        if (n <= 0)
+            break;
+        text.append(buffer, static_cast<std::size_t>(n));
+    }
+    ::close(*fd);
+    if (error != 0)
+        return make_error(ErrorKind::io, fmt::format("{}: {}", path, errno_text(error)));
+    return text;
+}
+
 } // namespace bb

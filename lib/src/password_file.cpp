@@ -7,48 +7,26 @@
 
 #include <fmt/format.h>
 
-#include <cerrno>
-#include <unistd.h>
-
 namespace bb {
 namespace {
 
 // A password file holds one short line; anything this big is the wrong file.
 constexpr std::size_t max_password_file_bytes = 64 * 1024;
 
-struct FdCloser {
-    int fd;
-    ~FdCloser() { ::close(fd); }
-};
-
 } // namespace
 
 Result<std::string> read_password_file(const std::string& path) {
     if (path.empty())
         return make_error(ErrorKind::usage, "the password file name is empty");
-    auto fd = open_for_reading(path);
-    if (!fd)
-        return fd.error();
-    FdCloser closer{*fd};
-
-    std::string text;
-    char buffer[4096];
-    for (;;) {
-        ssize_t n = ::read(*fd, buffer, sizeof buffer);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0)
-            return make_error(ErrorKind::io, fmt::format("{}: {}", path, errno_text(errno)));
-        if (n == 0)
-            break;
-        text.append(buffer, static_cast<std::size_t>(n));
-        if (text.size() > max_password_file_bytes)
-            return make_error(ErrorKind::usage,
-                              fmt::format("{}: larger than 64 KiB, not a password file", path));
-    }
+    auto text = read_file_text(path, max_password_file_bytes);
+    if (!text)
+        return text.error();
+    if (text->size() > max_password_file_bytes)
+        return make_error(ErrorKind::usage,
+                          fmt::format("{}: larger than 64 KiB, not a password file", path));
     // The first line, without its "\n" or "\r\n": editors and `echo` end the
     // line, and the line end is never part of the password.
-    std::string password = text.substr(0, text.find('\n'));
+    std::string password = text->substr(0, text->find('\n'));
     if (!password.empty() && password.back() == '\r')
         password.pop_back();
     if (password.empty())

@@ -3,6 +3,7 @@
 // spooled; turning its whole lines into a segment gets them published (at
 // least once: consumers deduplicate by message_id) rather than lost. A
 // drain's unfinished rewrite is only a copy: its segment is still in place.
+#include "file_access.hpp"
 #include "spool_io.hpp"
 
 #include "bloodbank/spool.hpp"
@@ -14,8 +15,7 @@
 #include <charconv>
 #include <csignal>
 #include <ctime>
-#include <fcntl.h>
-#include <memory>
+#include <limits>
 #include <optional>
 #include <sys/stat.h>
 #include <tuple>
@@ -63,30 +63,6 @@ std::int64_t micros_of(const timespec& t) {
     return static_cast<std::int64_t>(t.tv_sec) * 1'000'000 + t.tv_nsec / 1000;
 }
 
-Result<std::string> read_all(const std::string& path) {
-    struct Fd {
-        int fd;
-        ~Fd() {
-            if (fd >= 0)
-                ::close(fd);
-        }
-    } file{::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW)};
-    if (file.fd < 0)
-        return spool_error(path, "cannot read", errno);
-    std::string text;
-    char buffer[64 * 1024];
-    for (;;) {
-        ssize_t n = ::read(file.fd, buffer, sizeof buffer);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0)
-            return spool_error(path, "cannot read", errno);
-        if (n == 0)
-            return text;
-        text.append(buffer, static_cast<std::size_t>(n));
-    }
-}
-
 Error cannot_recover(const std::string& path, const Error& step) {
     return make_error(ErrorKind::io,
                       fmt::format("spool {}: cannot recover: {}", path, step.message));
@@ -118,9 +94,10 @@ std::string adopted_name(const Orphan& orphan, const struct stat& st,
 // adopted_name(); returns how many lines were kept.
 Result<std::size_t> adopt(const std::string& dir, const Orphan& orphan, const std::string& name) {
     std::string path = spool_detail::join_path(dir, orphan.name);
-    auto text = read_all(path);
+    // No limit here: a writer bounds its segments (SpoolLimits).
+    auto text = read_file_text(path, std::numeric_limits<std::size_t>::max());
     if (!text)
-        return text.error();
+        return make_error(ErrorKind::io, "spool " + text.error().message);
     // A line cut short by the kill has no newline yet: it was never whole.
     std::size_t last_newline = text->find_last_of('\n');
     text->resize(last_newline == std::string::npos ? 0 : last_newline + 1);
