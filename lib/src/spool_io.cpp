@@ -119,9 +119,14 @@ std::string segment_name(std::int64_t unix_micros, long pid, std::size_t sequenc
     std::time_t seconds = static_cast<std::time_t>(unix_micros / 1'000'000);
     std::tm utc{};
     ::gmtime_r(&seconds, &utc);
-    return fmt::format("{:04}{:02}{:02}T{:02}{:02}{:02}.{:06}Z-{:05}-{:06}.ndjson",
-                       utc.tm_year + 1900, utc.tm_mon + 1, utc.tm_mday, utc.tm_hour, utc.tm_min,
-                       utc.tm_sec, unix_micros % 1'000'000, pid, sequence);
+    return segment_name(fmt::format("{:04}{:02}{:02}T{:02}{:02}{:02}.{:06}Z", utc.tm_year + 1900,
+                                    utc.tm_mon + 1, utc.tm_mday, utc.tm_hour, utc.tm_min,
+                                    utc.tm_sec, unix_micros % 1'000'000),
+                        pid, sequence);
+}
+
+std::string segment_name(std::string_view stamp, long pid, std::size_t sequence) {
+    return fmt::format("{}-{:05}-{:06}.ndjson", stamp, pid, sequence);
 }
 
 std::optional<SegmentName> parse_segment_name(std::string_view name) {

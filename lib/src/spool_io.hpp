@@ -28,6 +28,8 @@ constexpr std::string_view rewrite_temp_prefix = ".rewrite-";
 // 20261127T110435.123456Z-04242-000001.ndjson: every field fixed-width and
 // most significant first, so byte order is time order.
 std::string segment_name(std::int64_t unix_micros, long pid, std::size_t sequence);
+// The same from a stamp already formatted ("20261127T110435.123456Z").
+std::string segment_name(std::string_view stamp, long pid, std::size_t sequence);
 
 struct SegmentName {
     std::string_view stamp; // "20261127T110435.123456Z"

@@ -76,18 +76,15 @@ std::string adopted_name(const Orphan& orphan, const struct stat& st,
                          const std::vector<std::string>& files) {
     std::string name =
         spool_detail::segment_name(micros_of(st.st_mtim), orphan.pid, orphan.sequence);
-    std::vector<std::string> own;
+    std::string latest; // the last segment of that pid, in replay order
     for (const auto& file : files)
-        if (auto parts = spool_detail::parse_segment_name(file); parts && parts->pid == orphan.pid)
-            own.push_back(file);
-    std::sort(own.begin(), own.end());
-    for (const auto& file : own)
-        if (file >= name) {
-            auto parts = spool_detail::parse_segment_name(file);
-            name =
-                fmt::format("{}-{:05}-{:06}.ndjson", parts->stamp, parts->pid, parts->sequence + 1);
-        }
-    return name;
+        if (auto parts = spool_detail::parse_segment_name(file);
+            parts && parts->pid == orphan.pid && file > latest)
+            latest = file;
+    if (latest < name)
+        return name;
+    auto parts = spool_detail::parse_segment_name(latest);
+    return spool_detail::segment_name(parts->stamp, parts->pid, parts->sequence + 1);
 }
 
 // Gives the whole lines of a writer's temporary file a segment named by
