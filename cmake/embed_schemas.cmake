@@ -1,7 +1,7 @@
 # Embeds the JSON Schemas under schemas/ into a target at build time: a
 # generated C++ source holds each file's text, regenerated whenever a schema
 # (or the generator) changes. The catalog module (lib/src/catalog*.cpp) reads
-# them through lib/src/catalog_embedded.hpp.
+# them through lib/src/catalog/embedded.hpp.
 set(BB_SCHEMA_GENERATOR ${CMAKE_CURRENT_LIST_DIR}/generate_schema_source.cmake)
 
 function(bb_embed_schemas target)

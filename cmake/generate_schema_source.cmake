@@ -62,7 +62,7 @@ endif()
 
 list(LENGTH files count)
 set(source "// Generated from schemas/*.json by cmake/generate_schema_source.cmake. Do not edit.
-#include \"catalog_embedded.hpp\"
+#include \"catalog/embedded.hpp\"
 
 namespace bb::catalog_detail {
 namespace {

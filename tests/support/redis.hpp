@@ -13,7 +13,7 @@ namespace bbtest {
 struct Reply {
     int type = REDIS_REPLY_NIL;
     long long integer = 0;
-    std::string str;                 // string, status or error text
+    std::string str;                   // string, status or error text
     std::vector<std::string> elements; // array of strings (nested arrays flattened)
 };
 

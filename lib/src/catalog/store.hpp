@@ -1,7 +1,7 @@
 // Private to the catalog module: the embedded schemas, each parsed once per
 // process on first use, the build-time index from event type to schema file,
 // and the full catalog (entries, titles, aliases) loaded over them. Compiled
-// schemas are per thread (see catalog_validate.cpp).
+// schemas are per thread (see validate.cpp).
 #pragma once
 
 #include "bloodbank/catalog.hpp"

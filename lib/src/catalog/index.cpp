@@ -2,8 +2,8 @@
 // type index names the file, and only that file is parsed. A one-event
 // bb-publish run pays for one schema, or none for a type the catalog does
 // not know.
-#include "catalog_embedded.hpp"
-#include "catalog_store.hpp"
+#include "catalog/embedded.hpp"
+#include "catalog/store.hpp"
 
 #include "bloodbank/json.hpp"
 

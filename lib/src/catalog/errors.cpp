@@ -1,9 +1,9 @@
 // RapidJSON 1.1.0 reports a schema violation as the failing keyword, a JSON
 // pointer into the schema and one into the document. The sentence is rebuilt
 // from those and the two documents, in the envelope module's wording.
-#include "catalog_errors.hpp"
+#include "catalog/errors.hpp"
 
-#include "envelope_json.hpp"
+#include "envelope/json.hpp"
 
 #include "bloodbank/json.hpp"
 

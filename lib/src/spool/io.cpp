@@ -1,4 +1,4 @@
-#include "spool_io.hpp"
+#include "spool/io.hpp"
 
 #include <fmt/format.h>
 

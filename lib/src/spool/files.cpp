@@ -1,6 +1,6 @@
 // What a drain does with a spool: list its segments, lock it against a second
 // drain, and replace or remove a segment once (some of) it is published.
-#include "spool_io.hpp"
+#include "spool/io.hpp"
 
 #include "bloodbank/spool.hpp"
 

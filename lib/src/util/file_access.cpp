@@ -1,4 +1,4 @@
-#include "file_access.hpp"
+#include "util/file_access.hpp"
 
 #include <fmt/format.h>
 

@@ -1,6 +1,6 @@
 // The level-by-level walk (see correlation.hpp for why) and the graph
 // queries built on it.
-#include "correlation_replies.hpp"
+#include "correlation/replies.hpp"
 
 #include "bloodbank/correlation.hpp"
 #include "bloodbank/correlation_keys.hpp"

@@ -1,7 +1,7 @@
 // parse_envelope and wrap_payload: validation with field paths, completion of
 // defaults and the v1 correlation_id upgrade.
-#include "agent_context.hpp"
-#include "envelope_json.hpp"
+#include "envelope/agent_context.hpp"
+#include "envelope/json.hpp"
 
 #include "bloodbank/envelope.hpp"
 

@@ -1,10 +1,10 @@
 // The catalog of event types: loads the embedded schemas once and indexes
 // them by the event types (and aliases) each payload schema declares. Looking
-// up one type goes through the build-time index instead (catalog_index.cpp).
+// up one type goes through the build-time index instead (index.cpp).
 #include "bloodbank/catalog.hpp"
 
-#include "catalog_embedded.hpp"
-#include "catalog_store.hpp"
+#include "catalog/embedded.hpp"
+#include "catalog/store.hpp"
 
 #include <fmt/format.h>
 

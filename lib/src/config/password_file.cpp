@@ -1,7 +1,7 @@
 // Passwords kept in a file (a mounted secret, a file only its owner reads), so
 // that they are neither typed on a command line, where `ps` shows them, nor
 // kept in the environment.
-#include "file_access.hpp"
+#include "util/file_access.hpp"
 
 #include "bloodbank/config.hpp"
 

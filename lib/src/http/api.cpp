@@ -1,5 +1,4 @@
 #include "bloodbank/http_api.hpp"
-
 #include "bloodbank/redis.hpp"
 
 #include <fmt/format.h>

@@ -1,7 +1,7 @@
 // serialize: the envelope as the Python publisher writes it, compact JSON in
 // the model's field order with nulls included. On bb-publish's hot path, so
 // it appends into the caller's buffer and allocates nothing else.
-#include "envelope_json.hpp"
+#include "envelope/json.hpp"
 
 #include "bloodbank/envelope.hpp"
 

@@ -1,10 +1,10 @@
 // Connecting a Publisher: our own non-blocking TCP connect (so a refused or
 // unreachable broker is reported precisely and within the deadline), or for
-// amqps:// rabbitmq-c's TLS socket (amqp_tls.cpp), then the AMQP handshake, a
+// amqps:// rabbitmq-c's TLS socket (tls.cpp), then the AMQP handshake, a
 // channel in confirm mode and the exchange declaration.
-#include "amqp_state.hpp"
-#include "amqp_tls.hpp"
-#include "file_access.hpp"
+#include "amqp/state.hpp"
+#include "amqp/tls.hpp"
+#include "util/file_access.hpp"
 
 #include <amqp_tcp_socket.h>
 #include <fmt/format.h>

@@ -3,8 +3,8 @@
 // spooled; turning its whole lines into a segment gets them published (at
 // least once: consumers deduplicate by message_id) rather than lost. A
 // drain's unfinished rewrite is only a copy: its segment is still in place.
-#include "file_access.hpp"
-#include "spool_io.hpp"
+#include "spool/io.hpp"
+#include "util/file_access.hpp"
 
 #include "bloodbank/spool.hpp"
 

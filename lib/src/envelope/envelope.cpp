@@ -1,7 +1,7 @@
 // The envelope model's small parts: source type names and the event_type check.
 #include "bloodbank/envelope.hpp"
 
-#include "envelope_json.hpp"
+#include "envelope/json.hpp"
 
 #include <fmt/format.h>
 

@@ -2,7 +2,7 @@
 // acks, nacks and basic.return frames arrive (a return comes before the ack
 // of the same message and names it only by its properties, so it is matched
 // by message_id).
-#include "amqp_state.hpp"
+#include "amqp/state.hpp"
 
 #include <fmt/format.h>
 

@@ -1,4 +1,4 @@
-#include "envelope_json.hpp"
+#include "envelope/json.hpp"
 
 #include "bloodbank/json.hpp"
 

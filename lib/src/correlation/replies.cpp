@@ -1,4 +1,4 @@
-#include "correlation_replies.hpp"
+#include "correlation/replies.hpp"
 
 #include "bloodbank/correlation_keys.hpp"
 #include "bloodbank/timestamp.hpp"

@@ -1,6 +1,6 @@
 // The Python tracker's debug_dump: the event's own record in one round trip,
 // then both chains.
-#include "correlation_replies.hpp"
+#include "correlation/replies.hpp"
 
 #include "bloodbank/correlation.hpp"
 #include "bloodbank/correlation_keys.hpp"

@@ -3,9 +3,9 @@
 // compiled "pattern" keeps its match state inside the schema, so one compiled
 // schema cannot serve two threads at once, and building a validator costs
 // more than most validations.
-#include "catalog_embedded.hpp"
-#include "catalog_errors.hpp"
-#include "catalog_store.hpp"
+#include "catalog/embedded.hpp"
+#include "catalog/errors.hpp"
+#include "catalog/store.hpp"
 
 #include "bloodbank/catalog.hpp"
 #include "bloodbank/json.hpp"

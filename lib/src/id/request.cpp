@@ -1,5 +1,4 @@
 #include "bloodbank/id_request.hpp"
-
 #include "bloodbank/json.hpp"
 #include "bloodbank/python_str.hpp"
 

@@ -1,5 +1,4 @@
 #include "bloodbank/correlation_keys.hpp"
-
 #include "bloodbank/json.hpp"
 
 #include <fmt/format.h>

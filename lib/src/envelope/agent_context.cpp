@@ -1,6 +1,6 @@
-#include "agent_context.hpp"
+#include "envelope/agent_context.hpp"
 
-#include "envelope_json.hpp"
+#include "envelope/json.hpp"
 
 #include "bloodbank/json.hpp"
 

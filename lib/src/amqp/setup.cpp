@@ -1,7 +1,7 @@
 // The channel setup after login, pipelined: channel.open, confirm.select and
 // exchange.declare go out together and their replies are matched in order.
 // A one-event run is mostly round trips, so each one saved counts.
-#include "amqp_state.hpp"
+#include "amqp/state.hpp"
 
 #include <fmt/format.h>
 

@@ -6,10 +6,10 @@
 // through the socket's SSL_CTX, to verify the chain and the name (DNS name or
 // IP address, RFC 6125) during the handshake and to abort it on failure; a
 // callback keeps the first verification error, to name it.
-#include "amqp_tls.hpp"
+#include "amqp/tls.hpp"
 
-#include "amqp_state.hpp"
-#include "file_access.hpp"
+#include "amqp/state.hpp"
+#include "util/file_access.hpp"
 
 #include <amqp_ssl_socket.h>
 #include <fmt/format.h>
