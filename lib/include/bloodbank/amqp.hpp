@@ -10,6 +10,7 @@
 #pragma once
 
 #include "bloodbank/config.hpp"
+#include "bloodbank/confirm_channel.hpp"
 #include "bloodbank/error.hpp"
 
 #include <chrono>
@@ -49,32 +50,8 @@ struct PublisherOptions {
     bool wait_for_setup = true;
 };
 
-// One message with the properties of DESIGN §3. The views must stay valid for
-// the duration of publish() only; rabbitmq-c copies the bytes to the socket.
-struct OutgoingMessage {
-    std::string_view routing_key;    // the event type
-    std::string_view body;           // the serialized envelope
-    std::string_view message_id;     // the event id
-    std::string_view correlation_id; // first parent, empty: property not set
-    std::string_view type;           // the event type
-    std::int64_t timestamp = 0;      // the event's time, whole seconds since the epoch
-};
-
-// What the broker finally said about one delivery tag.
-enum class Delivery {
-    confirmed,   // acked and not returned: published
-    nacked,      // the broker refused it (e.g. a full queue with reject-publish)
-    returned,    // mandatory and unroutable: acked, but it reached no queue
-    unconfirmed, // no answer before the deadline or the connection was lost
-};
-std::string_view to_string(Delivery delivery);
-
-struct Settled {
-    std::uint64_t tag = 0;
-    Delivery delivery = Delivery::unconfirmed;
-};
-
-class Publisher {
+// The ConfirmChannel of a real broker.
+class Publisher final : public ConfirmChannel {
 public:
     // Connects to the first reachable URL, logs in, opens a channel, turns on
     // confirms and declares the exchange. Errors are ErrorKind::unavailable
@@ -87,12 +64,12 @@ public:
 
     Publisher(Publisher&&) noexcept;
     Publisher& operator=(Publisher&&) noexcept;
-    ~Publisher();
+    ~Publisher() override;
 
     // Sends one persistent, mandatory message and returns its delivery tag
     // (1, 2, 3, ...). Waits only if the socket does not accept data, and then
     // at most write_timeout. Frames arriving meanwhile are kept for service().
-    Result<std::uint64_t> publish(const OutgoingMessage& message);
+    Result<std::uint64_t> publish(const OutgoingMessage& message) override;
 
     // Reads the frames that are available, waiting up to `timeout` for the
     // first one (zero: do not wait), and appends to `settled` every tag that
@@ -100,29 +77,29 @@ public:
     // due. An Error means the channel or connection is gone (ErrorKind::
     // unavailable, with the broker's reason); the tags still in flight then
     // count as unconfirmed and abandon_in_flight() reports them.
-    Result<void> service(std::chrono::milliseconds timeout, std::vector<Settled>& settled);
+    Result<void> service(std::chrono::milliseconds timeout, std::vector<Settled>& settled) override;
 
     // Waits (at most rpc_timeout) until the broker has answered the channel
     // setup, when connect() did not; the Error is the setup's refusal.
-    Result<void> await_setup();
+    Result<void> await_setup() override;
 
     // Every tag still waiting for an answer, settled as unconfirmed.
-    void abandon_in_flight(std::vector<Settled>& settled);
+    void abandon_in_flight(std::vector<Settled>& settled) override;
 
     // After a lost connection: drops it without a handshake (call
     // abandon_in_flight() first) and connects again as connect() does, trying
     // the URLs in turn. Delivery tags start again at 1. Errors are connect()'s;
     // the publisher then stays closed and reconnect() may be called again.
-    Result<void> reconnect();
+    Result<void> reconnect() override;
 
-    std::size_t in_flight() const;
+    std::size_t in_flight() const override;
     // The socket, to poll() it together with the input.
-    int fd() const;
+    int fd() const override;
     // The broker closed the channel on purpose (a missing exchange, one of
     // another type, no permission): connecting again would not help.
-    bool refused() const;
+    bool refused() const override;
     // The URL actually connected to, redacted.
-    const std::string& target() const;
+    const std::string& target() const override;
 
     // Closes the channel and the connection politely (bounded by rpc_timeout).
     void close();

@@ -41,12 +41,12 @@ struct DrainSummary {
     std::size_t segments_left() const { return segments - removed; }
 };
 
-// Drains the plan's segments with `publisher`. options.spool is ignored: what
-// fails stays in its segment. The sink sees every outcome; line numbers count
-// within each segment. Records up to max_record_bytes are read back.
+// Drains the plan's segments through `publisher` (a Publisher, amqp.hpp). options.spool is ignored:
+// what fails stays in its segment. The sink sees every outcome; line numbers count within each
+// segment. Records up to max_record_bytes are read back.
 DrainSummary drain_spool(const DrainPlan& plan, std::size_t max_record_bytes,
-                         const PipelineOptions& options, Publisher& publisher, Tracker* tracker,
-                         PublishSink& sink);
+                         const PipelineOptions& options, ConfirmChannel& publisher,
+                         Tracker* tracker, PublishSink& sink);
 
 // The first that applies: 74 an I/O error; 130/143 a signal; 75 segments
 // are left (65 when all that is left cannot be published); else 0.

@@ -16,7 +16,7 @@
 // one (status spooled), and is reported as failed otherwise.
 #pragma once
 
-#include "bloodbank/amqp.hpp"
+#include "bloodbank/confirm_channel.hpp"
 #include "bloodbank/envelope.hpp"
 #include "bloodbank/error.hpp"
 #include "bloodbank/event_id.hpp"
@@ -151,18 +151,18 @@ struct PipelineOptions {
     SpoolWriter* spool = nullptr;
     // First signal: stop reading, wait up to shutdown_timeout for the
     // confirms in flight, spool or report the rest. Second: stop waiting.
-    const StopSignals* signals = nullptr;
+    const StopRequests* signals = nullptr;
     std::chrono::milliseconds shutdown_timeout{10000};
 };
 
-// Runs the whole input through. `publisher` may be null for a dry run, or
-// when the broker could not be reached and there is a spool; `tracker` may be
+// Runs the whole input through. `channel` (a Publisher, amqp.hpp) may be null
+// for a dry run, or when the broker could not be reached and there is a spool; `tracker` may be
 // null (tracking off). Errors that stop the run midway are in the summary
 // (input_error, spool_error, broker_error), never lost: every record read gets
 // an outcome.
 PublishSummary run_publish(LineReader& reader, const EnvelopeRecipe& recipe,
-                           const PipelineOptions& options, Publisher* publisher, Tracker* tracker,
-                           PublishSink& sink);
+                           const PipelineOptions& options, ConfirmChannel* channel,
+                           Tracker* tracker, PublishSink& sink);
 
 // The exit status for a run (DESIGN §4), the first that applies:
 // 74 the input could not be read or the spool could not be written;

@@ -7,15 +7,26 @@
 
 namespace bb {
 
-class StopSignals {
+// Where a loop learns that it was asked to stop: a descriptor to poll() that
+// becomes readable on each request, and how many have come. StopSignals is
+// the process's; the unit tests use their own.
+class StopRequests {
+public:
+    virtual ~StopRequests() = default;
+    virtual int fd() const = 0;    // readable once a request has arrived
+    virtual int count() const = 0; // requests received so far
+    virtual int first() const = 0; // the first one's signal number, 0 if none
+};
+
+class StopSignals final : public StopRequests {
 public:
     // Installs the handlers (once per process; later calls return the same
     // object). Not thread-safe; call it from main before any work starts.
     static StopSignals& install();
 
-    int fd() const { return read_fd_; } // readable once a signal has arrived
-    int count() const;                  // signals received so far
-    int first() const;                  // the first signal's number, 0 if none
+    int fd() const override { return read_fd_; }
+    int count() const override;
+    int first() const override;
 
     // After a signal: 128 + its number (130 for SIGINT, 143 for SIGTERM).
     int exit_status() const { return first() ? 128 + first() : 0; }

@@ -66,8 +66,8 @@ Result<DrainPlan> plan_drain(const std::string& dir) {
 }
 
 DrainSummary drain_spool(const DrainPlan& plan, std::size_t max_record_bytes,
-                         const PipelineOptions& options, Publisher& publisher, Tracker* tracker,
-                         PublishSink& sink) {
+                         const PipelineOptions& options, ConfirmChannel& publisher,
+                         Tracker* tracker, PublishSink& sink) {
     DrainSummary summary;
     summary.segments = plan.segments.size();
 
