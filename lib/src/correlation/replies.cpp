@@ -2,6 +2,7 @@
 
 #include "bloodbank/correlation_keys.hpp"
 #include "bloodbank/timestamp.hpp"
+#include "bloodbank/visible_text.hpp"
 
 #include <fmt/format.h>
 
@@ -58,9 +59,9 @@ std::vector<Uuid> members_from_reply(const redisReply* reply, const Uuid& owner,
         if (auto id = parse_uuid(member))
             ids.push_back(*id);
         else
-            warnings.push_back(
-                fmt::format("{} holds \"{}\", which is not an event id ({}); skipped",
-                            reverse_key(owner), member, id.error().message));
+            warnings.push_back(fmt::format(
+                "{} holds \"{}\", which is not an event id ({}); skipped", reverse_key(owner),
+                visible_text(member), visible_text(id.error().message)));
     }
     return ids;
 }

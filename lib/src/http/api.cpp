@@ -1,5 +1,6 @@
 #include "bloodbank/http_api.hpp"
 #include "bloodbank/redis.hpp"
+#include "bloodbank/visible_text.hpp"
 
 #include <fmt/format.h>
 #include <httplib.h>
@@ -183,7 +184,10 @@ HttpApiServer::HttpApiServer(HttpApiOptions options) : impl_(std::make_unique<Im
     });
     if (opts.log)
         server.set_logger([&opts](const httplib::Request& req, const httplib::Response& res) {
-            opts.log(fmt::format("{} {} {}", req.method, req.path, res.status));
+            // The request is untrusted: %0a must not forge a log line, nor
+            // %1b drive the terminal the log is read on.
+            opts.log(fmt::format("{} {} {}", visible_text(req.method), visible_text(req.path),
+                                 res.status));
         });
 }
 

@@ -1,6 +1,7 @@
 // The tree a person reads: columns aligned (label, time, source, short id) so
 // that a glance down the rows compares times and apps.
 #include "bloodbank/trace_render.hpp"
+#include "bloodbank/visible_text.hpp"
 
 #include <algorithm>
 #include <array>
@@ -66,13 +67,14 @@ Line line_for(const TraceGraph& graph, const TreeRow& row) {
     std::string_view label_color = !node.known ? ansi::red : !node.summary ? ansi::dim : ansi::bold;
     if (line.focus)
         label_color = ansi::focus;
-    std::string label = display_label(node);
+    // Event data comes from envelopes and Redis: it must not drive the terminal.
+    std::string label = visible_text(display_label(node));
     if (row.depth > tree_max_indent)
         label = "[" + std::to_string(row.depth) + "] " + label;
     line.cells[1] = {std::move(label), label_color};
     if (row.kind == TreeRow::Kind::full) {
-        line.cells[2] = {display_time(node), {}};
-        line.cells[3] = {display_source(node), ansi::green};
+        line.cells[2] = {visible_text(display_time(node)), {}};
+        line.cells[3] = {visible_text(display_source(node)), ansi::green};
     } else {
         line.suffix = row.kind == TreeRow::Kind::cycle ? "(cycle)" : "(see above)";
     }
