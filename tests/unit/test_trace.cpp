@@ -1,8 +1,10 @@
 #include "bloodbank/trace.hpp"
+#include "bloodbank/trace_render.hpp"
 
 #include <doctest/doctest.h>
 #include <fmt/format.h>
 
+#include <set>
 #include <string>
 #include <vector>
 
@@ -214,4 +216,45 @@ TEST_CASE("trace: a cycle without a root is drawn from its most ancestral node")
 
 TEST_CASE("trace: short ids are the first eight hex digits") {
     CHECK(short_id(*parse_uuid("92AC3D31-3CBB-5518-9CC9-EAA1D1198639")) == "92ac3d31");
+}
+
+TEST_CASE("trace: short ids tell a graph's events apart, time-ordered ids too") {
+    auto id = [](const char* text) { return *parse_uuid(text); };
+    // Different first digits: the first eight, as people quote ids.
+    TraceGraph plain(id("92ac3d31-3cbb-5518-9cc9-eaa1d1198639"), TraceView::around);
+    plain.add_node(id("dcbf406d-aaae-5a9a-8b36-38bb4f5ac1e7"), 1);
+    ShortIds plain_ids(plain);
+    CHECK(plain_ids(plain.node(0).id) == "92ac3d31");
+    CHECK(plain_ids(plain.node(1).id) == "dcbf406d");
+
+    // UUIDv7 ids minted in one second share their first digits: the random tail.
+    TraceGraph timed(id("019aef3c-1a2b-7c3d-8e4f-5a6b7c8d9e0f"), TraceView::around);
+    timed.add_node(id("019aef3c-1a2c-7111-9222-333344445555"), 1);
+    ShortIds timed_ids(timed);
+    CHECK(timed_ids(timed.node(0).id) == "…5a6b7c8d9e0f");
+    CHECK(timed_ids(timed.node(1).id) == "…333344445555");
+
+    // Heads and tails both collide: the whole id.
+    TraceGraph both(id("019aef3c-1a2b-7c3d-8e4f-5a6b7c8d9e0f"), TraceView::around);
+    both.add_node(id("019aef3c-ffff-7c3d-8e4f-5a6b7c8d9e0f"), 1);
+    ShortIds both_ids(both);
+    CHECK(both_ids(both.node(1).id) == "019aef3c-ffff-7c3d-8e4f-5a6b7c8d9e0f");
+}
+
+TEST_CASE("trace: a chain of bb-id --time ids shows a different short id on every row") {
+    TraceGraph g(uuid_v7(), TraceView::around);
+    std::size_t previous = 0;
+    for (int i = 0; i < 20; ++i) {
+        std::size_t next = g.add_node(uuid_v7(), i + 1).first;
+        g.add_edge(previous, next);
+        previous = next;
+    }
+    std::string tree = render_tree(g, {});
+    ShortIds short_ids(g);
+    std::set<std::string> shown;
+    for (const auto& node : g.nodes()) {
+        CHECK(tree.find("  " + short_ids(node.id)) != std::string::npos);
+        shown.insert(short_ids(node.id));
+    }
+    CHECK(shown.size() == g.size());
 }

@@ -143,4 +143,19 @@ std::vector<std::size_t> tree_order(const TraceGraph& graph);
 // The first 8 hex digits, as people quote ids.
 std::string short_id(const Uuid& id);
 
+// The ids of one graph shortened so that they still tell its events apart:
+// the first 8 hex digits when those differ for every event (as people quote
+// ids); else the last 12 digits, shown as "…" and the digits (time-ordered
+// UUIDv7 ids made within a minute share their first digits, and their
+// random part is at the end); else the whole id.
+class ShortIds {
+public:
+    explicit ShortIds(const TraceGraph& graph);
+    std::string operator()(const Uuid& id) const;
+
+private:
+    enum class Part { head, tail, whole };
+    Part part_ = Part::head;
+};
+
 } // namespace bb

@@ -20,9 +20,9 @@ void append_quoted(std::string& out, std::string_view text) {
     out += '"';
 }
 
-std::string label_for(const TraceNode& node) {
+std::string label_for(const TraceNode& node, const ShortIds& short_ids) {
     std::string label = display_label(node);
-    for (const std::string& line : {display_time(node), display_source(node), short_id(node.id)})
+    for (const std::string& line : {display_time(node), display_source(node), short_ids(node.id)})
         if (!line.empty())
             label += "\n" + line;
     return label;
@@ -31,6 +31,7 @@ std::string label_for(const TraceNode& node) {
 } // namespace
 
 std::string render_dot(const TraceGraph& graph) {
+    ShortIds short_ids(graph);
     std::string out = "digraph bloodbank_trace {\n";
     out += "  node [shape=box, fontname=\"monospace\"];\n";
     if (graph.truncated()) {
@@ -43,7 +44,7 @@ std::string render_dot(const TraceGraph& graph) {
         out += "  ";
         append_quoted(out, node.id.str());
         out += " [label=";
-        append_quoted(out, label_for(node));
+        append_quoted(out, label_for(node, short_ids));
         if (i == graph.focus())
             out += ", penwidth=3";
         if (!node.known)

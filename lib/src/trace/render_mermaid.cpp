@@ -35,6 +35,7 @@ void append_escaped(std::string& out, std::string_view text) {
 } // namespace
 
 std::string render_mermaid(const TraceGraph& graph) {
+    ShortIds short_ids(graph);
     std::string out = "flowchart TD\n";
     if (graph.truncated())
         out += "  %% truncated: " + graph.truncated_reason() + "\n";
@@ -44,7 +45,7 @@ std::string render_mermaid(const TraceGraph& graph) {
         out += fmt::format("  n{}[\"", i);
         append_escaped(out, display_label(node));
         for (const std::string& line :
-             {display_time(node), display_source(node), short_id(node.id)})
+             {display_time(node), display_source(node), short_ids(node.id)})
             if (!line.empty()) {
                 out += "<br/>";
                 append_escaped(out, line);

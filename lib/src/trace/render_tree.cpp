@@ -59,7 +59,7 @@ private:
     bool color_;
 };
 
-Line line_for(const TraceGraph& graph, const TreeRow& row) {
+Line line_for(const TraceGraph& graph, const TreeRow& row, const ShortIds& short_ids) {
     const TraceNode& node = graph.node(row.node);
     Line line;
     line.focus = row.node == graph.focus();
@@ -78,16 +78,17 @@ Line line_for(const TraceGraph& graph, const TreeRow& row) {
     } else {
         line.suffix = row.kind == TreeRow::Kind::cycle ? "(cycle)" : "(see above)";
     }
-    line.cells[4] = {short_id(node.id), ansi::yellow};
+    line.cells[4] = {short_ids(node.id), ansi::yellow};
     return line;
 }
 
 } // namespace
 
 std::string render_tree(const TraceGraph& graph, const TreeStyle& style) {
+    ShortIds short_ids(graph);
     std::vector<Line> lines;
     for (const TreeRow& row : tree_layout(graph))
-        lines.push_back(line_for(graph, row));
+        lines.push_back(line_for(graph, row, short_ids));
 
     std::size_t label_width = 0, time_width = 0, source_width = 0;
     for (const Line& line : lines) {

@@ -145,8 +145,4 @@ bool shown_before(const TraceNode& a, const TraceNode& b) {
     return a.id < b.id;
 }
 
-std::string short_id(const Uuid& id) {
-    return id.str().substr(0, 8);
-}
-
 } // namespace bb
