@@ -46,6 +46,9 @@ struct EnvelopeDefaults {
     std::optional<std::string> source_app;
 };
 
+// An envelope names at most this many parents in correlation_ids.
+inline constexpr std::size_t max_correlation_ids = 1000;
+
 struct EnvelopeOptions {
     JsonLimits limits;
     EnvelopeDefaults defaults;

@@ -17,7 +17,6 @@ namespace {
 using namespace envelope_json;
 
 // A hostile line must not turn into a huge Redis transaction.
-constexpr std::size_t max_correlation_ids = 1000;
 
 enum Field : std::size_t {
     event_id,

@@ -38,6 +38,30 @@ Result<void> check_payload(const Envelope& envelope, const EnvelopeRecipe& recip
     return validate_payload(envelope.event_type, *payload);
 }
 
+// The parents --parent adds and the id --id-key makes pass the checks the
+// input's own went through (envelope/parse.cpp): at most max_correlation_ids
+// parents, and never the event itself.
+Result<void> check_parents(const Envelope& envelope, std::size_t from_input) {
+    const auto& ids = envelope.correlation_ids;
+    if (ids.size() > max_correlation_ids)
+        return make_error(ErrorKind::data,
+                          fmt::format("correlation_ids: more than {} parents with --parent ({})",
+                                      max_correlation_ids, ids.size()));
+    for (std::size_t i = 0; i < ids.size(); ++i) {
+        if (ids[i] != envelope.event_id)
+            continue;
+        if (i >= from_input)
+            return make_error(ErrorKind::data, fmt::format("--parent {}: an event cannot be its "
+                                                           "own parent (it is this event's id)",
+                                                           ids[i].str()));
+        return make_error(ErrorKind::data,
+                          fmt::format("correlation_ids[{}]: an event cannot be its own parent "
+                                      "(it is the id --id-key makes)",
+                                      i));
+    }
+    return {};
+}
+
 } // namespace
 
 Result<IdFields> parse_id_keys(const std::vector<std::string>& args) {
@@ -84,6 +108,7 @@ Result<Envelope> prepare_envelope(std::string_view record, const EnvelopeRecipe&
         return envelope;
     if (auto valid = check_payload(*envelope, recipe); !valid)
         return valid.error();
+    std::size_t from_input = envelope->correlation_ids.size();
     for (const Uuid& parent : recipe.parents) {
         auto& ids = envelope->correlation_ids;
         if (std::find(ids.begin(), ids.end(), parent) == ids.end())
@@ -92,6 +117,9 @@ Result<Envelope> prepare_envelope(std::string_view record, const EnvelopeRecipe&
     if (recipe.id_fields)
         envelope->event_id =
             event_id_for_fields(envelope->event_type, *recipe.id_fields, recipe.id_namespace);
+    if (!recipe.parents.empty() || recipe.id_fields)
+        if (auto checked = check_parents(*envelope, from_input); !checked)
+            return checked.error();
     return envelope;
 }
 
