@@ -23,13 +23,6 @@
 namespace bb {
 namespace amqp_detail {
 
-timeval to_timeval(std::chrono::milliseconds ms) {
-    timeval tv{};
-    tv.tv_sec = static_cast<time_t>(ms.count() / 1000);
-    tv.tv_usec = static_cast<suseconds_t>((ms.count() % 1000) * 1000);
-    return tv;
-}
-
 std::string describe_status(int status) {
     return amqp_error_string2(status);
 }
