@@ -14,6 +14,7 @@
 #pragma once
 
 #include "bloodbank/error.hpp"
+#include "bloodbank/utf8.hpp" // check_utf8, which its errors follow
 #include "bloodbank/event_id.hpp"
 #include "bloodbank/uuid.hpp"
 
@@ -42,11 +43,6 @@ Result<std::pair<std::string, std::string>> parse_field_arg(std::string_view arg
 // (`--field user_id: given more than once`), ErrorKind::data for text that is
 // not UTF-8 (`KEY: invalid UTF-8 at byte 3`), which Python cannot hold in a str.
 Result<Uuid> id_for_args(const IdArgs& args);
-
-// Validates UTF-8 as Python's str.encode("utf-8") would accept it: no
-// overlong forms, no surrogates, nothing beyond U+10FFFF. The error message
-// is "invalid UTF-8 at byte N" (0-based).
-Result<void> check_utf8(std::string_view text);
 
 // Computes the ids of batch lines, reusing its buffers from line to line.
 class IdRequestReader {

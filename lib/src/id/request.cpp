@@ -213,48 +213,6 @@ Result<Uuid> id_for_args(const IdArgs& args) {
     return event_id_for_fields(args.event_type, fields, args.ns);
 }
 
-Result<void> check_utf8(std::string_view text) {
-    const auto* s = reinterpret_cast<const unsigned char*>(text.data());
-    std::size_t n = text.size();
-    std::size_t i = 0;
-    auto bad = [&](std::size_t at) {
-        return make_error(ErrorKind::data, fmt::format("invalid UTF-8 at byte {}", at));
-    };
-    while (i < n) {
-        unsigned char c = s[i];
-        if (c < 0x80) {
-            ++i;
-            continue;
-        }
-        std::size_t length;
-        unsigned char low = 0x80, high = 0xBF; // allowed range of the second byte
-        if (c >= 0xC2 && c <= 0xDF) {
-            length = 2;
-        } else if (c >= 0xE0 && c <= 0xEF) {
-            length = 3;
-            if (c == 0xE0)
-                low = 0xA0; // no overlong forms
-            if (c == 0xED)
-                high = 0x9F; // no surrogates
-        } else if (c >= 0xF0 && c <= 0xF4) {
-            length = 4;
-            if (c == 0xF0)
-                low = 0x90;
-            if (c == 0xF4)
-                high = 0x8F; // nothing past U+10FFFF
-        } else {
-            return bad(i);
-        }
-        if (i + length > n || s[i + 1] < low || s[i + 1] > high)
-            return bad(i);
-        for (std::size_t k = 2; k < length; ++k)
-            if ((s[i + k] & 0xC0) != 0x80)
-                return bad(i);
-        i += length;
-    }
-    return {};
-}
-
 // ---- batch lines ----------------------------------------------------------
 
 IdRequestReader::IdRequestReader(std::string default_ns) : default_ns_(std::move(default_ns)) {}

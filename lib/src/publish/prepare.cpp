@@ -5,6 +5,7 @@
 #include "bloodbank/id_request.hpp"
 #include "bloodbank/json.hpp"
 #include "bloodbank/publish.hpp"
+#include "bloodbank/utf8.hpp"
 
 #include <fmt/format.h>
 
