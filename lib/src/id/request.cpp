@@ -177,11 +177,34 @@ Result<std::string> fields_unique_key(const rapidjson::Value& fields, std::strin
 
 // ---- command-line requests ------------------------------------------------
 
-Result<std::pair<std::string, std::string>> parse_field_arg(std::string_view arg) {
+Result<std::pair<std::string, std::string>> parse_field_arg(std::string_view arg,
+                                                            std::string_view flag) {
     std::size_t eq = arg.find('=');
     if (eq == std::string_view::npos)
-        return make_error(ErrorKind::usage, fmt::format("--field \"{}\": expected KEY=VALUE", arg));
+        return make_error(ErrorKind::usage,
+                          fmt::format("{} \"{}\": expected KEY=VALUE", flag, arg));
     return std::pair{std::string(arg.substr(0, eq)), std::string(arg.substr(eq + 1))};
+}
+
+Result<IdFields> parse_field_args(const std::vector<std::string>& args, std::string_view flag,
+                                  ErrorKind bad_text) {
+    IdFields fields;
+    std::set<std::string_view> seen; // views into args, which outlive this
+    for (const std::string& arg : args) {
+        auto field = parse_field_arg(arg, flag);
+        if (!field)
+            return field.error();
+        auto [name, value] = std::move(*field);
+        if (auto bad = find_invalid_utf8(arg)) // name the key only if it is text
+            return make_error(bad_text,
+                              fmt::format("{}{}: invalid UTF-8 at byte {}", flag,
+                                          find_invalid_utf8(name) ? "" : " " + name, *bad));
+        if (!seen.insert(std::string_view(arg).substr(0, name.size())).second)
+            return make_error(ErrorKind::usage,
+                              fmt::format("{} {}: given more than once", flag, name));
+        fields.emplace_back(std::move(name), std::move(value));
+    }
+    return fields;
 }
 
 Result<Uuid> id_for_args(const IdArgs& args) {
@@ -194,23 +217,11 @@ Result<Uuid> id_for_args(const IdArgs& args) {
             return ok.error();
         return event_id_for_key(args.event_type, *args.key, args.ns);
     }
-    IdFields fields;
-    std::set<std::string_view> seen;
-    for (const auto& arg : args.fields) {
-        auto field = parse_field_arg(arg);
-        if (!field)
-            return field.error();
-        auto [name, value] = std::move(*field);
-        if (auto ok = check_utf8(arg); !ok) // name the field only if its name is valid
-            return check_arg_utf8(check_utf8(name) ? fmt::format("--field {}", name) : "--field",
-                                  arg)
-                .error();
-        if (!seen.insert(std::string_view(arg).substr(0, name.size())).second)
-            return make_error(ErrorKind::usage,
-                              fmt::format("--field {}: given more than once", name));
-        fields.emplace_back(std::move(name), std::move(value));
-    }
-    return event_id_for_fields(args.event_type, fields, args.ns);
+    // Text Python cannot hold in a str is bad data, as for TYPE and KEY.
+    auto fields = parse_field_args(args.fields, "--field", ErrorKind::data);
+    if (!fields)
+        return fields.error();
+    return event_id_for_fields(args.event_type, *fields, args.ns);
 }
 
 // ---- batch lines ----------------------------------------------------------

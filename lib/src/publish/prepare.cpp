@@ -10,7 +10,6 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <set>
 
 namespace bb {
 
@@ -42,23 +41,8 @@ Result<void> check_payload(const Envelope& envelope, const EnvelopeRecipe& recip
 } // namespace
 
 Result<IdFields> parse_id_keys(const std::vector<std::string>& args) {
-    IdFields fields;
-    std::set<std::string> seen;
-    for (const std::string& arg : args) {
-        std::size_t eq = arg.find('=');
-        if (eq == std::string::npos)
-            return make_error(ErrorKind::usage,
-                              fmt::format("--id-key \"{}\": expected KEY=VALUE", arg));
-        std::string key = arg.substr(0, eq);
-        if (auto utf8 = check_utf8(arg); !utf8)
-            return make_error(ErrorKind::usage,
-                              fmt::format("--id-key {}: {}", key, utf8.error().message));
-        if (!seen.insert(key).second)
-            return make_error(ErrorKind::usage,
-                              fmt::format("--id-key {}: given more than once", key));
-        fields.emplace_back(std::move(key), arg.substr(eq + 1));
-    }
-    return fields;
+    // Every bad --id-key is a usage error (64), as for bb-publish's other flags.
+    return parse_field_args(args, "--id-key", ErrorKind::usage);
 }
 
 Result<void> check_recipe(const EnvelopeRecipe& recipe) {
