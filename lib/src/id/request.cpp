@@ -1,6 +1,7 @@
 #include "bloodbank/id_request.hpp"
 #include "bloodbank/json.hpp"
 #include "bloodbank/python_str.hpp"
+#include "bloodbank/write_all.hpp"
 
 #include <fmt/format.h>
 #include <rapidjson/memorystream.h>
@@ -307,19 +308,10 @@ public:
     Result<void> maybe_flush() { return buffer_.size() >= capacity ? flush() : Result<void>(); }
 
     Result<void> flush() {
-        const char* p = buffer_.data();
-        std::size_t left = buffer_.size();
-        while (left > 0) {
-            ssize_t written = ::write(fd_, p, left);
-            if (written < 0) {
-                if (errno == EINTR)
-                    continue;
-                return io_error("write error", errno);
-            }
-            p += written;
-            left -= static_cast<std::size_t>(written);
-        }
+        int error = write_all(fd_, buffer_);
         buffer_.clear();
+        if (error != 0)
+            return io_error("write error", error);
         return {};
     }
 
