@@ -15,6 +15,7 @@
 #pragma once
 
 #include "bloodbank/error.hpp"
+#include "bloodbank/unique_fd.hpp"
 
 #include <cstddef>
 #include <memory>
@@ -80,22 +81,18 @@ private:
 };
 
 // An input named on the command line: "-" is stdin, anything else a file
-// opened for reading (closed when this goes away).
+// opened by open_input() (closed when this goes away).
 class InputFile {
 public:
-    // Errors are ErrorKind::not_found (66, EX_NOINPUT) naming the path.
+    // Errors name the path: "cannot open PATH: No such file or directory" is
+    // ErrorKind::not_found (66, EX_NOINPUT); permission denied, a directory
+    // and other failures are ErrorKind::io (74).
     static Result<InputFile> open(const std::string& path);
-    InputFile(InputFile&& other) noexcept : fd_(other.fd_), owned_(other.owned_) {
-        other.owned_ = false;
-    }
-    InputFile& operator=(InputFile&&) = delete;
-    ~InputFile();
-    int fd() const { return fd_; }
+    int fd() const { return file_ ? file_.get() : 0; } // 0: stdin
 
 private:
-    InputFile(int fd, bool owned) : fd_(fd), owned_(owned) {}
-    int fd_;
-    bool owned_;
+    explicit InputFile(UniqueFd file) : file_(std::move(file)) {}
+    UniqueFd file_; // none for stdin
 };
 
 } // namespace bb

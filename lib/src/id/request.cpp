@@ -1,3 +1,4 @@
+#include "bloodbank/file_access.hpp"
 #include "bloodbank/id_request.hpp"
 #include "bloodbank/json.hpp"
 #include "bloodbank/python_str.hpp"
@@ -12,7 +13,6 @@
 #include <charconv>
 #include <cmath>
 #include <cstring>
-#include <fcntl.h>
 #include <limits>
 #include <map>
 #include <set>
@@ -325,19 +325,13 @@ private:
 
 Result<BatchSummary> run_id_batch(std::string_view path, int out_fd, std::string_view default_ns,
                                   const BadLineHandler& on_bad_line) {
-    int in_fd = 0;
+    OpenedInput file;
     if (path != "-") {
-        in_fd = ::open(std::string(path).c_str(), O_RDONLY | O_CLOEXEC);
-        if (in_fd < 0)
-            return io_error(path, errno);
+        file = open_input(std::string(path));
+        if (!file.fd)
+            return io_error(path, file.error);
     }
-    struct Closer {
-        int fd;
-        ~Closer() {
-            if (fd > 0)
-                ::close(fd);
-        }
-    } closer{in_fd};
+    int in_fd = file.fd ? file.fd.get() : STDIN_FILENO;
     std::string_view input_name = path == "-" ? std::string_view("stdin") : path;
 
     IdRequestReader reader{std::string(default_ns)};

@@ -1,11 +1,12 @@
 #include "bloodbank/line_reader.hpp"
 
+#include "bloodbank/file_access.hpp"
+
 #include <fmt/format.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
-#include <fcntl.h>
 #include <unistd.h>
 
 namespace bb {
@@ -230,17 +231,12 @@ LineReader::Item LineReader::next() {
 
 Result<InputFile> InputFile::open(const std::string& path) {
     if (path == "-")
-        return InputFile(STDIN_FILENO, false);
-    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return make_error(ErrorKind::not_found,
-                          fmt::format("cannot open {}: {}", path, std::strerror(errno)));
-    return InputFile(fd, true);
-}
-
-InputFile::~InputFile() {
-    if (owned_)
-        ::close(fd_);
+        return InputFile(UniqueFd());
+    OpenedInput input = open_input(path);
+    if (!input.fd)
+        return make_error(open_error_kind(input.error),
+                          fmt::format("cannot open {}: {}", path, std::strerror(input.error)));
+    return InputFile(std::move(input.fd));
 }
 
 } // namespace bb
