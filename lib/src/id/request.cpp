@@ -1,6 +1,7 @@
 #include "bloodbank/file_access.hpp"
 #include "bloodbank/id_request.hpp"
 #include "bloodbank/json.hpp"
+#include "bloodbank/line_reader.hpp"
 #include "bloodbank/python_str.hpp"
 #include "bloodbank/write_all.hpp"
 
@@ -15,6 +16,7 @@
 #include <cstring>
 #include <limits>
 #include <map>
+#include <poll.h>
 #include <set>
 #include <unistd.h>
 
@@ -332,28 +334,35 @@ Result<BatchSummary> run_id_batch(std::string_view path, int out_fd, std::string
             return io_error(path, file.error);
     }
     int in_fd = file.fd ? file.fd.get() : STDIN_FILENO;
-    std::string_view input_name = path == "-" ? std::string_view("stdin") : path;
 
     IdRequestReader reader{std::string(default_ns)};
     BlockWriter out(out_fd);
     BatchSummary summary;
 
-    // A line longer than the JSON size limit is not kept in memory: its bytes
-    // are counted and dropped until its newline.
+    // Every line is a request, a blank one too, so that output line N answers
+    // input line N. A line longer than the JSON size limit is not kept in
+    // memory: the reader drops its bytes and reports its size.
     const std::size_t max_line = JsonLimits{}.max_bytes;
-    constexpr std::size_t chunk = 1024 * 1024;
-    std::vector<char> buffer(max_line + 2 * chunk);
-    std::size_t begin = 0, end = 0; // unprocessed bytes: buffer[begin, end)
-    std::uint64_t oversized = 0;    // bytes of an overlong line seen so far, 0 if none
-
-    auto answer = [&](std::string_view line, std::uint64_t dropped) -> Result<void> {
+    LineReader lines(in_fd, max_line, LineReader::Framing::lines);
+    for (;;) {
+        LineReader::Item item = lines.next();
+        if (item.status == LineReader::Status::end)
+            break;
+        if (item.status == LineReader::Status::need_input) {
+            pollfd readable{in_fd, POLLIN, 0}; // a non-blocking stdin waits here
+            ::poll(&readable, 1, -1);
+            if (auto filled = lines.fill(); !filled)
+                return filled.error();
+            continue;
+        }
         ++summary.lines;
         Result<Uuid> id =
-            dropped ? Result<Uuid>(make_error(
-                          ErrorKind::data, fmt::format("line of {} bytes is longer than the limit "
-                                                       "of {} bytes",
-                                                       dropped, max_line)))
-                    : reader.id_for_line(line);
+            item.status == LineReader::Status::oversize
+                ? Result<Uuid>(make_error(ErrorKind::data,
+                                          fmt::format("line of {} bytes is longer than the limit "
+                                                      "of {} bytes",
+                                                      item.bytes, max_line)))
+                : reader.id_for_line(item.text);
         if (id) {
             char* text = out.claim(37);
             id->format_to(text);
@@ -363,46 +372,7 @@ Result<BatchSummary> run_id_batch(std::string_view path, int out_fd, std::string
             *out.claim(1) = '\n';
             on_bad_line(summary.lines, id.error());
         }
-        return out.maybe_flush();
-    };
-
-    for (;;) {
-        if (buffer.size() - end < chunk) { // keep room for a full read
-            std::memmove(buffer.data(), buffer.data() + begin, end - begin);
-            end -= begin;
-            begin = 0;
-        }
-        ssize_t got = ::read(in_fd, buffer.data() + end, buffer.size() - end);
-        if (got < 0) {
-            if (errno == EINTR)
-                continue;
-            return io_error(fmt::format("read error on {}", input_name), errno);
-        }
-        if (got == 0)
-            break;
-        std::size_t scan = end;
-        end += static_cast<std::size_t>(got);
-        while (const void* found = std::memchr(buffer.data() + scan, '\n', end - scan)) {
-            auto newline =
-                static_cast<std::size_t>(static_cast<const char*>(found) - buffer.data());
-            std::string_view line(buffer.data() + begin, newline - begin);
-            std::uint64_t dropped = oversized ? oversized + line.size() : 0;
-            if (!dropped && line.size() > max_line)
-                dropped = line.size();
-            if (auto ok = answer(line, dropped); !ok)
-                return ok.error();
-            oversized = 0;
-            begin = scan = newline + 1;
-        }
-        if (end - begin > max_line) {
-            oversized += end - begin;
-            begin = end = 0;
-        }
-    }
-    if (end > begin || oversized) {
-        std::string_view line(buffer.data() + begin, end - begin);
-        std::uint64_t dropped = oversized ? oversized + line.size() : 0;
-        if (auto ok = answer(line, dropped); !ok)
+        if (auto ok = out.maybe_flush(); !ok)
             return ok.error();
     }
     if (auto ok = out.flush(); !ok)

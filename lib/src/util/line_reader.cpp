@@ -42,8 +42,9 @@ std::string_view strip_line_end(std::string_view s) {
 
 } // namespace
 
-LineReader::LineReader(int fd, std::size_t max_record_bytes)
-    : fd_(fd), max_(max_record_bytes), capacity_(max_record_bytes + 2 + read_chunk),
+LineReader::LineReader(int fd, std::size_t max_record_bytes, Framing framing)
+    : fd_(fd), max_(max_record_bytes), documents_(framing == Framing::ndjson),
+      capacity_(max_record_bytes + 2 + read_chunk),
       // Not value-initialised: pages the input never reaches stay untouched.
       buffer_(new char[capacity_]) {}
 
@@ -149,7 +150,7 @@ LineReader::Item LineReader::next() {
                 // A last line without LF.
                 Item item = take_line(end_);
                 begin_ = scan_ = end_;
-                if (is_blank(item.text))
+                if (documents_ && is_blank(item.text))
                     continue;
                 if (item.text.size() > max_)
                     return {Status::oversize, {}, item.line, item.text.size(), false};
@@ -159,11 +160,11 @@ LineReader::Item LineReader::next() {
             Item item = take_line(at);
             std::size_t line_begin = begin_;
             begin_ = scan_ = at + 1;
-            if (is_blank(item.text))
+            if (documents_ && is_blank(item.text))
                 continue;
             if (item.text.size() > max_)
                 return {Status::oversize, {}, item.line, item.text.size(), false};
-            if (opens_document(item.text)) {
+            if (documents_ && opens_document(item.text)) {
                 // Rewind to the opening line: the document's text starts there.
                 begin_ = line_begin;
                 record_line_ = item.line;
@@ -221,7 +222,7 @@ LineReader::Item LineReader::next() {
             skipped_blank_ = true;
             skipped_end_.assign(2, '\0');
             mode_ = Mode::line;
-            if (blank && !document) // a blank line is skipped, however long
+            if (documents_ && blank && !document) // a blank line is skipped, however long
                 continue;
             return {Status::oversize, {}, record_line_, total, document};
         }
