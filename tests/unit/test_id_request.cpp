@@ -295,6 +295,30 @@ TEST_CASE("id_request: --field arguments split at the first '='") {
     CHECK(bad.error().message == "--field \"user_id\": expected KEY=VALUE");
 }
 
+TEST_CASE("id_request: parse_field_args is --field's and --id-key's one reader") {
+    auto ok = bb::parse_field_args({"b=2", "a=x=y", "c="}, "--id-key", bb::ErrorKind::usage);
+    REQUIRE(ok.has_value());
+    CHECK(*ok == bb::IdFields{{"b", "2"}, {"a", "x=y"}, {"c", ""}});
+    // The caller chooses the kind of text that is not UTF-8: 65 for bb-id, 64
+    // for bb-publish; the rest is the same for both.
+    auto data = bb::parse_field_args({"k=caf\xe9"}, "--field", bb::ErrorKind::data);
+    REQUIRE_FALSE(data.has_value());
+    CHECK(data.error().kind == bb::ErrorKind::data);
+    CHECK(data.error().message == "--field k: invalid UTF-8 at byte 5");
+    auto usage = bb::parse_field_args({"k=caf\xe9"}, "--id-key", bb::ErrorKind::usage);
+    REQUIRE_FALSE(usage.has_value());
+    CHECK(usage.error().kind == bb::ErrorKind::usage);
+    CHECK(usage.error().message == "--id-key k: invalid UTF-8 at byte 5");
+    // A key that is not text itself is not repeated in the message.
+    auto bad_key = bb::parse_field_args({"\xff=v"}, "--id-key", bb::ErrorKind::usage);
+    REQUIRE_FALSE(bad_key.has_value());
+    CHECK(bad_key.error().message == "--id-key: invalid UTF-8 at byte 0");
+    auto twice = bb::parse_field_args({"a=1", "b=2", "a=3"}, "--field", bb::ErrorKind::data);
+    REQUIRE_FALSE(twice.has_value());
+    CHECK(twice.error().kind == bb::ErrorKind::usage);
+    CHECK(twice.error().message == "--field a: given more than once");
+}
+
 TEST_CASE("id_request: ids from command-line arguments") {
     bb::IdArgs args;
     args.event_type = "fireflies.transcript.upload";

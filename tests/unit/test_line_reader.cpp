@@ -31,10 +31,11 @@ void take(bb::LineReader::Item item, std::vector<Got>& out) {
 
 // Feeds `input` through a pipe `chunk` bytes at a time, reading everything
 // the reader can hand out between chunks, so every chunk boundary is exercised.
-std::vector<Got> read_all(const std::string& input, std::size_t max, std::size_t chunk) {
+std::vector<Got> read_all(const std::string& input, std::size_t max, std::size_t chunk,
+                          bb::LineReader::Framing framing = bb::LineReader::Framing::ndjson) {
     int fds[2];
     REQUIRE(pipe(fds) == 0);
-    bb::LineReader reader(fds[0], max);
+    bb::LineReader reader(fds[0], max, framing);
     std::vector<Got> got;
     std::size_t sent = 0;
     for (;;) {
@@ -62,11 +63,12 @@ std::vector<Got> read_all(const std::string& input, std::size_t max, std::size_t
 }
 
 // The same result must come out whatever the read sizes are.
-std::vector<Got> read_checked(const std::string& input, std::size_t max = 1024) {
-    auto whole = read_all(input, max, input.size() + 1);
+std::vector<Got> read_checked(const std::string& input, std::size_t max = 1024,
+                              bb::LineReader::Framing framing = bb::LineReader::Framing::ndjson) {
+    auto whole = read_all(input, max, input.size() + 1, framing);
     for (std::size_t chunk : {1, 2, 3, 7, 64}) {
         CAPTURE(chunk);
-        auto pieces = read_all(input, max, chunk);
+        auto pieces = read_all(input, max, chunk, framing);
         CHECK(pieces.size() == whole.size());
         for (std::size_t i = 0; i < std::min(pieces.size(), whole.size()); ++i)
             CHECK(pieces[i] == whole[i]);
@@ -241,4 +243,17 @@ TEST_CASE("line_reader: a file input and a missing file") {
     CHECK(missing.error().message ==
           std::string("cannot open ") + path + ": No such file or directory");
     CHECK(bb::InputFile::open("-")->fd() == 0);
+}
+
+TEST_CASE("line_reader: Framing::lines makes every line a record, blank ones too") {
+    constexpr auto lines = bb::LineReader::Framing::lines;
+    auto got = read_checked("a\n\n  \r\n{\n}\n" + std::string(20, ' ') + "\nlast", 10, lines);
+    REQUIRE(got.size() == 7);
+    CHECK(got[0] == Got{"record", "a", 1, 1});
+    CHECK(got[1] == Got{"record", "", 2, 0});
+    CHECK(got[2] == Got{"record", "  ", 3, 2});
+    CHECK(got[3] == Got{"record", "{", 4, 1}); // no document: a line like any other
+    CHECK(got[4] == Got{"record", "}", 5, 1});
+    CHECK(got[5] == Got{"oversize", "", 6, 20}); // blank, but still an answerable line
+    CHECK(got[6] == Got{"record", "last", 7, 4});
 }

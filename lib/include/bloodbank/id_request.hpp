@@ -15,6 +15,7 @@
 
 #include "bloodbank/error.hpp"
 #include "bloodbank/event_id.hpp"
+#include "bloodbank/utf8.hpp" // check_utf8, which its errors follow
 #include "bloodbank/uuid.hpp"
 
 #include <cstddef>
@@ -35,18 +36,24 @@ struct IdArgs {
     std::string ns{default_id_namespace};
 };
 
-// Splits "k=v" at the first '='. Errors (ErrorKind::usage) quote the argument.
-Result<std::pair<std::string, std::string>> parse_field_arg(std::string_view arg);
+// Splits "k=v" at the first '='. Errors (ErrorKind::usage) quote the
+// argument after the flag it came with: `--field "abc": expected KEY=VALUE`.
+Result<std::pair<std::string, std::string>> parse_field_arg(std::string_view arg,
+                                                            std::string_view flag = "--field");
+
+// The one reader of "k=v" id fields, for bb-id's --field and bb-publish's
+// --id-key (`flag` names the option in messages): each split by
+// parse_field_arg(), in the order given. A key given twice is ErrorKind::usage
+// (`--field user: given more than once`). Text that is not UTF-8 is of the
+// caller's kind `bad_text` (`--field user: invalid UTF-8 at byte 7`, the key
+// named only when it is valid UTF-8 itself).
+Result<IdFields> parse_field_args(const std::vector<std::string>& args, std::string_view flag,
+                                  ErrorKind bad_text);
 
 // Errors: ErrorKind::usage for a --field without '=' or a key given twice
 // (`--field user_id: given more than once`), ErrorKind::data for text that is
 // not UTF-8 (`KEY: invalid UTF-8 at byte 3`), which Python cannot hold in a str.
 Result<Uuid> id_for_args(const IdArgs& args);
-
-// Validates UTF-8 as Python's str.encode("utf-8") would accept it: no
-// overlong forms, no surrogates, nothing beyond U+10FFFF. The error message
-// is "invalid UTF-8 at byte N" (0-based).
-Result<void> check_utf8(std::string_view text);
 
 // Computes the ids of batch lines, reusing its buffers from line to line.
 class IdRequestReader {

@@ -1,10 +1,11 @@
-// Splits an input stream into records for bb-publish: NDJSON, one record per
-// line, with one extension that cannot misread NDJSON: a line holding nothing
-// but "{" or "[" (no NDJSON line can) opens a pretty-printed document, and the
-// record runs over the following lines until that bracket is closed. So a
-// single pretty-printed document, or several in a row, work as well.
+// Splits an input stream into records. For bb-publish (Framing::ndjson):
+// NDJSON, one record per line, with one extension that cannot misread NDJSON: a line holding
+// nothing but "{" or "[" (no NDJSON line can) opens a pretty-printed document, and the record runs
+// over the following lines until that bracket is closed. So a single pretty-printed document, or
+// several in a row, work as well. Blank lines are skipped. For bb-id (Framing::lines): every line
+// is a record, a blank one too, so that a caller can answer line N with line N.
 //
-// Blank lines are skipped, a CR before the LF is dropped, and lines are
+// A CR before the LF is dropped, and lines are
 // numbered from 1. A record longer than the limit is never cut and never held
 // whole: its bytes are discarded as they arrive and it is reported once, with
 // its size, when its end is reached.
@@ -15,6 +16,7 @@
 #pragma once
 
 #include "bloodbank/error.hpp"
+#include "bloodbank/unique_fd.hpp"
 
 #include <cstddef>
 #include <memory>
@@ -39,9 +41,14 @@ public:
         bool document = false; // spanned several lines (a pretty-printed document)
     };
 
+    enum class Framing {
+        ndjson, // blank lines skipped; a line of "{" or "[" opens a document
+        lines,  // every line a record, blank ones too; no documents
+    };
+
     // Reads from `fd`, which it does not own. Records of more than
     // `max_record_bytes` bytes are skipped.
-    LineReader(int fd, std::size_t max_record_bytes);
+    LineReader(int fd, std::size_t max_record_bytes, Framing framing = Framing::ndjson);
 
     Item next();
     // One read(); returns false at end of input. Errors are ErrorKind::io.
@@ -60,6 +67,7 @@ private:
 
     int fd_;
     std::size_t max_;
+    bool documents_; // Framing::ndjson: blank lines skipped, documents recognised
     std::size_t capacity_;
     std::unique_ptr<char[]> buffer_;
     std::size_t begin_ = 0; // start of the unconsumed bytes
@@ -80,22 +88,18 @@ private:
 };
 
 // An input named on the command line: "-" is stdin, anything else a file
-// opened for reading (closed when this goes away).
+// opened by open_input() (closed when this goes away).
 class InputFile {
 public:
-    // Errors are ErrorKind::not_found (66, EX_NOINPUT) naming the path.
+    // Errors name the path: "cannot open PATH: No such file or directory" is
+    // ErrorKind::not_found (66, EX_NOINPUT); permission denied, a directory
+    // and other failures are ErrorKind::io (74).
     static Result<InputFile> open(const std::string& path);
-    InputFile(InputFile&& other) noexcept : fd_(other.fd_), owned_(other.owned_) {
-        other.owned_ = false;
-    }
-    InputFile& operator=(InputFile&&) = delete;
-    ~InputFile();
-    int fd() const { return fd_; }
+    int fd() const { return file_ ? file_.get() : 0; } // 0: stdin
 
 private:
-    InputFile(int fd, bool owned) : fd_(fd), owned_(owned) {}
-    int fd_;
-    bool owned_;
+    explicit InputFile(UniqueFd file) : file_(std::move(file)) {}
+    UniqueFd file_; // none for stdin
 };
 
 } // namespace bb

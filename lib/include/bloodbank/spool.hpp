@@ -22,6 +22,7 @@
 #pragma once
 
 #include "bloodbank/error.hpp"
+#include "bloodbank/unique_fd.hpp"
 
 #include <chrono>
 #include <cstddef>
@@ -91,13 +92,11 @@ Result<std::vector<std::string>> list_spool(const std::string& dir);
 class SpoolLock {
 public:
     static Result<SpoolLock> acquire(const std::string& dir);
-    SpoolLock(SpoolLock&& other) noexcept;
-    SpoolLock& operator=(SpoolLock&&) = delete;
-    ~SpoolLock();
 
 private:
     explicit SpoolLock(int fd) : fd_(fd) {}
-    int fd_;
+    // The last descriptor of the open file: closing it releases the lock.
+    UniqueFd fd_;
 };
 
 struct OrphanRecovery {

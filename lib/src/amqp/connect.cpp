@@ -4,7 +4,8 @@
 // channel in confirm mode and the exchange declaration.
 #include "amqp/state.hpp"
 #include "amqp/tls.hpp"
-#include "util/file_access.hpp"
+
+#include "bloodbank/file_access.hpp"
 
 #include <amqp_tcp_socket.h>
 #include <fmt/format.h>
@@ -22,13 +23,6 @@
 
 namespace bb {
 namespace amqp_detail {
-
-timeval to_timeval(std::chrono::milliseconds ms) {
-    timeval tv{};
-    tv.tv_sec = static_cast<time_t>(ms.count() / 1000);
-    tv.tv_usec = static_cast<suseconds_t>((ms.count() % 1000) * 1000);
-    return tv;
-}
 
 std::string describe_status(int status) {
     return amqp_error_string2(status);
@@ -62,17 +56,8 @@ namespace {
 using namespace amqp_detail;
 using Clock = std::chrono::steady_clock;
 
-struct FdCloser {
-    int fd = -1;
-    ~FdCloser() {
-        if (fd >= 0)
-            ::close(fd);
-    }
-    int release() { return std::exchange(fd, -1); }
-};
-
 // A connected non-blocking TCP socket, or the reason there is none.
-Result<int> tcp_connect(const AmqpUrl& url, Clock::time_point deadline) {
+Result<UniqueFd> tcp_connect(const AmqpUrl& url, Clock::time_point deadline) {
     addrinfo hints{};
     hints.ai_family = AF_UNSPEC;
     hints.ai_socktype = SOCK_STREAM;
@@ -85,21 +70,21 @@ Result<int> tcp_connect(const AmqpUrl& url, Clock::time_point deadline) {
 
     std::string reason = "no address";
     for (const addrinfo* a = found; a; a = a->ai_next) {
-        FdCloser sock{
-            ::socket(a->ai_family, a->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, a->ai_protocol)};
-        if (sock.fd < 0) {
+        UniqueFd sock(
+            ::socket(a->ai_family, a->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, a->ai_protocol));
+        if (!sock) {
             reason = errno_text(errno);
             continue;
         }
         int one = 1;
-        ::setsockopt(sock.fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-        if (::connect(sock.fd, a->ai_addr, a->ai_addrlen) == 0)
-            return sock.release();
+        ::setsockopt(sock.get(), IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+        if (::connect(sock.get(), a->ai_addr, a->ai_addrlen) == 0)
+            return sock;
         if (errno != EINPROGRESS) {
             reason = errno_text(errno);
             continue;
         }
-        pollfd p{sock.fd, POLLOUT, 0};
+        pollfd p{sock.get(), POLLOUT, 0};
         auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
         int ready = left.count() > 0 ? ::poll(&p, 1, static_cast<int>(left.count())) : 0;
         if (ready == 0) {
@@ -110,10 +95,10 @@ Result<int> tcp_connect(const AmqpUrl& url, Clock::time_point deadline) {
         socklen_t len = sizeof error;
         if (ready < 0)
             error = errno;
-        else if (::getsockopt(sock.fd, SOL_SOCKET, SO_ERROR, &error, &len) != 0)
+        else if (::getsockopt(sock.get(), SOL_SOCKET, SO_ERROR, &error, &len) != 0)
             error = errno;
         if (error == 0)
-            return sock.release();
+            return sock;
         reason = errno_text(error);
     }
     return make_error(ErrorKind::unavailable, reason);
@@ -127,10 +112,7 @@ Error refused(const std::string& target, std::string_view reason) {
 // Why a TCP connection to `url` fails, learnt by making one; "" if it works.
 std::string tcp_failure(const AmqpUrl& url, Clock::time_point deadline) {
     auto fd = tcp_connect(url, deadline);
-    if (!fd)
-        return fd.error().message;
-    ::close(*fd);
-    return {};
+    return fd ? std::string() : fd.error().message;
 }
 
 // The socket of `conn`, connected to `url` (over TLS for amqps://) by `deadline`.
@@ -142,11 +124,10 @@ Result<void> open_socket(amqp_connection_state_t conn, const AmqpUrl& url,
     auto fd = tcp_connect(url, deadline);
     if (!fd)
         return fd.error();
-    FdCloser sock{*fd};
     amqp_socket_t* socket = amqp_tcp_socket_new(conn);
     if (!socket)
         return make_error(ErrorKind::unavailable, "out of memory");
-    amqp_tcp_socket_set_sockfd(socket, sock.release()); // the connection owns it now
+    amqp_tcp_socket_set_sockfd(socket, fd->release()); // the connection owns it now
     return {};
 }
 

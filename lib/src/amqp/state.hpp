@@ -3,6 +3,7 @@
 #pragma once
 
 #include "bloodbank/amqp.hpp"
+#include "bloodbank/timeval.hpp" // to_timeval, for every amqp_* timeout
 
 #include <amqp.h>
 
@@ -53,8 +54,6 @@ private:
     std::uint64_t first_ = 1;    // oldest tag that may be unsettled
     std::uint64_t next_tag_ = 1; // tag of the next publish
 };
-
-timeval to_timeval(std::chrono::milliseconds ms);
 
 // After login: channel.open, confirm.select and exchange.declare, sent
 // together without waiting (one round trip for the three, or none before the

@@ -9,7 +9,8 @@
 #include "amqp/tls.hpp"
 
 #include "amqp/state.hpp"
-#include "util/file_access.hpp"
+
+#include "bloodbank/file_access.hpp"
 
 #include <amqp_ssl_socket.h>
 #include <fmt/format.h>
@@ -94,10 +95,11 @@ std::string with_hint(const OpenSslError& e) {
 // "CA file /etc/x.pem: no such file or directory": a missing file is 66, an
 // unreadable one 74, before OpenSSL gets to say something vaguer.
 Result<void> check_file(std::string_view what, const std::string& path) {
-    auto fd = open_for_reading(path);
-    if (!fd)
-        return make_error(fd.error().kind, fmt::format("{} {}", what, fd.error().message));
-    ::close(*fd);
+    OpenedInput input = open_input(path);
+    if (!input.fd) {
+        Error error = open_error(path, input.error);
+        return make_error(error.kind, fmt::format("{} {}", what, error.message));
+    }
     return {};
 }
 

@@ -1,18 +1,15 @@
 #include "bloodbank/config.hpp"
 
 #include "bloodbank/dotenv.hpp"
+#include "bloodbank/file_access.hpp"
 
 #include <fmt/format.h>
 
 #include <algorithm>
 #include <cctype>
-#include <cerrno>
 #include <charconv>
-#include <cstdio>
 #include <cstdlib>
-#include <cstring>
 #include <limits>
-#include <memory>
 #include <stdexcept>
 
 namespace bb {
@@ -69,32 +66,17 @@ const Definition* find_definition(std::string_view name) {
 
 constexpr std::size_t max_dotenv_bytes = 1024 * 1024;
 
-struct FileCloser {
-    void operator()(std::FILE* file) const { std::fclose(file); }
-};
-
 // The file's text; nullopt when it does not exist.
 Result<std::optional<std::string>> read_dotenv_file(const std::string& path) {
-    std::unique_ptr<std::FILE, FileCloser> file(std::fopen(path.c_str(), "rb"));
-    if (!file) {
-        if (errno == ENOENT) {
-            return std::optional<std::string>();
-        }
-        return make_error(ErrorKind::io, fmt::format("{}: {}", path, std::strerror(errno)));
-    }
-    std::string text;
-    char buffer[8192];
-    while (std::size_t n = std::fread(buffer, 1, sizeof buffer, file.get())) {
-        text.append(buffer, n);
-        if (text.size() > max_dotenv_bytes) {
-            return make_error(ErrorKind::usage,
-                              fmt::format("{}: larger than 1 MiB, not a .env file", path));
-        }
-    }
-    if (std::ferror(file.get())) {
-        return make_error(ErrorKind::io, fmt::format("{}: {}", path, std::strerror(errno)));
-    }
-    return std::optional<std::string>(std::move(text));
+    auto text = read_file_text(path, max_dotenv_bytes);
+    if (!text && text.error().kind == ErrorKind::not_found)
+        return std::optional<std::string>();
+    if (!text)
+        return text.error();
+    if (text->size() > max_dotenv_bytes)
+        return make_error(ErrorKind::usage,
+                          fmt::format("{}: larger than 1 MiB, not a .env file", path));
+    return std::optional<std::string>(std::move(*text));
 }
 
 // A whole number written as plain digits, surrounding whitespace allowed.

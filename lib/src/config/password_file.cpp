@@ -1,9 +1,8 @@
 // Passwords kept in a file (a mounted secret, a file only its owner reads), so
 // that they are neither typed on a command line, where `ps` shows them, nor
 // kept in the environment.
-#include "util/file_access.hpp"
-
 #include "bloodbank/config.hpp"
+#include "bloodbank/file_access.hpp"
 
 #include <fmt/format.h>
 

@@ -1,5 +1,7 @@
 // `link`: record parent -> child by hand, merging into the child's forward
 // record (see correlation.hpp).
+#include "correlation/link_writes.hpp"
+
 #include "bloodbank/correlation.hpp"
 #include "bloodbank/correlation_keys.hpp"
 #include "bloodbank/json.hpp"
@@ -87,7 +89,6 @@ Result<void> link_events(RedisConnection& redis, const LinkRequest& request) {
         return make_error(ErrorKind::usage,
                           fmt::format("the TTL must be positive, got {}", request.ttl_seconds));
     const std::string forward = forward_key(request.child);
-    const std::string reverse = reverse_key(request.parent);
     const std::string child = request.child.str();
     const std::string ttl = std::to_string(request.ttl_seconds);
 
@@ -109,9 +110,7 @@ Result<void> link_events(RedisConnection& redis, const LinkRequest& request) {
         }
 
         redis.append({"MULTI"});
-        redis.append({"SETEX", forward, ttl, *merged});
-        redis.append({"SADD", reverse, child});
-        redis.append({"EXPIRE", reverse, ttl});
+        detail::append_link_writes(redis, forward, child, ttl, *merged, {request.parent});
         redis.append({"EXEC"});
         auto written = redis.flush();
         if (!written)

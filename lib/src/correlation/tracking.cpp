@@ -1,5 +1,7 @@
 #include "bloodbank/tracking.hpp"
 
+#include "correlation/link_writes.hpp"
+
 #include "bloodbank/correlation_keys.hpp"
 
 #include <fmt/format.h>
@@ -53,14 +55,8 @@ void Tracker::record(const Envelope& event) {
     if (links > 0) {
         forward_key_ = forward_key(event.event_id);
         record_ = encode_forward_record(event.correlation_ids, Timestamp::now());
-        redis.append({"SETEX", forward_key_, ttl_, record_});
-        ++commands;
-        for (const Uuid& parent : event.correlation_ids) {
-            std::string key = reverse_key(parent);
-            redis.append({"SADD", key, id_});
-            redis.append({"EXPIRE", key, ttl_});
-            commands += 2;
-        }
+        commands += detail::append_link_writes(redis, forward_key_, id_, ttl_, record_,
+                                               event.correlation_ids);
     }
     event_key_ = event_key(event.event_id);
     timestamp_ = event.timestamp.iso();

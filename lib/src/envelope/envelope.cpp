@@ -3,6 +3,8 @@
 
 #include "envelope/json.hpp"
 
+#include "bloodbank/utf8.hpp"
+
 #include <fmt/format.h>
 
 #include <array>
@@ -36,7 +38,7 @@ Result<void> validate_event_type(std::string_view event_type) {
     if (event_type.size() > max_bytes)
         return envelope_json::field_error(
             path, fmt::format("longer than {} bytes ({})", max_bytes, event_type.size()));
-    if (auto bad = envelope_json::find_invalid_utf8(event_type))
+    if (auto bad = find_invalid_utf8(event_type))
         return envelope_json::field_error(path, fmt::format("invalid UTF-8 at byte {}", *bad));
     for (std::size_t i = 0; i < event_type.size(); ++i) {
         auto byte = static_cast<unsigned char>(event_type[i]);

@@ -1,6 +1,7 @@
 #include "envelope/json.hpp"
 
 #include "bloodbank/json.hpp"
+#include "bloodbank/utf8.hpp"
 
 #include <fmt/format.h>
 
@@ -89,45 +90,6 @@ std::string key_name(std::string_view key) {
             plain = false;
     }
     return plain && key.size() <= message_value_limit ? std::string(key) : quoted(key);
-}
-
-std::optional<std::size_t> find_invalid_utf8(std::string_view s) {
-    std::size_t i = 0;
-    while (i < s.size()) {
-        auto b = static_cast<unsigned char>(s[i]);
-        if (b < 0x80) {
-            ++i;
-            continue;
-        }
-        std::size_t length = 0;
-        unsigned char low = 0x80, high = 0xbf; // allowed range of the second byte
-        if (b >= 0xc2 && b <= 0xdf) {
-            length = 2;
-        } else if (b >= 0xe0 && b <= 0xef) {
-            length = 3;
-            if (b == 0xe0)
-                low = 0xa0; // no overlong forms
-            if (b == 0xed)
-                high = 0x9f; // no UTF-16 surrogates
-        } else if (b >= 0xf0 && b <= 0xf4) {
-            length = 4;
-            if (b == 0xf0)
-                low = 0x90;
-            if (b == 0xf4)
-                high = 0x8f; // nothing above U+10FFFF
-        } else {
-            return i;
-        }
-        if (i + length > s.size())
-            return i;
-        for (std::size_t k = 1; k < length; ++k) {
-            auto c = static_cast<unsigned char>(s[i + k]);
-            if (k == 1 ? (c < low || c > high) : (c < 0x80 || c > 0xbf))
-                return i;
-        }
-        i += length;
-    }
-    return std::nullopt;
 }
 
 Error field_error(std::string_view path, std::string_view problem) {

@@ -8,7 +8,6 @@
 
 #include <array>
 #include <cstddef>
-#include <optional>
 #include <string>
 #include <string_view>
 
@@ -27,9 +26,6 @@ std::string quoted(std::string_view value);
 
 // A key for a field path: as is when it is plain printable text, else quoted().
 std::string key_name(std::string_view key);
-
-// The byte offset of the first invalid UTF-8 sequence, or nullopt.
-std::optional<std::size_t> find_invalid_utf8(std::string_view s);
 
 inline std::string_view view(const rapidjson::Value& string) {
     return {string.GetString(), string.GetStringLength()};

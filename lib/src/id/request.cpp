@@ -1,6 +1,9 @@
+#include "bloodbank/file_access.hpp"
 #include "bloodbank/id_request.hpp"
 #include "bloodbank/json.hpp"
+#include "bloodbank/line_reader.hpp"
 #include "bloodbank/python_str.hpp"
+#include "bloodbank/write_all.hpp"
 
 #include <fmt/format.h>
 #include <rapidjson/memorystream.h>
@@ -11,9 +14,9 @@
 #include <charconv>
 #include <cmath>
 #include <cstring>
-#include <fcntl.h>
 #include <limits>
 #include <map>
+#include <poll.h>
 #include <set>
 #include <unistd.h>
 
@@ -177,11 +180,34 @@ Result<std::string> fields_unique_key(const rapidjson::Value& fields, std::strin
 
 // ---- command-line requests ------------------------------------------------
 
-Result<std::pair<std::string, std::string>> parse_field_arg(std::string_view arg) {
+Result<std::pair<std::string, std::string>> parse_field_arg(std::string_view arg,
+                                                            std::string_view flag) {
     std::size_t eq = arg.find('=');
     if (eq == std::string_view::npos)
-        return make_error(ErrorKind::usage, fmt::format("--field \"{}\": expected KEY=VALUE", arg));
+        return make_error(ErrorKind::usage,
+                          fmt::format("{} \"{}\": expected KEY=VALUE", flag, arg));
     return std::pair{std::string(arg.substr(0, eq)), std::string(arg.substr(eq + 1))};
+}
+
+Result<IdFields> parse_field_args(const std::vector<std::string>& args, std::string_view flag,
+                                  ErrorKind bad_text) {
+    IdFields fields;
+    std::set<std::string_view> seen; // views into args, which outlive this
+    for (const std::string& arg : args) {
+        auto field = parse_field_arg(arg, flag);
+        if (!field)
+            return field.error();
+        auto [name, value] = std::move(*field);
+        if (auto bad = find_invalid_utf8(arg)) // name the key only if it is text
+            return make_error(bad_text,
+                              fmt::format("{}{}: invalid UTF-8 at byte {}", flag,
+                                          find_invalid_utf8(name) ? "" : " " + name, *bad));
+        if (!seen.insert(std::string_view(arg).substr(0, name.size())).second)
+            return make_error(ErrorKind::usage,
+                              fmt::format("{} {}: given more than once", flag, name));
+        fields.emplace_back(std::move(name), std::move(value));
+    }
+    return fields;
 }
 
 Result<Uuid> id_for_args(const IdArgs& args) {
@@ -194,65 +220,11 @@ Result<Uuid> id_for_args(const IdArgs& args) {
             return ok.error();
         return event_id_for_key(args.event_type, *args.key, args.ns);
     }
-    IdFields fields;
-    std::set<std::string_view> seen;
-    for (const auto& arg : args.fields) {
-        auto field = parse_field_arg(arg);
-        if (!field)
-            return field.error();
-        auto [name, value] = std::move(*field);
-        if (auto ok = check_utf8(arg); !ok) // name the field only if its name is valid
-            return check_arg_utf8(check_utf8(name) ? fmt::format("--field {}", name) : "--field",
-                                  arg)
-                .error();
-        if (!seen.insert(std::string_view(arg).substr(0, name.size())).second)
-            return make_error(ErrorKind::usage,
-                              fmt::format("--field {}: given more than once", name));
-        fields.emplace_back(std::move(name), std::move(value));
-    }
-    return event_id_for_fields(args.event_type, fields, args.ns);
-}
-
-Result<void> check_utf8(std::string_view text) {
-    const auto* s = reinterpret_cast<const unsigned char*>(text.data());
-    std::size_t n = text.size();
-    std::size_t i = 0;
-    auto bad = [&](std::size_t at) {
-        return make_error(ErrorKind::data, fmt::format("invalid UTF-8 at byte {}", at));
-    };
-    while (i < n) {
-        unsigned char c = s[i];
-        if (c < 0x80) {
-            ++i;
-            continue;
-        }
-        std::size_t length;
-        unsigned char low = 0x80, high = 0xBF; // allowed range of the second byte
-        if (c >= 0xC2 && c <= 0xDF) {
-            length = 2;
-        } else if (c >= 0xE0 && c <= 0xEF) {
-            length = 3;
-            if (c == 0xE0)
-                low = 0xA0; // no overlong forms
-            if (c == 0xED)
-                high = 0x9F; // no surrogates
-        } else if (c >= 0xF0 && c <= 0xF4) {
-            length = 4;
-            if (c == 0xF0)
-                low = 0x90;
-            if (c == 0xF4)
-                high = 0x8F; // nothing past U+10FFFF
-        } else {
-            return bad(i);
-        }
-        if (i + length > n || s[i + 1] < low || s[i + 1] > high)
-            return bad(i);
-        for (std::size_t k = 2; k < length; ++k)
-            if ((s[i + k] & 0xC0) != 0x80)
-                return bad(i);
-        i += length;
-    }
-    return {};
+    // Text Python cannot hold in a str is bad data, as for TYPE and KEY.
+    auto fields = parse_field_args(args.fields, "--field", ErrorKind::data);
+    if (!fields)
+        return fields.error();
+    return event_id_for_fields(args.event_type, *fields, args.ns);
 }
 
 // ---- batch lines ----------------------------------------------------------
@@ -338,19 +310,10 @@ public:
     Result<void> maybe_flush() { return buffer_.size() >= capacity ? flush() : Result<void>(); }
 
     Result<void> flush() {
-        const char* p = buffer_.data();
-        std::size_t left = buffer_.size();
-        while (left > 0) {
-            ssize_t written = ::write(fd_, p, left);
-            if (written < 0) {
-                if (errno == EINTR)
-                    continue;
-                return io_error("write error", errno);
-            }
-            p += written;
-            left -= static_cast<std::size_t>(written);
-        }
+        int error = write_all(fd_, buffer_);
         buffer_.clear();
+        if (error != 0)
+            return io_error("write error", error);
         return {};
     }
 
@@ -364,41 +327,42 @@ private:
 
 Result<BatchSummary> run_id_batch(std::string_view path, int out_fd, std::string_view default_ns,
                                   const BadLineHandler& on_bad_line) {
-    int in_fd = 0;
+    OpenedInput file;
     if (path != "-") {
-        in_fd = ::open(std::string(path).c_str(), O_RDONLY | O_CLOEXEC);
-        if (in_fd < 0)
-            return io_error(path, errno);
+        file = open_input(std::string(path));
+        if (!file.fd)
+            return io_error(path, file.error);
     }
-    struct Closer {
-        int fd;
-        ~Closer() {
-            if (fd > 0)
-                ::close(fd);
-        }
-    } closer{in_fd};
-    std::string_view input_name = path == "-" ? std::string_view("stdin") : path;
+    int in_fd = file.fd ? file.fd.get() : STDIN_FILENO;
 
     IdRequestReader reader{std::string(default_ns)};
     BlockWriter out(out_fd);
     BatchSummary summary;
 
-    // A line longer than the JSON size limit is not kept in memory: its bytes
-    // are counted and dropped until its newline.
+    // Every line is a request, a blank one too, so that output line N answers
+    // input line N. A line longer than the JSON size limit is not kept in
+    // memory: the reader drops its bytes and reports its size.
     const std::size_t max_line = JsonLimits{}.max_bytes;
-    constexpr std::size_t chunk = 1024 * 1024;
-    std::vector<char> buffer(max_line + 2 * chunk);
-    std::size_t begin = 0, end = 0; // unprocessed bytes: buffer[begin, end)
-    std::uint64_t oversized = 0;    // bytes of an overlong line seen so far, 0 if none
-
-    auto answer = [&](std::string_view line, std::uint64_t dropped) -> Result<void> {
+    LineReader lines(in_fd, max_line, LineReader::Framing::lines);
+    for (;;) {
+        LineReader::Item item = lines.next();
+        if (item.status == LineReader::Status::end)
+            break;
+        if (item.status == LineReader::Status::need_input) {
+            pollfd readable{in_fd, POLLIN, 0}; // a non-blocking stdin waits here
+            ::poll(&readable, 1, -1);
+            if (auto filled = lines.fill(); !filled)
+                return filled.error();
+            continue;
+        }
         ++summary.lines;
         Result<Uuid> id =
-            dropped ? Result<Uuid>(make_error(
-                          ErrorKind::data, fmt::format("line of {} bytes is longer than the limit "
-                                                       "of {} bytes",
-                                                       dropped, max_line)))
-                    : reader.id_for_line(line);
+            item.status == LineReader::Status::oversize
+                ? Result<Uuid>(make_error(ErrorKind::data,
+                                          fmt::format("line of {} bytes is longer than the limit "
+                                                      "of {} bytes",
+                                                      item.bytes, max_line)))
+                : reader.id_for_line(item.text);
         if (id) {
             char* text = out.claim(37);
             id->format_to(text);
@@ -408,46 +372,7 @@ Result<BatchSummary> run_id_batch(std::string_view path, int out_fd, std::string
             *out.claim(1) = '\n';
             on_bad_line(summary.lines, id.error());
         }
-        return out.maybe_flush();
-    };
-
-    for (;;) {
-        if (buffer.size() - end < chunk) { // keep room for a full read
-            std::memmove(buffer.data(), buffer.data() + begin, end - begin);
-            end -= begin;
-            begin = 0;
-        }
-        ssize_t got = ::read(in_fd, buffer.data() + end, buffer.size() - end);
-        if (got < 0) {
-            if (errno == EINTR)
-                continue;
-            return io_error(fmt::format("read error on {}", input_name), errno);
-        }
-        if (got == 0)
-            break;
-        std::size_t scan = end;
-        end += static_cast<std::size_t>(got);
-        while (const void* found = std::memchr(buffer.data() + scan, '\n', end - scan)) {
-            auto newline =
-                static_cast<std::size_t>(static_cast<const char*>(found) - buffer.data());
-            std::string_view line(buffer.data() + begin, newline - begin);
-            std::uint64_t dropped = oversized ? oversized + line.size() : 0;
-            if (!dropped && line.size() > max_line)
-                dropped = line.size();
-            if (auto ok = answer(line, dropped); !ok)
-                return ok.error();
-            oversized = 0;
-            begin = scan = newline + 1;
-        }
-        if (end - begin > max_line) {
-            oversized += end - begin;
-            begin = end = 0;
-        }
-    }
-    if (end > begin || oversized) {
-        std::string_view line(buffer.data() + begin, end - begin);
-        std::uint64_t dropped = oversized ? oversized + line.size() : 0;
-        if (auto ok = answer(line, dropped); !ok)
+        if (auto ok = out.maybe_flush(); !ok)
             return ok.error();
     }
     if (auto ok = out.flush(); !ok)

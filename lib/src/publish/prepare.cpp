@@ -5,11 +5,11 @@
 #include "bloodbank/id_request.hpp"
 #include "bloodbank/json.hpp"
 #include "bloodbank/publish.hpp"
+#include "bloodbank/utf8.hpp"
 
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <set>
 
 namespace bb {
 
@@ -65,23 +65,8 @@ Result<void> check_parents(const Envelope& envelope, std::size_t from_input) {
 } // namespace
 
 Result<IdFields> parse_id_keys(const std::vector<std::string>& args) {
-    IdFields fields;
-    std::set<std::string> seen;
-    for (const std::string& arg : args) {
-        std::size_t eq = arg.find('=');
-        if (eq == std::string::npos)
-            return make_error(ErrorKind::usage,
-                              fmt::format("--id-key \"{}\": expected KEY=VALUE", arg));
-        std::string key = arg.substr(0, eq);
-        if (auto utf8 = check_utf8(arg); !utf8)
-            return make_error(ErrorKind::usage,
-                              fmt::format("--id-key {}: {}", key, utf8.error().message));
-        if (!seen.insert(key).second)
-            return make_error(ErrorKind::usage,
-                              fmt::format("--id-key {}: given more than once", key));
-        fields.emplace_back(std::move(key), arg.substr(eq + 1));
-    }
-    return fields;
+    // Every bad --id-key is a usage error (64), as for bb-publish's other flags.
+    return parse_field_args(args, "--id-key", ErrorKind::usage);
 }
 
 Result<void> check_recipe(const EnvelopeRecipe& recipe) {

@@ -1,7 +1,7 @@
 // What a run says: the --report line of each outcome, the summary line and
 // the exit status.
-#include "bloodbank/id_request.hpp"
 #include "bloodbank/publish.hpp"
+#include "bloodbank/utf8.hpp"
 
 #include <fmt/format.h>
 

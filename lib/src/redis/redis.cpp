@@ -1,19 +1,13 @@
 #include "bloodbank/redis.hpp"
 
+#include "bloodbank/timeval.hpp"
+
 #include <fmt/format.h>
 
 #include <cerrno>
-#include <sys/time.h>
 
 namespace bb {
 namespace {
-
-timeval to_timeval(std::chrono::milliseconds ms) {
-    timeval tv{};
-    tv.tv_sec = static_cast<time_t>(ms.count() / 1000);
-    tv.tv_usec = static_cast<suseconds_t>((ms.count() % 1000) * 1000);
-    return tv;
-}
 
 std::string reply_text(const redisReply* reply) {
     return reply && reply->str ? std::string(reply->str, reply->len) : std::string();

@@ -59,13 +59,6 @@ Result<SpoolLock> SpoolLock::acquire(const std::string& dir) {
     return lock;
 }
 
-SpoolLock::SpoolLock(SpoolLock&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
-
-SpoolLock::~SpoolLock() {
-    if (fd_ >= 0)
-        ::close(fd_); // the last descriptor of the open file: the lock goes with it
-}
-
 Result<void> rewrite_segment(const std::string& path, const std::vector<std::string>& lines) {
     if (lines.empty())
         return remove_segment(path);

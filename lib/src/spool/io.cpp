@@ -1,5 +1,7 @@
 #include "spool/io.hpp"
 
+#include "bloodbank/write_all.hpp"
+
 #include <fmt/format.h>
 
 #include <atomic>
@@ -16,24 +18,6 @@
 
 namespace bb::spool_detail {
 namespace {
-
-// Writes all of [data, data + size), resuming after signals and short
-// writes. Returns 0 or the errno.
-int write_all(int fd, const char* data, std::size_t size) {
-    while (size > 0) {
-        ssize_t n = ::write(fd, data, size);
-        if (n < 0) {
-            if (errno == EINTR)
-                continue;
-            return errno;
-        }
-        if (n == 0)
-            return EIO; // no progress and no reason: do not spin
-        data += n;
-        size -= static_cast<std::size_t>(n);
-    }
-    return 0;
-}
 
 int sync_fd(int fd) {
     while (::fsync(fd) != 0) {
@@ -216,7 +200,7 @@ void TempFile::discard() {
 }
 
 Result<void> TempFile::flush() {
-    int error = write_all(fd_, buffer_.data(), buffer_.size());
+    int error = write_all(fd_, buffer_);
     buffer_.clear();
     if (error != 0) {
         discard();
@@ -235,7 +219,7 @@ Result<void> TempFile::write(std::string_view data) {
         return {};
     }
     // A piece as big as the buffer goes straight to the file: never copied.
-    if (int error = write_all(fd_, data.data(), data.size()); error != 0) {
+    if (int error = write_all(fd_, data); error != 0) {
         discard();
         return step_error("cannot write", error);
     }

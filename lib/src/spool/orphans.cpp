@@ -4,8 +4,8 @@
 // least once: consumers deduplicate by message_id) rather than lost. A
 // drain's unfinished rewrite is only a copy: its segment is still in place.
 #include "spool/io.hpp"
-#include "util/file_access.hpp"
 
+#include "bloodbank/file_access.hpp"
 #include "bloodbank/spool.hpp"
 
 #include <fmt/format.h>

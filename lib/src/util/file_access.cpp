@@ -1,4 +1,4 @@
-#include "util/file_access.hpp"
+#include "bloodbank/file_access.hpp"
 
 #include <fmt/format.h>
 
@@ -19,44 +19,46 @@ std::string errno_text(int error) {
     return text;
 }
 
-Result<int> open_for_reading(const std::string& path) {
-    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    int error = fd < 0 ? errno : 0;
+OpenedInput open_input(const std::string& path) {
+    OpenedInput opened{UniqueFd(::open(path.c_str(), O_RDONLY | O_CLOEXEC))};
     struct stat info {};
-    if (fd >= 0 && ::fstat(fd, &info) != 0)
-        error = errno;
-    else if (fd >= 0 && S_ISDIR(info.st_mode))
-        error = EISDIR; // open() takes a directory; reading it would fail less clearly
-    if (error == 0)
-        return fd;
-    if (fd >= 0)
-        ::close(fd);
-    return make_error(error == ENOENT ? ErrorKind::not_found : ErrorKind::io,
-                      fmt::format("{}: {}", path, errno_text(error)));
+    if (!opened.fd)
+        opened.error = errno;
+    else if (::fstat(opened.fd.get(), &info) != 0)
+        opened.error = errno;
+    else if (S_ISDIR(info.st_mode))
+        opened.error = EISDIR;
+    if (opened.error != 0)
+        opened.fd.reset();
+    return opened;
+}
+
+ErrorKind open_error_kind(int error) {
+    return error == ENOENT ? ErrorKind::not_found : ErrorKind::io;
+}
+
+Error open_error(const std::string& path, int error) {
+    return make_error(open_error_kind(error), fmt::format("{}: {}", path, errno_text(error)));
 }
 
 Result<std::string> read_file_text(const std::string& path, std::size_t max_bytes) {
-    auto fd = open_for_reading(path);
-    if (!fd)
-        return fd.error();
+    OpenedInput input = open_input(path);
+    if (!input.fd)
+        return open_error(path, input.error);
     std::string text;
     char buffer[64 * 1024];
-    int error = 0;
     while (text.size() <= max_bytes) {
         std::size_t left = max_bytes - text.size(); // one more shows it is too large
         std::size_t want = left < sizeof buffer ? left + 1 : sizeof buffer;
-        ssize_t n = ::read(*fd, buffer, want);
+        ssize_t n = ::read(input.fd.get(), buffer, want);
         if (n < 0 && errno == EINTR)
             continue;
         if (n < 0)
-            error = errno;
-        if (n <= 0)
+            return make_error(ErrorKind::io, fmt::format("{}: {}", path, errno_text(errno)));
+        if (n == 0)
             break;
         text.append(buffer, static_cast<std::size_t>(n));
     }
-    ::close(*fd);
-    if (error != 0)
-        return make_error(ErrorKind::io, fmt::format("{}: {}", path, errno_text(error)));
     return text;
 }
 

@@ -1,11 +1,12 @@
 #include "bloodbank/line_reader.hpp"
 
+#include "bloodbank/file_access.hpp"
+
 #include <fmt/format.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
-#include <fcntl.h>
 #include <unistd.h>
 
 namespace bb {
@@ -41,8 +42,9 @@ std::string_view strip_line_end(std::string_view s) {
 
 } // namespace
 
-LineReader::LineReader(int fd, std::size_t max_record_bytes)
-    : fd_(fd), max_(max_record_bytes), capacity_(max_record_bytes + 2 + read_chunk),
+LineReader::LineReader(int fd, std::size_t max_record_bytes, Framing framing)
+    : fd_(fd), max_(max_record_bytes), documents_(framing == Framing::ndjson),
+      capacity_(max_record_bytes + 2 + read_chunk),
       // Not value-initialised: pages the input never reaches stay untouched.
       buffer_(new char[capacity_]) {}
 
@@ -148,7 +150,7 @@ LineReader::Item LineReader::next() {
                 // A last line without LF.
                 Item item = take_line(end_);
                 begin_ = scan_ = end_;
-                if (is_blank(item.text))
+                if (documents_ && is_blank(item.text))
                     continue;
                 if (item.text.size() > max_)
                     return {Status::oversize, {}, item.line, item.text.size(), false};
@@ -158,11 +160,11 @@ LineReader::Item LineReader::next() {
             Item item = take_line(at);
             std::size_t line_begin = begin_;
             begin_ = scan_ = at + 1;
-            if (is_blank(item.text))
+            if (documents_ && is_blank(item.text))
                 continue;
             if (item.text.size() > max_)
                 return {Status::oversize, {}, item.line, item.text.size(), false};
-            if (opens_document(item.text)) {
+            if (documents_ && opens_document(item.text)) {
                 // Rewind to the opening line: the document's text starts there.
                 begin_ = line_begin;
                 record_line_ = item.line;
@@ -220,7 +222,7 @@ LineReader::Item LineReader::next() {
             skipped_blank_ = true;
             skipped_end_.assign(2, '\0');
             mode_ = Mode::line;
-            if (blank && !document) // a blank line is skipped, however long
+            if (documents_ && blank && !document) // a blank line is skipped, however long
                 continue;
             return {Status::oversize, {}, record_line_, total, document};
         }
@@ -230,17 +232,12 @@ LineReader::Item LineReader::next() {
 
 Result<InputFile> InputFile::open(const std::string& path) {
     if (path == "-")
-        return InputFile(STDIN_FILENO, false);
-    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return make_error(ErrorKind::not_found,
-                          fmt::format("cannot open {}: {}", path, std::strerror(errno)));
-    return InputFile(fd, true);
-}
-
-InputFile::~InputFile() {
-    if (owned_)
-        ::close(fd_);
+        return InputFile(UniqueFd());
+    OpenedInput input = open_input(path);
+    if (!input.fd)
+        return make_error(open_error_kind(input.error),
+                          fmt::format("cannot open {}: {}", path, std::strerror(input.error)));
+    return InputFile(std::move(input.fd));
 }
 
 } // namespace bb
