@@ -154,7 +154,7 @@ TEST_CASE("publish: BB_SPOOL_DIR is the default spool") {
     CHECK(segments_in(tmp.file("from-env")).size() == 1);
 }
 
-TEST_CASE("publish: nacked events go to the spool; a drain keeps what is still refused") {
+TEST_CASE("publish: nacked events go to the spool, and a drain keeps what is still refused") {
     auto services = bbtest::services();
     if (!services)
         return;

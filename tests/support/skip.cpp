@@ -47,6 +47,11 @@ void skip_test(const std::string& why) {
 }
 
 int exit_code(int doctest_result) {
+    // A filter that matches nothing checked nothing: say so, as for a skip.
+    if (test_cases_run == 0) {
+        std::cout << "no test case matched the filters: nothing checked\n";
+        return doctest_result == 0 ? 1 : doctest_result;
+    }
     if (skipped.empty())
         return doctest_result;
     std::cout << skipped.size() << " of " << test_cases_run

@@ -17,7 +17,9 @@ inline constexpr int skipped_exit_code = BB_SKIPPED_EXIT_CODE; // from tests/CMa
 void skip_test(const std::string& why);
 
 // The process's exit code for doctest's result: skipped_exit_code when
-// nothing failed and every test case that ran skipped.
+// nothing failed and every test case that ran skipped; a failure when no test
+// case ran at all (a ctest name that matches no test case, e.g. one that
+// doctest_discover_tests split at a ';').
 int exit_code(int doctest_result);
 
 } // namespace bbtest
