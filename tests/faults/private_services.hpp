@@ -26,8 +26,8 @@ struct PrivateServices {
 // Runs `services.sh up` for the private set (a no-op when all of it runs) and
 // reads the addresses it wrote. A node that has to be started again keeps
 // its queues and messages with `keep_broker_data` (a crash test's restart),
-// else it starts empty. When it cannot: a failure under CI=true, a MESSAGE
-// elsewhere, and nullopt (the test must return).
+// else it starts empty. When it cannot: skip_test() (a failure under CI=true)
+// and nullopt (the test must return).
 std::optional<PrivateServices> private_services(bool keep_broker_data = false);
 
 // rabbitmqctl ARGS... against the private node; fails the test unless it exits 0.

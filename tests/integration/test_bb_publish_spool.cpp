@@ -2,6 +2,7 @@
 // broker. Faults that stop or pause the broker are in tests/faults/.
 #include "support/background.hpp"
 #include "support/lines.hpp"
+#include "support/ports.hpp"
 #include "support/temp_dir.hpp"
 #include "test_bb_publish_support.hpp"
 
@@ -22,9 +23,11 @@ using namespace bbtest::publish;
 
 namespace {
 
-// A loopback URL where nothing listens: a broker that is down.
+// A loopback URL that refuses connections for as long as this process runs:
+// a broker that is down.
 std::string closed_port_url() {
-    return "amqp://guest:guest@127.0.0.1:" + std::to_string(free_loopback_port()) + "/";
+    static const RefusedPort down;
+    return "amqp://guest:guest@127.0.0.1:" + std::to_string(down.port()) + "/";
 }
 
 // The bus's options with its broker out of reach.
@@ -154,7 +157,7 @@ TEST_CASE("publish: BB_SPOOL_DIR is the default spool") {
     CHECK(segments_in(tmp.file("from-env")).size() == 1);
 }
 
-TEST_CASE("publish: nacked events go to the spool; a drain keeps what is still refused") {
+TEST_CASE("publish: nacked events go to the spool, and a drain keeps what is still refused") {
     auto services = bbtest::services();
     if (!services)
         return;

@@ -1,6 +1,6 @@
 // bb-trace as a user runs it, against the real test Redis.
-#include "support/background.hpp"
 #include "support/lines.hpp"
+#include "support/ports.hpp"
 #include "test_bb_trace_fixtures.hpp"
 
 #include <doctest/doctest.h>
@@ -241,6 +241,7 @@ TEST_CASE("bb-trace: a malformed id exits 65 naming it, before Redis is asked") 
     std::string good = f->event();
     const std::string message =
         "bb-trace: \"xyz\" is not a valid event id: expected 36 characters (8-4-4-4-12), got 3\n";
+    bbtest::RefusedPort no_redis;
     for (std::vector<std::string> args : {std::vector<std::string>{"xyz"},
                                           {"parents", "xyz"},
                                           {"children", "xyz"},
@@ -254,7 +255,7 @@ TEST_CASE("bb-trace: a malformed id exits 65 naming it, before Redis is asked") 
         CHECK(r.status == 65);
         CHECK(r.err == message);
         // The same with Redis unreachable: the id is checked first.
-        args.push_back("--redis-port=" + std::to_string(bbtest::free_loopback_port()));
+        args.push_back("--redis-port=" + std::to_string(no_redis.port()));
         CHECK(f->trace(args).status == 65);
     }
     auto braces = f->trace({"{" + good + "}"});
@@ -268,7 +269,8 @@ TEST_CASE("bb-trace: Redis unreachable exits 69 with the redacted target") {
     auto f = tracetest::fixture();
     if (!f)
         return;
-    int port = bbtest::free_loopback_port();
+    bbtest::RefusedPort no_redis;
+    int port = no_redis.port();
     auto options = f->options();
     options.env["REDIS_PORT"] = std::to_string(port);
     options.env["REDIS_PASSWORD"] = "s3cret";

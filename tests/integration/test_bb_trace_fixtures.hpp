@@ -125,7 +125,8 @@ private:
     std::vector<std::string> keys_;
 };
 
-// nullopt (after a doctest message, or a failure under CI) without services.
+// nullptr without services, after bbtest::services() skipped the test case
+// (or failed it under CI=true).
 inline std::unique_ptr<Fixture> fixture() {
     auto services = bbtest::services();
     if (!services)

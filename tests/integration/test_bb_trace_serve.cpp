@@ -1,5 +1,6 @@
 // `bb-trace serve` as a child process, called over loopback with httplib.
 #include "support/background.hpp"
+#include "support/ports.hpp"
 #include "test_bb_trace_fixtures.hpp"
 
 #include <doctest/doctest.h>
@@ -15,14 +16,30 @@ struct Server {
     std::unique_ptr<bbtest::Background> process;
 };
 
-// Starts serve on a free loopback port and waits until /healthz answers.
-Server start_serve(const tracetest::Fixture& f, bbtest::RunOptions options) {
+// Starts serve on a loopback port and waits until /healthz answers. serve
+// cannot pick a port itself (--http-port 0 is refused), so it is given one
+// that was free a moment ago; should another process take it first, serve
+// exits "cannot listen" and starts again on another. Its banner comes only
+// once it holds the port.
+Server start_serve(const tracetest::Fixture& f, bbtest::RunOptions options,
+                   const std::vector<std::string>& extra_args = {}) {
     Server server;
-    server.port = bbtest::free_loopback_port();
-    server.process = std::make_unique<bbtest::Background>(
-        std::vector<std::string>{bbtest::binary("bb-trace"), "serve", "--http-port",
-                                 std::to_string(server.port)},
-        options);
+    for (int attempt = 1; attempt <= 5; ++attempt) {
+        server.port = bbtest::released_loopback_port();
+        std::vector<std::string> argv{bbtest::binary("bb-trace"), "serve", "--http-port",
+                                      std::to_string(server.port)};
+        argv.insert(argv.end(), extra_args.begin(), extra_args.end());
+        server.process = std::make_unique<bbtest::Background>(argv, options);
+        bbtest::wait_until(
+            [&] {
+                return server.process->err().find("serving the debug API") != std::string::npos ||
+                       !server.process->running();
+            },
+            std::chrono::seconds(10));
+        if (server.process->running() ||
+            server.process->err().find("cannot listen") == std::string::npos)
+            break;
+    }
     httplib::Client client("127.0.0.1", server.port);
     bool up = bbtest::wait_until(
         [&] {
@@ -107,20 +124,7 @@ TEST_CASE("bb-trace serve: limits apply and are reported in a header") {
     std::string a = f->event(), b = f->event(), c = f->event();
     f->link(b, {a});
     f->link(c, {b});
-    auto options = f->options();
-    Server server;
-    server.port = bbtest::free_loopback_port();
-    server.process = std::make_unique<bbtest::Background>(
-        std::vector<std::string>{bbtest::binary("bb-trace"), "serve", "--http-port",
-                                 std::to_string(server.port), "--max-nodes", "2"},
-        options);
-    httplib::Client client("127.0.0.1", server.port);
-    REQUIRE(bbtest::wait_until(
-        [&] {
-            auto res = client.Get("/healthz");
-            return res && res->status == 200;
-        },
-        std::chrono::seconds(10)));
+    Server server = start_serve(*f, f->options(), {"--max-nodes", "2"});
     std::string truncated;
     CHECK(get_body(server.port, "/debug/correlation/" + a + "/chain?direction=descendants", 200,
                    &truncated) == "{\"event_id\":\"" + a +
@@ -133,7 +137,8 @@ TEST_CASE("bb-trace serve: Redis unreachable is 503 with the redacted target") {
     auto f = tracetest::fixture();
     if (!f)
         return;
-    int closed = bbtest::free_loopback_port();
+    bbtest::RefusedPort refused;
+    int closed = refused.port();
     auto options = f->options();
     options.env["REDIS_PORT"] = std::to_string(closed);
     options.env["REDIS_PASSWORD"] = "s3cret";

@@ -1,15 +1,12 @@
 #include "support/background.hpp"
 
-#include <arpa/inet.h>
 #include <cerrno>
 #include <fcntl.h>
 #include <filesystem>
 #include <fstream>
-#include <netinet/in.h>
 #include <signal.h>
 #include <sstream>
 #include <stdexcept>
-#include <sys/socket.h>
 #include <sys/wait.h>
 #include <thread>
 #include <unistd.h>
@@ -105,24 +102,6 @@ int Background::stop(int signal, std::chrono::milliseconds grace) {
         status_ = decode(wstatus);
     }
     return status_;
-}
-
-int free_loopback_port() {
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    if (fd < 0)
-        throw std::runtime_error("socket failed");
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    address.sin_port = 0;
-    socklen_t length = sizeof address;
-    if (bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0 ||
-        getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) != 0) {
-        close(fd);
-        throw std::runtime_error("cannot find a free loopback port");
-    }
-    close(fd);
-    return ntohs(address.sin_port);
 }
 
 bool wait_until(const std::function<bool()>& ready, std::chrono::milliseconds timeout) {

@@ -39,10 +39,6 @@ private:
     std::string dir_;
 };
 
-// A TCP port on 127.0.0.1 that was free a moment ago (bound to port 0 and
-// released), for a server started by a test.
-int free_loopback_port();
-
 // Polls `ready` every 20 ms until it returns true or `timeout` passes.
 bool wait_until(const std::function<bool()>& ready, std::chrono::milliseconds timeout);
 

@@ -1,7 +1,7 @@
 // The loopback RabbitMQ and Redis started by scripts/services.sh, as the test
 // environment names them (BB_TEST_RABBIT_URL, BB_TEST_REDIS_HOST,
 // BB_TEST_REDIS_PORT). Under CI=true a missing service fails the test; on a
-// developer machine the test says why it did nothing.
+// developer machine the test skips (support/skip.hpp) and says why.
 #pragma once
 
 #include <optional>
@@ -17,8 +17,8 @@ struct Services {
     int redis_port = 0;
 };
 
-// nullopt when the environment names no services (the test must return);
-// records a doctest failure first when CI=true.
+// nullopt when the environment names no services (the test must return),
+// after skip_test(): a failure under CI=true, else the test case skips.
 std::optional<Services> services();
 
 // The broker's TLS listener and the throwaway certificates services.sh makes
@@ -36,7 +36,7 @@ struct TlsServices {
     std::string untrusted_client_key;
 };
 
-// As services(): nullopt (and a failure under CI=true) when they are not named.
+// As services(): nullopt (after skip_test()) when they are not named.
 std::optional<TlsServices> tls_services();
 
 } // namespace bbtest
