@@ -1,6 +1,7 @@
 // `bb-trace serve` as a child process, called over loopback with httplib.
 #include "support/background.hpp"
 #include "support/ports.hpp"
+#include "support/terminal_bytes.hpp"
 #include "test_bb_trace_fixtures.hpp"
 
 #include <doctest/doctest.h>
@@ -164,4 +165,20 @@ TEST_CASE("bb-trace serve: an address in use exits 69") {
     CHECK(second.err.find("bb-trace: cannot listen on http://127.0.0.1:" +
                           std::to_string(first.port)) == 0);
     CHECK(first.process->stop(SIGTERM) == 0);
+}
+
+TEST_CASE("bb-trace serve: a request path cannot forge log lines or drive the terminal") {
+    auto f = tracetest::fixture();
+    if (!f)
+        return;
+    Server server = start_serve(*f, f->options());
+    httplib::Client client("127.0.0.1", server.port);
+    auto res = client.Get("/debug/correlation/x%0abb-trace: GET /forged 200%1b[31m%00%e2%80%ae");
+    REQUIRE(res);
+    CHECK(res->status == 404); // the decoded path has a slash too many
+    CHECK(server.process->stop(SIGTERM) == 0);
+    std::string log = server.process->err();
+    CHECK(bbtest::steering_bytes(log) == "");
+    CHECK(log.find("\nbb-trace: GET /forged 200") == std::string::npos);
+    CHECK(log.find("x\\nbb-trace: GET /forged 200\\x1b[31m\\x00\\u202e 404") != std::string::npos);
 }

@@ -269,7 +269,7 @@ TEST_CASE("pipeline: a broker that stops confirming counts as lost after confirm
     CHECK(bb::publish_exit_status(summary, false) == 69);
 }
 
-TEST_CASE("pipeline: a stop request stops the reading; what is in flight is still confirmed") {
+TEST_CASE("pipeline: a stop request stops the reading, and what is in flight is still confirmed") {
     FakeChannel broker;
     bbtest::FakeStopRequests stop;
     int calls = 0;
