@@ -444,7 +444,10 @@ int main(int argc, char** argv) {
     CLI::App cli("Publish event envelopes from stdin (NDJSON or pretty-printed JSON) to RabbitMQ "
                  "with publisher confirms, and record their causal links in Redis.",
                  std::string(program));
-    bb::app::init(cli, program);
+    bb::app::init(cli, program,
+                  {bb::ErrorKind::usage, bb::ErrorKind::data, bb::ErrorKind::not_found,
+                   bb::ErrorKind::unavailable, bb::ErrorKind::internal, bb::ErrorKind::io,
+                   bb::ErrorKind::temporary});
     Options o;
     bb::app::ConnectionFlags flags;
     add_options(cli, o);

@@ -183,7 +183,10 @@ int run(const Options& o, const bb::app::ConnectionFlags& flags) {
 
 int main(int argc, char** argv) {
     CLI::App cli{"", std::string(program)};
-    bb::app::init(cli, program);
+    bb::app::init(cli, program,
+                  {bb::ErrorKind::usage, bb::ErrorKind::data, bb::ErrorKind::not_found,
+                   bb::ErrorKind::unavailable, bb::ErrorKind::internal, bb::ErrorKind::io,
+                   bb::ErrorKind::temporary});
     Options o;
     bb::app::ConnectionFlags flags;
     bbtrace::declare(cli, o, flags);

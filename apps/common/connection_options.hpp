@@ -14,7 +14,7 @@
 //
 //     int main(int argc, char** argv) {
 //         CLI::App cli{"Publish event envelopes"};
-//         bb::app::init(cli, "bb-publish");
+//         bb::app::init(cli, "bb-publish", {bb::ErrorKind::usage, ...});
 //         bb::app::ConnectionFlags flags;          // must outlive cli.parse()
 //         bb::app::add_amqp_options(cli, flags);   // --url, --exchange, TLS
 //         bb::app::add_redis_options(cli, flags);  // --redis-*, --ttl-days

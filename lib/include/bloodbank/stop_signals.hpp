@@ -5,6 +5,8 @@
 // dropped socket becomes an error return instead of killing the process.
 #pragma once
 
+#include "bloodbank/error.hpp"
+
 namespace bb {
 
 class StopSignals {
@@ -17,8 +19,8 @@ public:
     int count() const;                  // signals received so far
     int first() const;                  // the first signal's number, 0 if none
 
-    // After a signal: 128 + its number (130 for SIGINT, 143 for SIGTERM).
-    int exit_status() const { return first() ? 128 + first() : 0; }
+    // After a signal: signal_exit_status() of the first (130 for SIGINT).
+    int exit_status() const { return first() ? signal_exit_status(first()) : 0; }
 
 private:
     StopSignals() = default;
