@@ -260,7 +260,7 @@ bb::PublisherOptions publisher_options(const Options& o, std::vector<bb::AmqpUrl
     bb::PublisherOptions options;
     options.urls = std::move(urls);
     options.tls = o.tls;
-    options.exchange = config.value("EXCHANGE_NAME");
+    options.exchange = config.value(bb::ConfigItem::exchange_name);
     options.declare_exchange = !o.no_declare;
     options.connect_timeout = ms(o.connect_timeout);
     options.heartbeat_seconds = o.heartbeat;
@@ -341,7 +341,7 @@ int publish(const Options& o, const bb::Config& config) {
     bb::app::OutputMode mode = output_mode(o);
     bb::PipelineOptions options = pipeline_options(o, mode);
 
-    std::string spool_dir = o.spool.value_or(config.value("BB_SPOOL_DIR"));
+    std::string spool_dir = o.spool.value_or(config.value(bb::ConfigItem::spool_dir));
     std::optional<bb::SpoolWriter> spool;
     std::optional<bb::Publisher> publisher;
     std::optional<bb::Tracker> tracker;
@@ -472,7 +472,7 @@ int main(int argc, char** argv) {
         if (!config)
             return bb::app::fail(program, config.error());
         if (o.spool)
-            config->set_flag("BB_SPOOL_DIR", *o.spool);
+            config->set_flag(bb::ConfigItem::spool_dir, *o.spool);
         if (bb::app::handle_show_config(flags, *config))
             return 0;
         if (auto ok = check_ranges(o); !ok)

@@ -67,9 +67,9 @@ struct ConnectionFlags {
     bool insecure = false;         // --insecure, the one option with no setting
 
     // Filled by the add_*_options functions and CLI11; read by load_config().
-    std::vector<std::string> urls;                                   // --url, each may be a list
-    std::map<std::string, std::string> values;                       // setting name -> flag value
-    std::vector<std::pair<std::string, const CLI::Option*>> options; // setting name -> its flag
+    std::vector<std::string> urls;                                  // --url, each may be a list
+    std::map<ConfigItem, std::string> values;                       // setting -> flag value
+    std::vector<std::pair<ConfigItem, const CLI::Option*>> options; // setting -> its flag
     const CLI::Option* env_file_option = nullptr;
 };
 
