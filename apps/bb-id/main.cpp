@@ -135,7 +135,10 @@ int run_batch(const Options& o) {
 
 int main(int argc, char** argv) {
     CLI::App cli(description, std::string(program));
-    bb::app::init(cli, program);
+    // No connection, no waiting: only usage, data, internal and I/O errors.
+    bb::app::init(
+        cli, program,
+        {bb::ErrorKind::usage, bb::ErrorKind::data, bb::ErrorKind::internal, bb::ErrorKind::io});
     Options o;
     o.ns = std::string(bb::default_id_namespace);
     auto* type_opt = cli.add_option("TYPE", o.event_type, "Event type (the routing key)");

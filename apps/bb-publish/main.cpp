@@ -1,17 +1,13 @@
 // bb-publish: stream envelopes from stdin (or --file) to RabbitMQ with
-// publisher confirms, and record their causal links in Redis. The pipeline
-// is bb::run_publish; this file reads flags and wires it up.
+// publisher confirms, and record their causal links in Redis. The run is a
+// bb::PublishSession; this file reads flags, makes the session's settings
+// and prints what it returns.
 #include "catalog_listing.hpp"
 #include "common/app.hpp"
 #include "common/connection_options.hpp"
 #include "printer.hpp"
 
-#include "bloodbank/amqp.hpp"
-#include "bloodbank/drain.hpp"
-#include "bloodbank/publish.hpp"
-#include "bloodbank/spool.hpp"
-#include "bloodbank/stop_signals.hpp"
-#include "bloodbank/tracking.hpp"
+#include "bloodbank/publish_session.hpp"
 
 #include <fmt/format.h>
 
@@ -255,32 +251,6 @@ bb::Result<bb::EnvelopeRecipe> make_recipe(const Options& o) {
     return recipe;
 }
 
-bb::PublisherOptions publisher_options(const Options& o, std::vector<bb::AmqpUrl> urls,
-                                       const bb::Config& config) {
-    bb::PublisherOptions options;
-    options.urls = std::move(urls);
-    options.tls = o.tls;
-    options.exchange = config.value("EXCHANGE_NAME");
-    options.declare_exchange = !o.no_declare;
-    options.connect_timeout = ms(o.connect_timeout);
-    options.heartbeat_seconds = o.heartbeat;
-    options.wait_for_setup = false; // the first event goes out with the channel setup
-    return options;
-}
-
-bb::PipelineOptions pipeline_options(const Options& o, bb::app::OutputMode mode) {
-    bb::PipelineOptions options;
-    options.max_in_flight = o.max_in_flight;
-    options.confirm_timeout = ms(o.confirm_timeout);
-    options.keep_envelopes = mode == bb::app::OutputMode::json;
-    options.dry_run = o.dry_run;
-    options.reconnect.attempts = o.reconnect_attempts;
-    options.reconnect.max_time = ms(o.reconnect_time);
-    options.shutdown_timeout = ms(o.shutdown_timeout);
-    options.signals = &bb::StopSignals::install();
-    return options;
-}
-
 bb::app::OutputMode output_mode(const Options& o) {
     if (o.report)
         return bb::app::OutputMode::report;
@@ -288,154 +258,59 @@ bb::app::OutputMode output_mode(const Options& o) {
                                                                   : bb::app::OutputMode::id;
 }
 
-// Tracking per the rule in bb-publish(1); nullopt when it is off.
-bb::Result<std::optional<bb::TrackingOptions>> tracking_options(const Options& o,
-                                                                const bb::Config& config) {
-    bool on = !o.dry_run && bb::tracking_enabled(config, o.track      ? std::optional(true)
-                                                         : o.no_track ? std::optional(false)
-                                                                      : std::nullopt);
-    if (!on)
-        return std::optional<bb::TrackingOptions>();
-    auto target = config.redis();
-    if (!target)
-        return target.error();
-    auto ttl = config.correlation_ttl_seconds();
-    if (!ttl)
-        return ttl.error();
-    return std::optional(bb::TrackingOptions{*target, *ttl, ms(o.track_timeout)});
+// The session's settings from the flags; the Config supplies the rest. Errors
+// are the recipe's (64), and only a publish has a recipe.
+bb::Result<bb::PublishSessionOptions> session_options(const Options& o, const bb::Config& config,
+                                                      bb::app::OutputMode mode) {
+    bb::PublishSessionOptions options;
+    if (!o.drain) {
+        auto recipe = make_recipe(o);
+        if (!recipe)
+            return recipe.error();
+        options.recipe = std::move(*recipe);
+    }
+    options.input = o.file;
+    options.spool_dir = o.drain ? *o.drain : config.value(bb::ConfigItem::spool_dir);
+    options.max_record_bytes = o.max_line_bytes;
+
+    bb::PipelineOptions& pipeline = options.pipeline;
+    pipeline.max_in_flight = o.max_in_flight;
+    pipeline.confirm_timeout = ms(o.confirm_timeout);
+    pipeline.keep_envelopes = mode == bb::app::OutputMode::json;
+    pipeline.dry_run = o.dry_run;
+    pipeline.reconnect.attempts = o.reconnect_attempts;
+    pipeline.reconnect.max_time = ms(o.reconnect_time);
+    pipeline.shutdown_timeout = ms(o.shutdown_timeout);
+    options.stop_on_signals = true;
+
+    bb::PublisherOptions& publisher = options.publisher;
+    publisher.tls = o.tls;
+    publisher.declare_exchange = !o.no_declare;
+    publisher.connect_timeout = ms(o.connect_timeout);
+    publisher.heartbeat_seconds = o.heartbeat;
+    publisher.wait_for_setup = false; // the first event goes out with the channel setup
+
+    options.track = o.track      ? std::optional(true)
+                    : o.no_track ? std::optional(false)
+                                 : std::nullopt;
+    options.track_timeout = ms(o.track_timeout);
+    options.require_tracking = o.require_tracking;
+    return options;
 }
 
-// The end of a run: warnings and the summary line. False when stdout could
-// not be written.
-bool finish(const Options& o, bb::app::Printer& printer, const bb::PublishSummary& summary,
-            const std::string& spool_dir) {
-    bool written = printer.finish();
-    if (summary.input_error)
-        bb::app::report(program, summary.input_error->message);
-    if (summary.broker_error)
-        bb::app::report(program, summary.broker_error->message);
-    if (summary.spool_error)
-        bb::app::report(program, summary.spool_error->message);
-    if (summary.tracking.enabled && (summary.tracking.failure || !summary.tracking.complete()))
-        bb::app::report(program, "warning: " + bb::tracking_warning(summary.tracking));
-    if (!o.quiet)
-        bb::app::report(program, bb::summary_text(summary, o.dry_run));
-    if (summary.spooled > 0)
-        bb::app::report(program, fmt::format("{} events kept in the spool {}; publish them with "
-                                             "bb-publish --drain {}",
-                                             summary.spooled, spool_dir, spool_dir));
-    return written;
-}
-
-int stdout_failed() {
-    return bb::app::fail(program, bb::make_error(bb::ErrorKind::io, "write error on stdout"));
-}
-
-int publish(const Options& o, const bb::Config& config) {
-    auto recipe = make_recipe(o);
-    if (!recipe)
-        return bb::app::fail(program, recipe.error());
-    auto input = bb::InputFile::open(o.file);
-    if (!input)
-        return bb::app::fail(program, input.error());
+// Publishes or drains, then says how it went.
+int run(const Options& o, const bb::Config& config) {
     bb::app::OutputMode mode = output_mode(o);
-    bb::PipelineOptions options = pipeline_options(o, mode);
-
-    std::string spool_dir = o.spool.value_or(config.value("BB_SPOOL_DIR"));
-    std::optional<bb::SpoolWriter> spool;
-    std::optional<bb::Publisher> publisher;
-    std::optional<bb::Tracker> tracker;
-    if (!o.dry_run) {
-        auto urls = config.rabbit_urls();
-        if (!urls)
-            return bb::app::fail(program, urls.error());
-        auto track = tracking_options(o, config);
-        if (!track)
-            return bb::app::fail(program, track.error());
-        if (!spool_dir.empty()) {
-            auto opened = bb::SpoolWriter::open(spool_dir);
-            if (!opened)
-                return bb::app::fail(program, opened.error());
-            spool.emplace(std::move(*opened));
-            options.spool = &*spool;
-        }
-        auto connected = bb::Publisher::connect(publisher_options(o, *urls, config));
-        if (connected)
-            publisher.emplace(std::move(*connected));
-        else if (spool && connected.error().kind == bb::ErrorKind::unavailable)
-            bb::app::report(program,
-                            connected.error().message + "; keeping the events in the spool");
-        else
-            return bb::app::fail(program, connected.error());
-        if (*track && publisher)
-            tracker.emplace(bb::Tracker::open(**track));
-    }
-
+    auto options = session_options(o, config, mode);
+    if (!options)
+        return bb::app::fail(program, options.error());
     bb::app::Printer printer(program, mode, isatty(STDERR_FILENO) && !o.quiet);
-    bb::LineReader reader(input->fd(), o.max_line_bytes);
-    bb::PublishSummary summary =
-        bb::run_publish(reader, *recipe, options, publisher ? &*publisher : nullptr,
-                        tracker ? &*tracker : nullptr, printer);
-    if (publisher)
-        publisher->close();
-    if (!finish(o, printer, summary, spool_dir))
-        return stdout_failed();
-    return bb::publish_exit_status(summary, o.require_tracking);
-}
-
-int drain(const Options& o, const bb::Config& config) {
-    const std::string& dir = *o.drain;
-    auto plan = bb::plan_drain(dir);
-    if (!plan)
-        return bb::app::fail(program, plan.error());
-    if (plan->recovered.files > 0)
-        bb::app::report(program,
-                        fmt::format("recovered {} events from {} unfinished spool files of "
-                                    "processes that died while writing them",
-                                    plan->recovered.events, plan->recovered.files));
-    const std::vector<std::string>& segments = plan->segments;
-    if (segments.empty()) {
-        if (!o.quiet)
-            bb::app::report(program, fmt::format("the spool {} is empty", dir));
-        return 0;
-    }
-    auto urls = config.rabbit_urls();
-    if (!urls)
-        return bb::app::fail(program, urls.error());
-    auto track = tracking_options(o, config);
-    if (!track)
-        return bb::app::fail(program, track.error());
-    auto publisher = bb::Publisher::connect(publisher_options(o, *urls, config));
-    if (!publisher) {
-        bb::app::report(program, publisher.error().message);
-        bb::app::report(program,
-                        fmt::format("{} segments left in the spool {}", segments.size(), dir));
-        return bb::exit_code(bb::ErrorKind::temporary);
-    }
-    std::optional<bb::Tracker> tracker;
-    if (*track)
-        tracker.emplace(bb::Tracker::open(**track));
-
-    bb::app::OutputMode mode = output_mode(o);
-    bb::app::Printer printer(program, mode, isatty(STDERR_FILENO) && !o.quiet);
-    bb::DrainSummary summary = bb::drain_spool(*plan, o.max_line_bytes, pipeline_options(o, mode),
-                                               *publisher, tracker ? &*tracker : nullptr, printer);
-    publisher->close();
-    bool written = finish(o, printer, summary.totals, dir);
-    if (summary.error)
-        bb::app::report(program, summary.error->message);
-    if (!o.quiet || summary.segments_left() > 0)
-        bb::app::report(program,
-                        fmt::format("drained {} of {} segments from {}; {} left", summary.removed,
-                                    summary.segments, dir, summary.segments_left()));
-    if (!written)
-        return stdout_failed();
-    int status = bb::drain_exit_status(summary);
-    const bb::TrackingReport& tracking = summary.totals.tracking;
-    if (status == 0 && o.require_tracking && tracking.enabled &&
-        (tracking.failure || !tracking.complete()))
-        return bb::exit_code(bb::ErrorKind::unavailable);
-    return status;
+    bb::PublishSession session(config, std::move(*options));
+    bb::PublishOutcome outcome = o.drain ? session.drain(printer) : session.publish(printer);
+    outcome.stdout_written = printer.finish();
+    for (const std::string& line : outcome.closing_lines(o.quiet))
+        bb::app::report(program, line);
+    return outcome.exit_status();
 }
 
 } // namespace
@@ -444,7 +319,10 @@ int main(int argc, char** argv) {
     CLI::App cli("Publish event envelopes from stdin (NDJSON or pretty-printed JSON) to RabbitMQ "
                  "with publisher confirms, and record their causal links in Redis.",
                  std::string(program));
-    bb::app::init(cli, program);
+    bb::app::init(cli, program,
+                  {bb::ErrorKind::usage, bb::ErrorKind::data, bb::ErrorKind::not_found,
+                   bb::ErrorKind::unavailable, bb::ErrorKind::internal, bb::ErrorKind::io,
+                   bb::ErrorKind::temporary});
     Options o;
     bb::app::ConnectionFlags flags;
     add_options(cli, o);
@@ -469,7 +347,7 @@ int main(int argc, char** argv) {
         if (!config)
             return bb::app::fail(program, config.error());
         if (o.spool)
-            config->set_flag("BB_SPOOL_DIR", *o.spool);
+            config->set_flag(bb::ConfigItem::spool_dir, *o.spool);
         if (bb::app::handle_show_config(flags, *config))
             return 0;
         if (auto ok = check_ranges(o); !ok)
@@ -484,6 +362,6 @@ int main(int argc, char** argv) {
                                "--dry-run, --type, --parent, --id-key, --file or --spool");
         if (!o.dry_run)
             o.tls = bb::app::amqp_tls_options(program, flags, *config); // warns on --insecure
-        return o.drain ? drain(o, *config) : publish(o, *config);
+        return run(o, *config);
     });
 }

@@ -69,12 +69,12 @@ int run_serve(const bb::Config& config, const bb::RedisTarget& target, const Opt
     if (!port)
         return bb::app::fail(program, port.error());
     bb::HttpApiOptions api;
-    api.host = config.value("HTTP_HOST");
+    api.host = config.value(bb::ConfigItem::http_host);
     api.port = *port;
     api.redis = target;
     api.redis_timeout = std::chrono::milliseconds(static_cast<long>(o.timeout * 1000));
     api.trace = limits;
-    api.service_name = config.value("SERVICE_NAME");
+    api.service_name = config.value(bb::ConfigItem::service_name);
     api.log = [](std::string_view line) { bb::app::report(program, line); };
     return bbtrace::serve(std::move(api));
 }
@@ -183,7 +183,10 @@ int run(const Options& o, const bb::app::ConnectionFlags& flags) {
 
 int main(int argc, char** argv) {
     CLI::App cli{"", std::string(program)};
-    bb::app::init(cli, program);
+    bb::app::init(cli, program,
+                  {bb::ErrorKind::usage, bb::ErrorKind::data, bb::ErrorKind::not_found,
+                   bb::ErrorKind::unavailable, bb::ErrorKind::internal, bb::ErrorKind::io,
+                   bb::ErrorKind::temporary});
     Options o;
     bb::app::ConnectionFlags flags;
     bbtrace::declare(cli, o, flags);

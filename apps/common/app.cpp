@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <exception>
 #include <memory>
@@ -26,12 +27,19 @@ std::string version_text(std::string_view program) {
     return fmt::format("{} (bloodbank) {}", program, BB_VERSION);
 }
 
-void init(CLI::App& cli, std::string_view program) {
+std::string help_footer(std::initializer_list<ErrorKind> exits) {
+    std::string statuses = "0 ok";
+    for (const ErrorKindInfo& kind : error_kinds())
+        if (std::find(exits.begin(), exits.end(), kind.kind) != exits.end())
+            statuses += fmt::format(", {} {}", kind.exit_code, kind.meaning);
+    return fmt::format("Exit status: {}.\nSee bloodbank(7) for the environment and the .env file.",
+                       statuses);
+}
+
+void init(CLI::App& cli, std::string_view program, std::initializer_list<ErrorKind> exits) {
     cli.formatter(std::make_shared<SectionFormatter>());
     cli.set_version_flag("--version", version_text(program), "Print the version and exit");
-    cli.footer("Exit status: 0 ok, 64 usage, 65 bad input data, 66 not found, 69 broker or Redis "
-               "unavailable, 70 internal error, 74 I/O error, 75 temporary failure.\n"
-               "See bloodbank(7) for the environment and the .env file.");
+    cli.footer(help_footer(exits));
 }
 
 CLI::App& section(CLI::App& cli, const std::string& name) {

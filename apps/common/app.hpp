@@ -8,6 +8,7 @@
 #include <CLI/CLI.hpp>
 
 #include <functional>
+#include <initializer_list>
 #include <string>
 #include <string_view>
 
@@ -16,9 +17,14 @@ namespace bb::app {
 // "bb-id (bloodbank) 0.1.0"
 std::string version_text(std::string_view program);
 
-// Sets the app's description footer conventions and the --version flag, and
-// a help formatter that shows each section() as its options' groups.
-void init(CLI::App& cli, std::string_view program);
+// The --help footer: "Exit status: 0 ok, 64 usage, ..." listing the statuses
+// of `exits` (what the app can return), from the table of error kinds, then
+// where the environment is documented.
+std::string help_footer(std::initializer_list<ErrorKind> exits);
+
+// Sets the help footer for `exits` and the --version flag, and a help
+// formatter that shows each section() as its options' groups.
+void init(CLI::App& cli, std::string_view program, std::initializer_list<ErrorKind> exits);
 
 // A section of the app's options (a CLI11 option group): the options added
 // to it are listed in --help under `name`. CLI11 checks every new option's names

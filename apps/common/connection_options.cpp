@@ -10,8 +10,8 @@ namespace {
 // One string option that stands for one setting. Values stay strings: the
 // Config validates them, whatever their origin.
 void add_setting_option(CLI::App& cli, ConnectionFlags& flags, const std::string& name,
-                        const std::string& setting, const std::string& type,
-                        const std::string& help, const std::string& group) {
+                        ConfigItem setting, const std::string& type, const std::string& help,
+                        const std::string& group) {
     CLI::Option* option = cli.add_option(name, flags.values[setting], help)
                               ->type_name(type)
                               ->multi_option_policy(CLI::MultiOptionPolicy::TakeLast)
@@ -19,7 +19,7 @@ void add_setting_option(CLI::App& cli, ConnectionFlags& flags, const std::string
     flags.options.emplace_back(setting, option);
 }
 
-bool given(const ConnectionFlags& flags, const std::string& setting) {
+bool given(const ConnectionFlags& flags, ConfigItem setting) {
     for (const auto& [name, option] : flags.options) {
         if (name == setting && option->count() > 0) {
             return true;
@@ -37,20 +37,20 @@ void add_amqp_options(CLI::App& cli, ConnectionFlags& flags) {
         ->type_name("URL")
         ->allow_extra_args(false)
         ->group("Connection");
-    add_setting_option(cli, flags, "--exchange", "EXCHANGE_NAME", "NAME",
+    add_setting_option(cli, flags, "--exchange", ConfigItem::exchange_name, "NAME",
                        "Topic exchange to publish to (EXCHANGE_NAME)", "Connection");
-    add_setting_option(cli, flags, "--password-file", "RABBIT_PASSWORD_FILE", "PATH",
+    add_setting_option(cli, flags, "--password-file", ConfigItem::rabbit_password_file, "PATH",
                        "Read the RabbitMQ password from the first line of PATH "
                        "(RABBIT_PASSWORD_FILE); it replaces the password of every URL",
                        "Connection");
-    add_setting_option(cli, flags, "--cacert", "RABBIT_CACERT", "PATH",
+    add_setting_option(cli, flags, "--cacert", ConfigItem::rabbit_cacert, "PATH",
                        "Verify amqps:// brokers with the CA certificates in PATH (PEM) instead "
                        "of the system's (RABBIT_CACERT)",
                        "Connection");
-    add_setting_option(cli, flags, "--cert", "RABBIT_CERT", "PATH",
+    add_setting_option(cli, flags, "--cert", ConfigItem::rabbit_cert, "PATH",
                        "Client certificate (PEM) to show amqps:// brokers (RABBIT_CERT)",
                        "Connection");
-    add_setting_option(cli, flags, "--key", "RABBIT_KEY", "PATH",
+    add_setting_option(cli, flags, "--key", ConfigItem::rabbit_key, "PATH",
                        "Private key (PEM) of --cert, if not in the same file (RABBIT_KEY)",
                        "Connection");
     cli.add_flag("--insecure", flags.insecure,
@@ -62,9 +62,9 @@ void add_amqp_options(CLI::App& cli, ConnectionFlags& flags) {
 bb::TlsOptions amqp_tls_options(std::string_view program, const ConnectionFlags& flags,
                                 const Config& config) {
     bb::TlsOptions tls;
-    tls.ca_file = config.value("RABBIT_CACERT");
-    tls.cert_file = config.value("RABBIT_CERT");
-    tls.key_file = config.value("RABBIT_KEY");
+    tls.ca_file = config.value(ConfigItem::rabbit_cacert);
+    tls.cert_file = config.value(ConfigItem::rabbit_cert);
+    tls.key_file = config.value(ConfigItem::rabbit_key);
     tls.verify = !flags.insecure;
     if (flags.insecure) {
         report(program, "warning: --insecure: the broker's TLS certificate and name are not "
@@ -75,29 +75,29 @@ bb::TlsOptions amqp_tls_options(std::string_view program, const ConnectionFlags&
 }
 
 void add_redis_options(CLI::App& cli, ConnectionFlags& flags) {
-    add_setting_option(cli, flags, "--redis-url", "REDIS_URL", "URL",
+    add_setting_option(cli, flags, "--redis-url", ConfigItem::redis_url, "URL",
                        "Redis URL redis://[[user]:password@]host[:port][/db] (REDIS_URL); "
                        "replaces the REDIS_HOST, REDIS_PORT, REDIS_DB and REDIS_PASSWORD settings",
                        "Connection");
-    add_setting_option(cli, flags, "--redis-host", "REDIS_HOST", "HOST", "Redis host (REDIS_HOST)",
-                       "Connection");
-    add_setting_option(cli, flags, "--redis-port", "REDIS_PORT", "PORT", "Redis port (REDIS_PORT)",
-                       "Connection");
-    add_setting_option(cli, flags, "--redis-db", "REDIS_DB", "N",
+    add_setting_option(cli, flags, "--redis-host", ConfigItem::redis_host, "HOST",
+                       "Redis host (REDIS_HOST)", "Connection");
+    add_setting_option(cli, flags, "--redis-port", ConfigItem::redis_port, "PORT",
+                       "Redis port (REDIS_PORT)", "Connection");
+    add_setting_option(cli, flags, "--redis-db", ConfigItem::redis_db, "N",
                        "Redis database number (REDIS_DB)", "Connection");
-    add_setting_option(cli, flags, "--redis-password-file", "REDIS_PASSWORD_FILE", "PATH",
+    add_setting_option(cli, flags, "--redis-password-file", ConfigItem::redis_password_file, "PATH",
                        "Read the Redis password from the first line of PATH "
                        "(REDIS_PASSWORD_FILE); it replaces REDIS_PASSWORD and a password in "
                        "the Redis URL",
                        "Connection");
-    add_setting_option(cli, flags, "--ttl-days", "CORRELATION_TTL_DAYS", "DAYS",
+    add_setting_option(cli, flags, "--ttl-days", ConfigItem::correlation_ttl_days, "DAYS",
                        "Days to keep correlation links (CORRELATION_TTL_DAYS)", "Connection");
 }
 
 void add_http_options(CLI::App& cli, ConnectionFlags& flags) {
-    add_setting_option(cli, flags, "--http-host", "HTTP_HOST", "ADDR",
+    add_setting_option(cli, flags, "--http-host", ConfigItem::http_host, "ADDR",
                        "Address the HTTP API listens on (HTTP_HOST)", "HTTP API");
-    add_setting_option(cli, flags, "--http-port", "HTTP_PORT", "PORT",
+    add_setting_option(cli, flags, "--http-port", ConfigItem::http_port, "PORT",
                        "Port the HTTP API listens on (HTTP_PORT)", "HTTP API");
 }
 
@@ -126,12 +126,13 @@ Result<Config> load_config(const ConnectionFlags& flags, const EnvLookup& getenv
         return config;
     }
     if (!flags.urls.empty()) {
-        config->set_flag("RABBIT_URL", fmt::format("{}", fmt::join(flags.urls, ",")));
+        config->set_flag(ConfigItem::rabbit_url, fmt::format("{}", fmt::join(flags.urls, ",")));
     }
-    bool redis_parts =
-        given(flags, "REDIS_HOST") || given(flags, "REDIS_PORT") || given(flags, "REDIS_DB");
-    if (redis_parts && !given(flags, "REDIS_URL") && !config->value("REDIS_URL").empty()) {
-        config->set_flag("REDIS_URL", "");
+    bool redis_parts = given(flags, ConfigItem::redis_host) ||
+                       given(flags, ConfigItem::redis_port) || given(flags, ConfigItem::redis_db);
+    if (redis_parts && !given(flags, ConfigItem::redis_url) &&
+        !config->value(ConfigItem::redis_url).empty()) {
+        config->set_flag(ConfigItem::redis_url, "");
     }
     for (const auto& [setting, option] : flags.options) {
         if (option->count() > 0) {

@@ -14,7 +14,7 @@
 //
 //     int main(int argc, char** argv) {
 //         CLI::App cli{"Publish event envelopes"};
-//         bb::app::init(cli, "bb-publish");
+//         bb::app::init(cli, "bb-publish", {bb::ErrorKind::usage, ...});
 //         bb::app::ConnectionFlags flags;          // must outlive cli.parse()
 //         bb::app::add_amqp_options(cli, flags);   // --url, --exchange, TLS
 //         bb::app::add_redis_options(cli, flags);  // --redis-*, --ttl-days
@@ -67,9 +67,9 @@ struct ConnectionFlags {
     bool insecure = false;         // --insecure, the one option with no setting
 
     // Filled by the add_*_options functions and CLI11; read by load_config().
-    std::vector<std::string> urls;                                   // --url, each may be a list
-    std::map<std::string, std::string> values;                       // setting name -> flag value
-    std::vector<std::pair<std::string, const CLI::Option*>> options; // setting name -> its flag
+    std::vector<std::string> urls;                                  // --url, each may be a list
+    std::map<ConfigItem, std::string> values;                       // setting -> flag value
+    std::vector<std::pair<ConfigItem, const CLI::Option*>> options; // setting -> its flag
     const CLI::Option* env_file_option = nullptr;
 };
 

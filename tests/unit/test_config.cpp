@@ -9,6 +9,7 @@
 #include <fstream>
 #include <map>
 #include <optional>
+#include <set>
 #include <sstream>
 #include <stdexcept>
 #include <string>
@@ -521,4 +522,63 @@ TEST_CASE("config: REDIS_PASSWORD_FILE replaces REDIS_PASSWORD and a password in
     REQUIRE_FALSE(missing.has_value());
     CHECK(missing.error().kind == bb::ErrorKind::not_found);
     CHECK(missing.error().message.starts_with("REDIS_PASSWORD_FILE (environment): "));
+}
+
+TEST_CASE("config: every item of the table has a name, a default that checks and help") {
+    bb::Config config = defaults();
+    std::set<std::string_view> names;
+    REQUIRE(bb::setting_definitions().size() == config.all().size());
+    for (std::size_t i = 0; i < bb::setting_definitions().size(); ++i) {
+        const bb::SettingDefinition& item = bb::setting_definitions()[i];
+        CAPTURE(item.name);
+        CHECK(static_cast<std::size_t>(item.item) == i);
+        CHECK(&bb::definition(item.item) == &item);
+        // The .env key and the environment variable: upper case, unique.
+        CHECK_FALSE(item.name.empty());
+        CHECK(item.name.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZ_") == std::string::npos);
+        CHECK(names.insert(item.name).second);
+        CHECK(bb::find_config_item(item.name) == item.item);
+        CHECK_FALSE(item.help.empty());
+        const bb::Setting& setting = config.get(item.item);
+        CHECK(setting.name == item.name);
+        CHECK(setting.value == item.default_value);
+        CHECK(setting.secret == (item.type == bb::SettingType::secret));
+        auto checked = bb::check_setting(setting);
+        CHECK_MESSAGE(checked.has_value(), (checked ? "" : checked.error().message));
+    }
+    CHECK_FALSE(bb::find_config_item("RABBITMQ_URL").has_value());
+}
+
+TEST_CASE("config: check_setting checks a value by its item's type, naming the setting") {
+    auto problem = [](bb::ConfigItem item, std::string value) {
+        bb::Config config = defaults();
+        config.set_flag(item, std::move(value));
+        auto checked = bb::check_setting(config.get(item));
+        REQUIRE_FALSE(checked.has_value());
+        CHECK(checked.error().kind == bb::ErrorKind::usage);
+        return checked.error().message;
+    };
+    CHECK(problem(bb::ConfigItem::redis_port, "0") ==
+          "REDIS_PORT=0 (flag): not a port number (1 to 65535)");
+    CHECK(problem(bb::ConfigItem::http_port, "http") ==
+          "HTTP_PORT=http (flag): not a port number (1 to 65535)");
+    CHECK(problem(bb::ConfigItem::redis_db, "-1") ==
+          "REDIS_DB=-1 (flag): not a database number (0 or more)");
+    CHECK(problem(bb::ConfigItem::correlation_ttl_days, "0") ==
+          "CORRELATION_TTL_DAYS=0 (flag): not a whole number of days from 1 to 1000000");
+    CHECK(problem(bb::ConfigItem::redis_host, "") == "REDIS_HOST= (flag): the host is empty");
+    CHECK(problem(bb::ConfigItem::rabbit_url, " ") == "RABBIT_URL (flag): is empty");
+    CHECK(contains(problem(bb::ConfigItem::redis_url, "http://x:pw@h/"), "REDIS_URL (flag): "));
+    CHECK_FALSE(contains(problem(bb::ConfigItem::redis_url, "http://x:pw@h/"), "pw"));
+}
+
+TEST_CASE("config: an item and its name reach the same setting") {
+    bb::Config config = defaults();
+    config.set_flag(bb::ConfigItem::exchange_name, "by.item");
+    CHECK(config.value("EXCHANGE_NAME") == "by.item");
+    CHECK(config.is_set(bb::ConfigItem::exchange_name));
+    config.set_flag("SERVICE_NAME", "by-name");
+    CHECK(config.get(bb::ConfigItem::service_name).origin == bb::Origin::flag);
+    CHECK(config.value(bb::ConfigItem::service_name) == "by-name");
+    CHECK_FALSE(config.is_set(bb::ConfigItem::environment));
 }

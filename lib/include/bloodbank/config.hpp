@@ -5,9 +5,11 @@
 
 #include "bloodbank/error.hpp"
 
+#include <cstddef>
 #include <functional>
 #include <map>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -17,13 +19,73 @@ namespace bb {
 enum class Origin { default_value, dotenv, environment, flag };
 std::string_view to_string(Origin origin); // "default", ".env", "environment", "flag"
 
+// Every setting, in --show-config order. Code names a setting by its item, as
+// ccache's ConfigItem, so a misspelt setting does not compile; the table in
+// config.cpp gives each item its name, default, type and help.
+enum class ConfigItem {
+    rabbit_url,
+    rabbit_password_file,
+    rabbit_cacert,
+    rabbit_cert,
+    rabbit_key,
+    exchange_name,
+    redis_url,
+    redis_host,
+    redis_port,
+    redis_db,
+    redis_password,
+    redis_password_file,
+    correlation_ttl_days,
+    service_name,
+    environment,
+    http_host,
+    http_port,
+    spool_dir,
+};
+
+// What a setting's value must be. check_setting() and the typed views of
+// Config read a value by its type, so a type is checked the same way
+// wherever the value came from.
+enum class SettingType {
+    text,      // any text
+    secret,    // any text, never printed
+    path,      // a file or directory, "" for none; opened when it is used
+    amqp_urls, // amqp:// or amqps:// URLs, comma-separated
+    redis_url, // "" or a redis:// URL
+    host,      // a host name or address, not empty; [::1] for IPv6
+    port,      // 1 to 65535
+    database,  // a Redis database number, 0 or more
+    days,      // a whole number of days, 1 to 1000000
+};
+
+struct SettingDefinition {
+    ConfigItem item;
+    std::string_view name; // the .env key and the environment variable (DESIGN §3)
+    std::string_view default_value;
+    SettingType type;
+    std::string_view help; // one line for the man page
+};
+
+// The table of settings, in ConfigItem order.
+std::span<const SettingDefinition> setting_definitions();
+const SettingDefinition& definition(ConfigItem item);
+// The item a .env key or an environment variable names; nullopt for none.
+std::optional<ConfigItem> find_config_item(std::string_view name);
+
 struct Setting {
+    ConfigItem item = ConfigItem::rabbit_url;
     std::string name; // e.g. "RABBIT_URL"
     std::string value;
     Origin origin = Origin::default_value;
     bool secret = false; // never printed (REDIS_PASSWORD); URLs are printed redacted
     std::string help;    // one line for --show-config and the man page
 };
+
+// Checks the value as its item's type demands. Errors are ErrorKind::usage
+// and name the setting, its printable value and origin, e.g.
+// "REDIS_PORT=abc (environment): not a port number (1 to 65535)"; a URL's
+// errors are the URL parser's, "RABBIT_URL (flag): ...".
+Result<void> check_setting(const Setting& setting);
 
 // Where a Config reads from; tests substitute both.
 struct ConfigSources {
@@ -90,18 +152,21 @@ public:
     static Result<Config> load(const ConfigSources& sources = {});
 
     // A command-line flag beats everything else.
-    void set_flag(std::string_view name, std::string value);
+    void set_flag(ConfigItem item, std::string value);
 
-    // name must be a known setting; an unknown one is a bug and throws
-    // std::out_of_range.
-    const Setting& get(std::string_view name) const;
-    const std::string& value(std::string_view name) const { return get(name).value; }
-    bool is_set(std::string_view name) const; // origin is not the default
+    const Setting& get(ConfigItem item) const { return settings_[static_cast<std::size_t>(item)]; }
+    const std::string& value(ConfigItem item) const { return get(item).value; }
+    bool is_set(ConfigItem item) const { return get(item).origin != Origin::default_value; }
     const std::vector<Setting>& all() const { return settings_; }
 
-    // Typed views with validation: ErrorKind::usage, the message naming the
-    // setting, its (printable) value and origin, e.g.
-    // "REDIS_PORT=abc (environment): not a port number (1 to 65535)".
+    // The same by name, for names that come from outside the code (a test, a
+    // key read from a file). An unknown name throws std::out_of_range.
+    void set_flag(std::string_view name, std::string value);
+    const Setting& get(std::string_view name) const;
+    const std::string& value(std::string_view name) const { return get(name).value; }
+    bool is_set(std::string_view name) const { return is_set(item_named(name)); }
+
+    // Typed views, checked as check_setting() checks their settings.
     //
     // RABBIT_URL may list several URLs, comma-separated. RABBIT_PASSWORD_FILE,
     // when set, is read here and its password replaces every URL's; an error
@@ -121,6 +186,8 @@ public:
     static std::vector<std::string_view> names();
 
 private:
+    static ConfigItem item_named(std::string_view name); // throws std::out_of_range
+
     std::vector<Setting> settings_;
 };
 

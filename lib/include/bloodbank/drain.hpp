@@ -48,8 +48,4 @@ DrainSummary drain_spool(const DrainPlan& plan, std::size_t max_record_bytes,
                          const PipelineOptions& options, ConfirmChannel& publisher,
                          Tracker* tracker, PublishSink& sink);
 
-// The first that applies: 74 an I/O error; 130/143 a signal; 75 segments
-// are left (65 when all that is left cannot be published); else 0.
-int drain_exit_status(const DrainSummary& summary);
-
 } // namespace bb

@@ -3,6 +3,7 @@
 // apps have a single place that turns an error into a message and a status.
 #pragma once
 
+#include <span>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -20,10 +21,32 @@ enum class ErrorKind {
     temporary,   // 75 EX_TEMPFAIL: not done now, safe to retry (e.g. events kept in the spool)
 };
 
+// The one table of error kinds: each kind's exit status, its name for logs
+// and JSON reports, and what the status means in a --help footer. In
+// ErrorKind order, which is also increasing exit status.
+struct ErrorKindInfo {
+    ErrorKind kind;
+    int exit_code;
+    std::string_view name;    // "usage", "data", ...
+    std::string_view meaning; // "usage", "bad input data", ...
+};
+std::span<const ErrorKindInfo> error_kinds();
+const ErrorKindInfo& error_kind_info(ErrorKind kind);
+
 // The process exit status for an error kind.
-int exit_code(ErrorKind kind);
+inline int exit_code(ErrorKind kind) {
+    return error_kind_info(kind).exit_code;
+}
 // A short lowercase name ("usage", "data", ...) for logs and JSON reports.
-std::string_view kind_name(ErrorKind kind);
+inline std::string_view kind_name(ErrorKind kind) {
+    return error_kind_info(kind).name;
+}
+
+// The status of a process stopped by a signal, as the shell reports one that
+// a signal killed: 128 + its number (130 for SIGINT, 143 for SIGTERM).
+inline int signal_exit_status(int signal) {
+    return 128 + signal;
+}
 
 struct Error {
     ErrorKind kind = ErrorKind::internal;

@@ -170,7 +170,8 @@ PublishSummary run_publish(LineReader& reader, const EnvelopeRecipe& recipe,
 // left unconfirmed without a spool to keep it, the broker was lost with input
 // left unread, or (with require_tracking) a link or event record was not
 // written; 75 events were kept in the spool; 65 an input record was invalid;
-// else 0.
+// else 0. Part of PublishOutcome::exit_status() (publish_session.hpp), and
+// defined beside it in publish/outcome.cpp.
 int publish_exit_status(const PublishSummary& summary, bool require_tracking);
 
 // {"line":N,"event_id":"..."|null,"status":"...","attempts":K} plus "error"

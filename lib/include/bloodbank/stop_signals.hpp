@@ -5,6 +5,8 @@
 // dropped socket becomes an error return instead of killing the process.
 #pragma once
 
+#include "bloodbank/error.hpp"
+
 namespace bb {
 
 // Where a loop learns that it was asked to stop: a descriptor to poll() that
@@ -28,8 +30,8 @@ public:
     int count() const override;
     int first() const override;
 
-    // After a signal: 128 + its number (130 for SIGINT, 143 for SIGTERM).
-    int exit_status() const { return first() ? 128 + first() : 0; }
+    // After a signal: signal_exit_status() of the first (130 for SIGINT).
+    int exit_status() const { return first() ? signal_exit_status(first()) : 0; }
 
 private:
     StopSignals() = default;

@@ -15,53 +15,61 @@
 namespace bb {
 namespace {
 
-struct Definition {
-    std::string_view name;
-    std::string_view default_value;
-    std::string_view help;
-    bool secret = false;
-    bool url = false;
-};
+using Item = ConfigItem;
+using Type = SettingType;
 
-// The Python system's names and defaults (DESIGN §3), plus REDIS_URL.
-constexpr Definition definitions[] = {
-    {"RABBIT_URL", "amqp://guest:guest@localhost:5672/",
-     "RabbitMQ broker URL, amqp:// or amqps://; several may be listed, comma-separated", false,
-     true},
-    {"RABBIT_PASSWORD_FILE", "",
+// The Python system's names and defaults (DESIGN §3), plus REDIS_URL and our
+// own TLS, password-file and spool settings. In ConfigItem order.
+constexpr SettingDefinition definitions[] = {
+    {Item::rabbit_url, "RABBIT_URL", "amqp://guest:guest@localhost:5672/", Type::amqp_urls,
+     "RabbitMQ broker URL, amqp:// or amqps://; several may be listed, comma-separated"},
+    {Item::rabbit_password_file, "RABBIT_PASSWORD_FILE", "", Type::path,
      "file whose first line is the RabbitMQ password; replaces the password of every RABBIT_URL"},
-    {"RABBIT_CACERT", "",
+    {Item::rabbit_cacert, "RABBIT_CACERT", "", Type::path,
      "PEM file of the CA certificates amqps:// brokers are verified with, instead of the "
      "system's"},
-    {"RABBIT_CERT", "", "PEM client certificate shown to amqps:// brokers"},
-    {"RABBIT_KEY", "", "PEM private key of RABBIT_CERT, when it is not in that file"},
-    {"EXCHANGE_NAME", "bloodbank.events.v1", "topic exchange that events are published to"},
-    {"REDIS_URL", "",
+    {Item::rabbit_cert, "RABBIT_CERT", "", Type::path,
+     "PEM client certificate shown to amqps:// brokers"},
+    {Item::rabbit_key, "RABBIT_KEY", "", Type::path,
+     "PEM private key of RABBIT_CERT, when it is not in that file"},
+    {Item::exchange_name, "EXCHANGE_NAME", "bloodbank.events.v1", Type::text,
+     "topic exchange that events are published to"},
+    {Item::redis_url, "REDIS_URL", "", Type::redis_url,
      "Redis URL redis://[[user]:password@]host[:port][/db]; when set, it replaces "
-     "REDIS_HOST, REDIS_PORT, REDIS_DB and REDIS_PASSWORD",
-     false, true},
-    {"REDIS_HOST", "localhost", "Redis host for correlation tracking"},
-    {"REDIS_PORT", "6379", "Redis port"},
-    {"REDIS_DB", "0", "Redis database number"},
-    {"REDIS_PASSWORD", "", "Redis password (never printed)", true},
-    {"REDIS_PASSWORD_FILE", "",
+     "REDIS_HOST, REDIS_PORT, REDIS_DB and REDIS_PASSWORD"},
+    {Item::redis_host, "REDIS_HOST", "localhost", Type::host,
+     "Redis host for correlation tracking"},
+    {Item::redis_port, "REDIS_PORT", "6379", Type::port, "Redis port"},
+    {Item::redis_db, "REDIS_DB", "0", Type::database, "Redis database number"},
+    {Item::redis_password, "REDIS_PASSWORD", "", Type::secret, "Redis password (never printed)"},
+    {Item::redis_password_file, "REDIS_PASSWORD_FILE", "", Type::path,
      "file whose first line is the Redis password; replaces REDIS_PASSWORD and a password in "
      "REDIS_URL"},
-    {"CORRELATION_TTL_DAYS", "30", "days that correlation links and event records are kept"},
-    {"SERVICE_NAME", "bloodbank", "name of this service, as the Python system reports it"},
-    {"ENVIRONMENT", "development", "deployment environment name (development, production...)"},
-    {"HTTP_HOST", "127.0.0.1", "address the debug HTTP API listens on"},
-    {"HTTP_PORT", "8682", "port the debug HTTP API listens on"},
-    {"BB_SPOOL_DIR", "", "directory where bb-publish keeps events it could not publish (--spool)"},
+    {Item::correlation_ttl_days, "CORRELATION_TTL_DAYS", "30", Type::days,
+     "days that correlation links and event records are kept"},
+    {Item::service_name, "SERVICE_NAME", "bloodbank", Type::text,
+     "name of this service, as the Python system reports it"},
+    {Item::environment, "ENVIRONMENT", "development", Type::text,
+     "deployment environment name (development, production...)"},
+    // Not checked here: binding to it says what is wrong with it.
+    {Item::http_host, "HTTP_HOST", "127.0.0.1", Type::text,
+     "address the debug HTTP API listens on"},
+    {Item::http_port, "HTTP_PORT", "8682", Type::port, "port the debug HTTP API listens on"},
+    {Item::spool_dir, "BB_SPOOL_DIR", "", Type::path,
+     "directory where bb-publish keeps events it could not publish (--spool)"},
 };
 
-const Definition* find_definition(std::string_view name) {
-    for (const Definition& definition : definitions) {
-        if (definition.name == name) {
-            return &definition;
-        }
-    }
-    return nullptr;
+constexpr bool in_item_order() {
+    for (std::size_t i = 0; i < std::size(definitions); ++i)
+        if (static_cast<std::size_t>(definitions[i].item) != i)
+            return false;
+    return true;
+}
+static_assert(in_item_order() && std::size(definitions) == std::size_t(Item::spool_dir) + 1,
+              "one definition per ConfigItem, in ConfigItem order");
+
+bool is_url(SettingType type) {
+    return type == Type::amqp_urls || type == Type::redis_url;
 }
 
 constexpr std::size_t max_dotenv_bytes = 1024 * 1024;
@@ -111,12 +119,85 @@ Error url_setting_error(const Setting& setting, std::string_view message) {
                       fmt::format("{} ({}): {}", setting.name, to_string(setting.origin), message));
 }
 
-Result<int> port_setting(const Setting& setting) {
+// One parser per SettingType that needs one: check_setting() and the typed
+// views both read values through these.
+
+Result<int> parse_port(const Setting& setting) {
     std::optional<long long> port = parse_whole_number(setting.value);
     if (!port || *port < 1 || *port > 65535) {
         return setting_error(setting, "not a port number (1 to 65535)");
     }
     return static_cast<int>(*port);
+}
+
+Result<int> parse_database(const Setting& setting) {
+    std::optional<long long> number = parse_whole_number(setting.value);
+    if (!number || *number > std::numeric_limits<int>::max()) {
+        return setting_error(setting, "not a database number (0 or more)");
+    }
+    return static_cast<int>(*number);
+}
+
+Result<long> parse_days_as_seconds(const Setting& setting) {
+    // The cap keeps the seconds (and Redis's milliseconds) far from overflow.
+    constexpr long long max_days = 1'000'000;
+    std::optional<long long> days = parse_whole_number(setting.value);
+    if (!days || *days < 1 || *days > max_days) {
+        return setting_error(setting,
+                             fmt::format("not a whole number of days from 1 to {}", max_days));
+    }
+    return static_cast<long>(*days * 86400);
+}
+
+// [::1] is written with brackets, as in a URL, and used without.
+Result<std::string> parse_host(const Setting& setting) {
+    std::string host = setting.value;
+    if (host.size() > 2 && host.front() == '[' && host.back() == ']') {
+        host = host.substr(1, host.size() - 2);
+    }
+    if (host.empty()) {
+        return setting_error(setting, "the host is empty");
+    }
+    return host;
+}
+
+// Without the passwords of RABBIT_PASSWORD_FILE, which Config adds.
+Result<std::vector<AmqpUrl>> parse_amqp_urls(const Setting& setting) {
+    if (setting.value.find_first_not_of(" \t") == std::string::npos) {
+        return url_setting_error(setting, "is empty");
+    }
+    std::vector<AmqpUrl> urls;
+    for (std::string_view item : split_url_list(setting.value)) {
+        if (item.find_first_not_of(" \t") == std::string_view::npos) {
+            return url_setting_error(setting, "the list has an empty entry");
+        }
+        auto url = parse_amqp_url(item);
+        if (!url) {
+            return url_setting_error(setting, url.error().message);
+        }
+        urls.push_back(std::move(*url));
+    }
+    return urls;
+}
+
+// nullopt for "", which leaves REDIS_HOST and the others in charge.
+Result<std::optional<RedisTarget>> parse_redis_setting(const Setting& setting) {
+    if (setting.value.empty()) {
+        return std::optional<RedisTarget>();
+    }
+    auto target = parse_redis_url(setting.value);
+    if (!target) {
+        return url_setting_error(setting, target.error().message);
+    }
+    return std::optional<RedisTarget>(std::move(*target));
+}
+
+// The Result's error, or success: for check_setting().
+template <class T> Result<void> checked(const Result<T>& parsed) {
+    if (!parsed) {
+        return parsed.error();
+    }
+    return {};
 }
 
 } // namespace
@@ -135,15 +216,53 @@ std::string_view to_string(Origin origin) {
     return "default";
 }
 
+std::span<const SettingDefinition> setting_definitions() {
+    return definitions;
+}
+
+const SettingDefinition& definition(ConfigItem item) {
+    return definitions[static_cast<std::size_t>(item)];
+}
+
+std::optional<ConfigItem> find_config_item(std::string_view name) {
+    for (const SettingDefinition& definition : definitions) {
+        if (definition.name == name) {
+            return definition.item;
+        }
+    }
+    return std::nullopt;
+}
+
 std::string printable_value(const Setting& setting) {
     if (setting.secret) {
         return setting.value.empty() ? "" : "***";
     }
-    const Definition* definition = find_definition(setting.name);
-    if (definition && definition->url) {
+    if (is_url(definition(setting.item).type)) {
         return redact_url(setting.value);
     }
     return setting.value;
+}
+
+Result<void> check_setting(const Setting& setting) {
+    switch (definition(setting.item).type) {
+    case Type::text:
+    case Type::secret:
+    case Type::path:
+        return {};
+    case Type::amqp_urls:
+        return checked(parse_amqp_urls(setting));
+    case Type::redis_url:
+        return checked(parse_redis_setting(setting));
+    case Type::host:
+        return checked(parse_host(setting));
+    case Type::port:
+        return checked(parse_port(setting));
+    case Type::database:
+        return checked(parse_database(setting));
+    case Type::days:
+        return checked(parse_days_as_seconds(setting));
+    }
+    return {};
 }
 
 Result<Config> Config::load(const ConfigSources& sources) {
@@ -156,10 +275,10 @@ Result<Config> Config::load(const ConfigSources& sources) {
     }
 
     Config config;
-    for (const Definition& definition : definitions) {
-        config.settings_.push_back(
-            Setting{std::string(definition.name), std::string(definition.default_value),
-                    Origin::default_value, definition.secret, std::string(definition.help)});
+    for (const SettingDefinition& definition : definitions) {
+        config.settings_.push_back(Setting{
+            definition.item, std::string(definition.name), std::string(definition.default_value),
+            Origin::default_value, definition.type == Type::secret, std::string(definition.help)});
     }
 
     if (!sources.dotenv_path.empty()) {
@@ -177,11 +296,10 @@ Result<Config> Config::load(const ConfigSources& sources) {
                 return entries.error();
             }
             for (DotenvEntry& entry : *entries) {
-                auto it = std::find_if(config.settings_.begin(), config.settings_.end(),
-                                       [&](const Setting& s) { return s.name == entry.key; });
-                if (it != config.settings_.end()) {
-                    it->value = std::move(entry.value);
-                    it->origin = Origin::dotenv;
+                if (auto item = find_config_item(entry.key)) {
+                    Setting& setting = config.settings_[static_cast<std::size_t>(*item)];
+                    setting.value = std::move(entry.value);
+                    setting.origin = Origin::dotenv;
                 }
             }
         }
@@ -196,33 +314,30 @@ Result<Config> Config::load(const ConfigSources& sources) {
     return config;
 }
 
-void Config::set_flag(std::string_view name, std::string value) {
-    for (Setting& setting : settings_) {
-        if (setting.name == name) {
-            setting.value = std::move(value);
-            setting.origin = Origin::flag;
-            return;
-        }
+void Config::set_flag(ConfigItem item, std::string value) {
+    Setting& setting = settings_[static_cast<std::size_t>(item)];
+    setting.value = std::move(value);
+    setting.origin = Origin::flag;
+}
+
+ConfigItem Config::item_named(std::string_view name) {
+    if (auto item = find_config_item(name)) {
+        return *item;
     }
     throw std::out_of_range(fmt::format("unknown setting {}", name));
+}
+
+void Config::set_flag(std::string_view name, std::string value) {
+    set_flag(item_named(name), std::move(value));
 }
 
 const Setting& Config::get(std::string_view name) const {
-    for (const Setting& setting : settings_) {
-        if (setting.name == name) {
-            return setting;
-        }
-    }
-    throw std::out_of_range(fmt::format("unknown setting {}", name));
-}
-
-bool Config::is_set(std::string_view name) const {
-    return get(name).origin != Origin::default_value;
+    return get(item_named(name));
 }
 
 std::vector<std::string_view> Config::names() {
     std::vector<std::string_view> names;
-    for (const Definition& definition : definitions) {
+    for (const SettingDefinition& definition : definitions) {
         names.push_back(definition.name);
     }
     return names;
@@ -232,8 +347,7 @@ namespace {
 
 // The password a *_PASSWORD_FILE setting names; nullopt when it names none.
 // Errors name the setting and its origin, then the file.
-Result<std::optional<std::string>> password_from_file(const Config& config, std::string_view name) {
-    const Setting& setting = config.get(name);
+Result<std::optional<std::string>> password_from_file(const Setting& setting) {
     if (setting.value.empty()) {
         return std::optional<std::string>();
     }
@@ -246,9 +360,52 @@ Result<std::optional<std::string>> password_from_file(const Config& config, std:
     return std::optional<std::string>(std::move(*password));
 }
 
-// The target with the password REDIS_PASSWORD_FILE names, if it names one.
-Result<RedisTarget> with_redis_password_file(const Config& config, RedisTarget target) {
-    auto password = password_from_file(config, "REDIS_PASSWORD_FILE");
+} // namespace
+
+Result<std::vector<AmqpUrl>> Config::rabbit_urls() const {
+    auto urls = parse_amqp_urls(get(Item::rabbit_url));
+    if (!urls) {
+        return urls;
+    }
+    auto password = password_from_file(get(Item::rabbit_password_file));
+    if (!password) {
+        return password.error();
+    }
+    if (*password) {
+        for (AmqpUrl& url : *urls) {
+            url.password = **password;
+        }
+    }
+    return urls;
+}
+
+Result<RedisTarget> Config::redis() const {
+    auto from_url = parse_redis_setting(get(Item::redis_url));
+    if (!from_url) {
+        return from_url.error();
+    }
+    RedisTarget target;
+    if (*from_url) {
+        target = std::move(**from_url);
+    } else {
+        auto host = parse_host(get(Item::redis_host));
+        if (!host) {
+            return host.error();
+        }
+        target.host = std::move(*host);
+        auto port = parse_port(get(Item::redis_port));
+        if (!port) {
+            return port.error();
+        }
+        target.port = *port;
+        auto db = parse_database(get(Item::redis_db));
+        if (!db) {
+            return db.error();
+        }
+        target.db = *db;
+        target.password = value(Item::redis_password);
+    }
+    auto password = password_from_file(get(Item::redis_password_file));
     if (!password) {
         return password.error();
     }
@@ -258,83 +415,12 @@ Result<RedisTarget> with_redis_password_file(const Config& config, RedisTarget t
     return target;
 }
 
-} // namespace
-
-Result<std::vector<AmqpUrl>> Config::rabbit_urls() const {
-    const Setting& setting = get("RABBIT_URL");
-    if (setting.value.find_first_not_of(" \t") == std::string::npos) {
-        return url_setting_error(setting, "is empty");
-    }
-    std::vector<AmqpUrl> urls;
-    for (std::string_view item : split_url_list(setting.value)) {
-        if (item.find_first_not_of(" \t") == std::string_view::npos) {
-            return url_setting_error(setting, "the list has an empty entry");
-        }
-        auto url = parse_amqp_url(item);
-        if (!url) {
-            return url_setting_error(setting, url.error().message);
-        }
-        urls.push_back(std::move(*url));
-    }
-    auto password = password_from_file(*this, "RABBIT_PASSWORD_FILE");
-    if (!password) {
-        return password.error();
-    }
-    if (*password) {
-        for (AmqpUrl& url : urls) {
-            url.password = **password;
-        }
-    }
-    return urls;
-}
-
-Result<RedisTarget> Config::redis() const {
-    const Setting& url = get("REDIS_URL");
-    if (!url.value.empty()) {
-        auto target = parse_redis_url(url.value);
-        if (!target) {
-            return url_setting_error(url, target.error().message);
-        }
-        return with_redis_password_file(*this, std::move(*target));
-    }
-    RedisTarget target;
-    const Setting& host = get("REDIS_HOST");
-    target.host = host.value;
-    if (target.host.size() > 2 && target.host.front() == '[' && target.host.back() == ']') {
-        target.host = target.host.substr(1, target.host.size() - 2); // [::1]
-    }
-    if (target.host.empty()) {
-        return setting_error(host, "the host is empty");
-    }
-    auto port = port_setting(get("REDIS_PORT"));
-    if (!port) {
-        return port.error();
-    }
-    target.port = *port;
-    const Setting& db = get("REDIS_DB");
-    std::optional<long long> number = parse_whole_number(db.value);
-    if (!number || *number > std::numeric_limits<int>::max()) {
-        return setting_error(db, "not a database number (0 or more)");
-    }
-    target.db = static_cast<int>(*number);
-    target.password = get("REDIS_PASSWORD").value;
-    return with_redis_password_file(*this, std::move(target));
-}
-
 Result<long> Config::correlation_ttl_seconds() const {
-    const Setting& setting = get("CORRELATION_TTL_DAYS");
-    // The cap keeps the seconds (and Redis's milliseconds) far from overflow.
-    constexpr long long max_days = 1'000'000;
-    std::optional<long long> days = parse_whole_number(setting.value);
-    if (!days || *days < 1 || *days > max_days) {
-        return setting_error(setting,
-                             fmt::format("not a whole number of days from 1 to {}", max_days));
-    }
-    return static_cast<long>(*days * 86400);
+    return parse_days_as_seconds(get(Item::correlation_ttl_days));
 }
 
 Result<int> Config::http_port() const {
-    return port_setting(get("HTTP_PORT"));
+    return parse_port(get(Item::http_port));
 }
 
 std::string Config::show() const {

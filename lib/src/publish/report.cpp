@@ -1,5 +1,4 @@
-// What a run says: the --report line of each outcome, the summary line and
-// the exit status.
+// What a run says: the --report line of each outcome and the summary line.
 #include "bloodbank/publish.hpp"
 #include "bloodbank/utf8.hpp"
 
@@ -105,24 +104,6 @@ std::string summary_text(const PublishSummary& s, bool dry_run) {
     std::string spooled = s.spooled ? fmt::format(", spooled {}", s.spooled) : std::string();
     return fmt::format("published {}, invalid {}, failed {}{} in {:.2f} s ({:.0f} events/s)",
                        s.published, s.invalid, s.failed(), spooled, seconds, rate);
-}
-
-int publish_exit_status(const PublishSummary& s, bool require_tracking) {
-    if (s.input_error)
-        return exit_code(s.input_error->kind);
-    if (s.spool_error)
-        return exit_code(s.spool_error->kind);
-    if (s.signal)
-        return 128 + s.signal;
-    if (s.failed() > 0 || s.input_stopped || (s.broker_error && s.spooled == 0))
-        return exit_code(ErrorKind::unavailable);
-    if (require_tracking && s.tracking.enabled && (s.tracking.failure || !s.tracking.complete()))
-        return exit_code(ErrorKind::unavailable);
-    if (s.spooled > 0)
-        return exit_code(ErrorKind::temporary);
-    if (s.invalid > 0)
-        return exit_code(ErrorKind::data);
-    return 0;
 }
 
 } // namespace bb

@@ -110,18 +110,4 @@ DrainSummary drain_spool(const DrainPlan& plan, std::size_t max_record_bytes,
     return summary;
 }
 
-int drain_exit_status(const DrainSummary& s) {
-    if (s.error && s.error->kind == ErrorKind::io)
-        return exit_code(ErrorKind::io);
-    if (s.totals.signal)
-        return 128 + s.totals.signal;
-    if (s.error)
-        return exit_code(ErrorKind::temporary);
-    if (s.segments_left() > 0)
-        return exit_code(s.segments_left() == s.rewritten && s.kept == s.kept_invalid
-                             ? ErrorKind::data
-                             : ErrorKind::temporary);
-    return 0;
-}
-
 } // namespace bb

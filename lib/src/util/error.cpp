@@ -1,45 +1,28 @@
 #include "bloodbank/error.hpp"
 
 namespace bb {
+namespace {
 
-int exit_code(ErrorKind kind) {
-    switch (kind) {
-    case ErrorKind::usage:
-        return 64;
-    case ErrorKind::data:
-        return 65;
-    case ErrorKind::not_found:
-        return 66;
-    case ErrorKind::unavailable:
-        return 69;
-    case ErrorKind::internal:
-        return 70;
-    case ErrorKind::io:
-        return 74;
-    case ErrorKind::temporary:
-        return 75;
-    }
-    return 70;
+constexpr ErrorKindInfo kinds[] = {
+    {ErrorKind::usage, 64, "usage", "usage"},
+    {ErrorKind::data, 65, "data", "bad input data"},
+    {ErrorKind::not_found, 66, "not_found", "not found"},
+    {ErrorKind::unavailable, 69, "unavailable", "broker or Redis unavailable"},
+    {ErrorKind::internal, 70, "internal", "internal error"},
+    {ErrorKind::io, 74, "io", "I/O error"},
+    {ErrorKind::temporary, 75, "temporary", "temporary failure"},
+};
+
+} // namespace
+
+std::span<const ErrorKindInfo> error_kinds() {
+    return kinds;
 }
 
-std::string_view kind_name(ErrorKind kind) {
-    switch (kind) {
-    case ErrorKind::usage:
-        return "usage";
-    case ErrorKind::data:
-        return "data";
-    case ErrorKind::not_found:
-        return "not_found";
-    case ErrorKind::unavailable:
-        return "unavailable";
-    case ErrorKind::internal:
-        return "internal";
-    case ErrorKind::io:
-        return "io";
-    case ErrorKind::temporary:
-        return "temporary";
-    }
-    return "internal";
+const ErrorKindInfo& error_kind_info(ErrorKind kind) {
+    auto index = static_cast<std::size_t>(kind);
+    // An out-of-range kind is a bug; it is reported as one (70).
+    return index < std::size(kinds) ? kinds[index] : kinds[std::size_t(ErrorKind::internal)];
 }
 
 } // namespace bb

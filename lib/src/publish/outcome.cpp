@@ -1,0 +1,110 @@
+// How a bb-publish run ends: its closing lines and its exit status, the
+// whole precedence in this one file (publish_session.hpp, DESIGN §4).
+#include "bloodbank/publish_session.hpp"
+#include "bloodbank/tracking.hpp"
+
+#include <fmt/format.h>
+
+namespace bb {
+namespace {
+
+// Some link or event record was not written to Redis.
+bool tracking_incomplete(const TrackingReport& tracking) {
+    return tracking.enabled && (tracking.failure || !tracking.complete());
+}
+
+// A drain's policy: a drain loses nothing (what is not confirmed stays in
+// its segment), so what is left in the spool decides, and lost links only
+// matter once the spool is empty.
+int drain_status(const DrainSummary& s, bool require_tracking) {
+    if (s.error && s.error->kind == ErrorKind::io)
+        return exit_code(ErrorKind::io);
+    if (s.totals.signal)
+        return signal_exit_status(s.totals.signal);
+    if (s.error)
+        return exit_code(ErrorKind::temporary);
+    if (s.segments_left() > 0)
+        return exit_code(s.segments_left() == s.rewritten && s.kept == s.kept_invalid
+                             ? ErrorKind::data
+                             : ErrorKind::temporary);
+    if (require_tracking && tracking_incomplete(s.totals.tracking))
+        return exit_code(ErrorKind::unavailable);
+    return 0;
+}
+
+// What every run says at its end: why it stopped, the tracking warning, the
+// summary and where spooled events went.
+void run_lines(const PublishSummary& s, bool dry_run, const std::string& spool_dir, bool quiet,
+               std::vector<std::string>& lines) {
+    for (const auto* error : {&s.input_error, &s.broker_error, &s.spool_error})
+        if (*error)
+            lines.push_back((*error)->message);
+    if (tracking_incomplete(s.tracking))
+        lines.push_back("warning: " + tracking_warning(s.tracking));
+    if (!quiet)
+        lines.push_back(summary_text(s, dry_run));
+    if (s.spooled > 0)
+        lines.push_back(fmt::format("{} events kept in the spool {}; publish them with "
+                                    "bb-publish --drain {}",
+                                    s.spooled, spool_dir, spool_dir));
+}
+
+} // namespace
+
+// A publish's policy: lost events (not confirmed and not kept) and lost links
+// beat events kept for later, which beat invalid records.
+int publish_exit_status(const PublishSummary& s, bool require_tracking) {
+    if (s.input_error)
+        return exit_code(s.input_error->kind);
+    if (s.spool_error)
+        return exit_code(s.spool_error->kind);
+    if (s.signal)
+        return signal_exit_status(s.signal);
+    if (s.failed() > 0 || s.input_stopped || (s.broker_error && s.spooled == 0))
+        return exit_code(ErrorKind::unavailable);
+    if (require_tracking && tracking_incomplete(s.tracking))
+        return exit_code(ErrorKind::unavailable);
+    if (s.spooled > 0)
+        return exit_code(ErrorKind::temporary);
+    if (s.invalid > 0)
+        return exit_code(ErrorKind::data);
+    return 0;
+}
+
+const PublishSummary& PublishOutcome::totals() const {
+    return mode == PublishMode::drain ? drained.totals : summary;
+}
+
+std::vector<std::string> PublishOutcome::closing_lines(bool quiet) const {
+    std::vector<std::string> lines;
+    if (stopped) {
+        // Its reason was a notice.
+    } else if (mode == PublishMode::publish) {
+        run_lines(summary, dry_run, spool_dir, quiet, lines);
+    } else if (drained.segments == 0) {
+        if (!quiet)
+            lines.push_back(fmt::format("the spool {} is empty", spool_dir));
+    } else {
+        run_lines(drained.totals, dry_run, spool_dir, quiet, lines);
+        if (drained.error)
+            lines.push_back(drained.error->message);
+        if (!quiet || drained.segments_left() > 0)
+            lines.push_back(fmt::format("drained {} of {} segments from {}; {} left",
+                                        drained.removed, drained.segments, spool_dir,
+                                        drained.segments_left()));
+    }
+    if (!stdout_written)
+        lines.push_back("write error on stdout");
+    return lines;
+}
+
+int PublishOutcome::exit_status() const {
+    if (!stdout_written)
+        return exit_code(ErrorKind::io);
+    if (stopped)
+        return exit_code(*stopped);
+    return mode == PublishMode::publish ? publish_exit_status(summary, require_tracking)
+                                        : drain_status(drained, require_tracking);
+}
+
+} // namespace bb
