@@ -29,7 +29,8 @@ struct Options {
     std::string id_namespace{bb::default_id_namespace};
     std::optional<std::string> source_app;
     std::optional<std::string> source_type;
-    std::size_t max_line_bytes = 1024 * 1024;
+    // Signed, so that a negative value is refused as such instead of wrapping.
+    long long max_line_bytes = 1024 * 1024;
     bool dry_run = false;
     bool strict = false;
     bool no_validate = false;
@@ -40,7 +41,7 @@ struct Options {
     bool report = false;
     bool quiet = false;
 
-    std::size_t max_in_flight = 512;
+    long long max_in_flight = 512;
     double confirm_timeout = 30;
     double connect_timeout = 5;
     int heartbeat = 30;
@@ -193,8 +194,8 @@ bb::Result<void> check_ranges(const Options& o) {
         return bb::make_error(bb::ErrorKind::usage, fmt::format("{}: {} is not between {} and {}",
                                                                 flag, value, low, high));
     };
-    if (o.max_line_bytes < 1 || o.max_line_bytes > (std::size_t(1) << 30))
-        return outside("--max-line-bytes", o.max_line_bytes, 1, std::size_t(1) << 30);
+    if (o.max_line_bytes < 1 || o.max_line_bytes > (1LL << 30))
+        return outside("--max-line-bytes", o.max_line_bytes, 1, 1LL << 30);
     if (o.max_in_flight < 1 || o.max_in_flight > 65535)
         return outside("--max-in-flight", o.max_in_flight, 1, 65535);
     if (!(o.confirm_timeout >= 0.001 && o.confirm_timeout <= 86400))
@@ -220,7 +221,7 @@ bb::Result<void> check_ranges(const Options& o) {
 // The envelope recipe from the flags; errors are usage errors (64).
 bb::Result<bb::EnvelopeRecipe> make_recipe(const Options& o) {
     bb::EnvelopeRecipe recipe;
-    recipe.envelope.limits.max_bytes = o.max_line_bytes;
+    recipe.envelope.limits.max_bytes = static_cast<std::size_t>(o.max_line_bytes);
     recipe.envelope.defaults.source_app = o.source_app;
     if (o.source_type) {
         auto type = bb::parse_source_type(*o.source_type);
@@ -271,10 +272,10 @@ bb::Result<bb::PublishSessionOptions> session_options(const Options& o, const bb
     }
     options.input = o.file;
     options.spool_dir = o.drain ? *o.drain : config.value(bb::ConfigItem::spool_dir);
-    options.max_record_bytes = o.max_line_bytes;
+    options.max_record_bytes = static_cast<std::size_t>(o.max_line_bytes);
 
     bb::PipelineOptions& pipeline = options.pipeline;
-    pipeline.max_in_flight = o.max_in_flight;
+    pipeline.max_in_flight = static_cast<std::size_t>(o.max_in_flight);
     pipeline.confirm_timeout = ms(o.confirm_timeout);
     pipeline.keep_envelopes = mode == bb::app::OutputMode::json;
     pipeline.dry_run = o.dry_run;

@@ -21,8 +21,8 @@ struct Options {
     std::string id, parent, child, reason;
     bool reason_given = false;
     int depth = 100;
-    std::size_t max_nodes = 10000;
-    std::string format; // empty: the command's default
+    long long max_nodes = 10000; // signed: a negative value is refused, not wrapped
+    std::string format;          // empty: the command's default
     std::string color = "auto";
     bool no_pager = false;
     bool stats = false;

@@ -16,6 +16,7 @@
 #include <chrono>
 #include <optional>
 #include <string>
+#include <unordered_set>
 #include <vector>
 
 namespace {
@@ -90,10 +91,16 @@ int run_link(bb::RedisConnection& redis, const bb::Config& config, const Options
     return finish(bb::link_events(redis, request));
 }
 
-int run_dump(bb::RedisConnection& redis, const bb::Uuid& id, const bb::TraceOptions& limits) {
+int run_dump(bb::RedisConnection& redis, const bb::Uuid& id, const bb::TraceOptions& limits,
+             std::size_t& events) {
     auto dump = bb::correlation_dump(redis, id, limits);
     if (!dump)
         return bb::app::fail(program, dump.error());
+    // The events of both chains (each holds the event itself); parents and
+    // children are among them.
+    std::unordered_set<bb::Uuid, bb::UuidHash> seen(dump->ancestors.begin(), dump->ancestors.end());
+    seen.insert(dump->descendants.begin(), dump->descendants.end());
+    events = seen.size();
     print_warnings(dump->warnings);
     if (dump->truncated)
         bb::app::report(program, "warning: truncated: " + dump->truncated_reason);
@@ -145,7 +152,7 @@ int run(const Options& o, const bb::app::ConnectionFlags& flags) {
     if (!format)
         return bb::app::fail(program, format.error());
     // Ids need no summaries, and a walk without them sends half the commands.
-    bb::TraceOptions limits{o.depth, o.max_nodes,
+    bb::TraceOptions limits{o.depth, static_cast<std::size_t>(o.max_nodes),
                             *format != bb::TraceFormat::ids && o.command != Command::dump};
     auto target = config->redis();
     if (!target)
@@ -168,7 +175,7 @@ int run(const Options& o, const bb::app::ConnectionFlags& flags) {
     std::size_t events = 0; // in the graph shown, when one is
     int status = o.command == Command::link ? run_link(*redis, *config, o)
                  : o.command == Command::dump
-                     ? run_dump(*redis, *bb::parse_uuid(o.id), limits)
+                     ? run_dump(*redis, *bb::parse_uuid(o.id), limits, events)
                      : run_graph(*redis, *bb::parse_uuid(o.id), o, *format, limits, events);
     if (o.stats)
         bb::app::report(program, fmt::format("stats: {} events, {} Redis round trips, {:.1f} ms",
