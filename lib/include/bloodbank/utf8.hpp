@@ -12,6 +12,10 @@
 
 namespace bb {
 
+// The length (1 to 4) of the valid UTF-8 sequence starting at text[i], or 0
+// when the bytes there are not one. i < text.size().
+std::size_t utf8_sequence_length(std::string_view text, std::size_t i);
+
 // The byte offset (0-based) of the first invalid sequence, or nullopt.
 std::optional<std::size_t> find_invalid_utf8(std::string_view text);
 

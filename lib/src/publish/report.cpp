@@ -12,15 +12,13 @@ namespace {
 void append_json_string(std::string_view text, std::string& out) {
     std::string valid;
     if (!check_utf8(text)) {
-        for (std::size_t i = 0; i < text.size(); ++i) {
-            std::size_t len = 1;
-            while (len <= 4 && i + len <= text.size() && !check_utf8(text.substr(i, len)))
-                ++len;
-            if (len <= 4 && i + len <= text.size()) {
+        for (std::size_t i = 0; i < text.size();) {
+            if (std::size_t len = utf8_sequence_length(text, i)) {
                 valid.append(text.substr(i, len));
-                i += len - 1;
+                i += len;
             } else {
                 valid.append("\xef\xbf\xbd");
+                ++i;
             }
         }
         text = valid;

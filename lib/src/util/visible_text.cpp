@@ -1,6 +1,8 @@
 // Untrusted text made safe for a terminal or a log line: see visible_text.hpp.
 #include "bloodbank/visible_text.hpp"
 
+#include "bloodbank/utf8.hpp"
+
 #include <fmt/format.h>
 
 #include <cstdint>
@@ -8,34 +10,13 @@
 namespace bb {
 namespace {
 
-// The code point of the well-formed UTF-8 sequence at text[i] and its length,
-// or length 0 when the bytes there are not one (overlong forms, surrogates
-// and values above U+10FFFF included).
-struct Decoded {
-    char32_t code = 0;
-    std::size_t length = 0;
-};
-
-Decoded decode(std::string_view text, std::size_t i) {
-    auto byte = [&](std::size_t k) { return static_cast<unsigned char>(text[i + k]); };
-    unsigned char lead = byte(0);
-    std::size_t length = lead < 0x80                    ? 1
-                         : lead >= 0xC2 && lead <= 0xDF ? 2
-                         : lead >= 0xE0 && lead <= 0xEF ? 3
-                         : lead >= 0xF0 && lead <= 0xF4 ? 4
-                                                        : 0;
-    if (length == 0 || i + length > text.size())
-        return {};
+// The code point of the valid UTF-8 sequence of `length` bytes at text[i].
+char32_t code_point(std::string_view text, std::size_t i, std::size_t length) {
+    auto lead = static_cast<unsigned char>(text[i]);
     char32_t code = length == 1 ? lead : lead & (0x7F >> length);
-    for (std::size_t k = 1; k < length; ++k) {
-        if ((byte(k) & 0xC0) != 0x80)
-            return {};
-        code = (code << 6) | (byte(k) & 0x3F);
-    }
-    static constexpr char32_t smallest[] = {0, 0, 0x80, 0x800, 0x10000};
-    if (code < smallest[length] || code > 0x10FFFF || (code >= 0xD800 && code <= 0xDFFF))
-        return {};
-    return {code, length};
+    for (std::size_t k = 1; k < length; ++k)
+        code = (code << 6) | (static_cast<unsigned char>(text[i + k]) & 0x3F);
+    return code;
 }
 
 // Code points that steer a terminal or the direction of the text around them.
@@ -50,26 +31,27 @@ bool is_steering(char32_t code) {
 void append_visible_text(std::string& out, std::string_view text) {
     std::size_t i = 0;
     while (i < text.size()) {
-        Decoded d = decode(text, i);
-        if (d.length == 0) {
+        std::size_t length = utf8_sequence_length(text, i);
+        if (length == 0) {
             out += fmt::format("\\x{:02x}", static_cast<unsigned char>(text[i]));
             ++i;
             continue;
         }
-        if (!is_steering(d.code)) {
-            out.append(text, i, d.length);
-        } else if (d.code == '\n') {
+        char32_t code = code_point(text, i, length);
+        if (!is_steering(code)) {
+            out.append(text, i, length);
+        } else if (code == '\n') {
             out += "\\n";
-        } else if (d.code == '\r') {
+        } else if (code == '\r') {
             out += "\\r";
-        } else if (d.code == '\t') {
+        } else if (code == '\t') {
             out += "\\t";
-        } else if (d.code < 0x80) {
-            out += fmt::format("\\x{:02x}", static_cast<std::uint32_t>(d.code));
+        } else if (code < 0x80) {
+            out += fmt::format("\\x{:02x}", static_cast<std::uint32_t>(code));
         } else {
-            out += fmt::format("\\u{:04x}", static_cast<std::uint32_t>(d.code));
+            out += fmt::format("\\u{:04x}", static_cast<std::uint32_t>(code));
         }
-        i += d.length;
+        i += length;
     }
 }
 
