@@ -11,7 +11,7 @@ namespace {
 
 // What the reader handed out, in a form easy to compare.
 struct Got {
-    std::string kind; // "record", "oversize", "document", "document-oversize"
+    std::string kind; // "record", "oversize", "document", "document-oversize", "unclosed"
     std::string text;
     std::size_t line;
     std::size_t bytes;
@@ -26,6 +26,13 @@ void take(bb::LineReader::Item item, std::vector<Got>& out) {
     std::string kind = item.status == bb::LineReader::Status::record ? "record" : "oversize";
     if (item.document)
         kind = kind == "record" ? "document" : "document-oversize";
+    if (item.status == bb::LineReader::Status::unclosed) {
+        // Reported with the line that broke it off, which is the next record.
+        kind = "unclosed";
+        out.push_back({kind, std::string(item.text), item.line, item.bytes});
+        out.push_back({"next-line", "", item.next_line, 0});
+        return;
+    }
     out.push_back({kind, std::string(item.text), item.line, item.bytes});
 }
 
@@ -165,14 +172,14 @@ TEST_CASE("line_reader: a record open at the end of input loses its line end, ev
     auto got = read_checked("a\n" + std::string(30, 'x') + "\r", 20);
     REQUIRE(got.size() == 2);
     CHECK(got[1] == Got{"oversize", "", 2, 30});
-    std::string doc = "[\r\n" + std::string(30, '1') + "\r\n";
+    std::string doc = "{\r\n" + std::string(30, '1') + "\r\n";
     got = read_checked(doc, 20);
     REQUIRE(got.size() == 1);
     CHECK(got[0] == Got{"document-oversize", "", 1, doc.size() - 2});
     // Exactly the limit once stripped: a record, not skipped early.
-    got = read_checked("[\r\n1,2,3,4,5,6,7\r\n", 16);
+    got = read_checked("{\r\n1,2,3,4,5,6,7\r\n", 16);
     REQUIRE(got.size() == 1);
-    CHECK(got[0] == Got{"document", "[\r\n1,2,3,4,5,6,7", 1, 16});
+    CHECK(got[0] == Got{"document", "{\r\n1,2,3,4,5,6,7", 1, 16});
 }
 
 TEST_CASE("line_reader: a pretty-printed document is one record") {
@@ -185,13 +192,58 @@ TEST_CASE("line_reader: a pretty-printed document is one record") {
 }
 
 TEST_CASE("line_reader: several documents and lines mix, with line numbers of their first line") {
-    std::string input = "{\"x\":1}\n\n{\r\n \"y\": 2\r\n}\r\n[\n 1\n]\n{\"z\":3}\n";
+    std::string input = "{\"x\":1}\n\n{\r\n \"y\": 2\r\n}\r\n{\n\"w\":\n[1]\n}\n{\"z\":3}\n";
     auto got = read_checked(input);
     REQUIRE(got.size() == 4);
     CHECK(got[0] == Got{"record", "{\"x\":1}", 1, 7});
     CHECK(got[1] == Got{"document", "{\r\n \"y\": 2\r\n}", 3, 13});
-    CHECK(got[2] == Got{"document", "[\n 1\n]", 6, 6});
-    CHECK(got[3] == Got{"record", "{\"z\":3}", 9, 7});
+    CHECK(got[2] == Got{"document", "{\n\"w\":\n[1]\n}", 6, 12});
+    CHECK(got[3] == Got{"record", "{\"z\":3}", 10, 7});
+}
+
+TEST_CASE("line_reader: a lone opening bracket line is a line, not a document") {
+    auto got = read_checked("[\n1\n]\n");
+    REQUIRE(got.size() == 3);
+    CHECK(got[0] == Got{"record", "[", 1, 1});
+    CHECK(got[1] == Got{"record", "1", 2, 1});
+    CHECK(got[2] == Got{"record", "]", 3, 1});
+}
+
+TEST_CASE("line_reader: a stray opening-brace line does not swallow the NDJSON lines after it") {
+    auto got = read_checked("{\n{\"a\":1}\n{\"b\":2}\n");
+    REQUIRE(got.size() == 4);
+    CHECK(got[0] == Got{"unclosed", "{", 1, 1});
+    CHECK(got[1] == Got{"next-line", "", 2, 0});
+    CHECK(got[2] == Got{"record", "{\"a\":1}", 2, 7});
+    CHECK(got[3] == Got{"record", "{\"b\":2}", 3, 7});
+    // Broken off part-way, after member lines, by a line with blanks before
+    // its brace; a string left open does not hide it (JSON strings never span
+    // lines), and a "{" line inside an array is not at the top level.
+    std::string broken = "{\r\n  \"k\": \"open\r\n  \"j\": [\n{\"x\":1}\n]";
+    got = read_checked(broken + "\n  {\"c\":3}\n");
+    REQUIRE(got.size() == 3);
+    CHECK(got[0] == Got{"unclosed", broken, 1, broken.size()});
+    CHECK(got[1] == Got{"next-line", "", 6, 0});
+    CHECK(got[2] == Got{"record", "  {\"c\":3}", 6, 9});
+}
+
+TEST_CASE("line_reader: a stray opening-brace line before thousands of lines costs only itself") {
+    std::string input = "{\n";
+    for (int i = 0; i < 30000; ++i)
+        input += "{\"n\":" + std::to_string(i) + "}\n";
+    auto got = read_all(input, 1 << 20, 65536);
+    REQUIRE(got.size() == 30002);
+    CHECK(got[0].kind == "unclosed");
+    CHECK(got[2] == Got{"record", "{\"n\":0}", 2, 7});
+    CHECK(got.back() == Got{"record", "{\"n\":29999}", 30001, 11});
+}
+
+TEST_CASE("line_reader: an over-size document broken off by a line that begins with a brace") {
+    std::string doc = "{\n\"k\": \"" + std::string(300, 'v') + "\",\n";
+    auto got = read_checked(doc + "{\"after\":1}\n", 100);
+    REQUIRE(got.size() == 2);
+    CHECK(got[0] == Got{"document-oversize", "", 1, doc.size() - 1});
+    CHECK(got[1] == Got{"record", "{\"after\":1}", 3, 11});
 }
 
 TEST_CASE("line_reader: an NDJSON line is never joined with the next, even when truncated") {

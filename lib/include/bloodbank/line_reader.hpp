@@ -1,8 +1,10 @@
 // Splits an input stream into records. For bb-publish (Framing::ndjson):
 // NDJSON, one record per line, with one extension that cannot misread NDJSON: a line holding
-// nothing but "{" or "[" (no NDJSON line can) opens a pretty-printed document, and the record runs
-// over the following lines until that bracket is closed. So a single pretty-printed document, or
-// several in a row, work as well. Blank lines are skipped. For bb-id (Framing::lines): every line
+// nothing but "{" (no NDJSON line can) opens a pretty-printed object, and the record runs over the
+// following lines until that brace is closed. So a single pretty-printed document, or several in a
+// row, work as well. A stray "{" line must not swallow the lines after it: a line of the document's
+// top level that begins with "{" (no object member can) ends it unclosed, and is read again as the
+// next record. Blank lines are skipped. For bb-id (Framing::lines): every line
 // is a record, a blank one too, so that a caller can answer line N with line N.
 //
 // A CR before the LF is dropped, and lines are
@@ -30,19 +32,21 @@ public:
     enum class Status {
         record,     // text holds one record (no line terminator)
         oversize,   // a record of `bytes` bytes was larger than the limit and skipped
+        unclosed,   // a document broken off by line `next_line`, which is read next
         need_input, // call fill() (after poll() says the fd is readable)
         end,        // end of input, everything handed out
     };
     struct Item {
         Status status = Status::need_input;
-        std::string_view text; // valid until the next call to next() or fill()
-        std::size_t line = 0;  // number of the record's first line
-        std::size_t bytes = 0; // size of the record (for oversize)
-        bool document = false; // spanned several lines (a pretty-printed document)
+        std::string_view text;     // valid until the next call to next() or fill()
+        std::size_t line = 0;      // number of the record's first line
+        std::size_t bytes = 0;     // size of the record (for oversize)
+        bool document = false;     // spanned several lines (a pretty-printed document)
+        std::size_t next_line = 0; // unclosed: the line that broke the document off
     };
 
     enum class Framing {
-        ndjson, // blank lines skipped; a line of "{" or "[" opens a document
+        ndjson, // blank lines skipped; a line of "{" opens a document
         lines,  // every line a record, blank ones too; no documents
     };
 
@@ -61,7 +65,8 @@ private:
     enum class Mode { line, document, skip_line, skip_document };
 
     Item take_line(std::size_t end);
-    bool scan_document(std::size_t& pos); // true when the document closed at pos
+    enum class Scan { open, closed, broken };
+    Scan scan_document(std::size_t& pos);
     void start_skipping(Mode mode);
     void note_skipped(std::string_view bytes);
 
@@ -85,6 +90,8 @@ private:
     int depth_ = 0;
     bool in_string_ = false;
     bool escaped_ = false;
+    bool at_line_start_ = false; // in the leading blanks of a top-level line
+    std::size_t line_start_ = 0; // where that line starts in the buffer
 };
 
 // An input named on the command line: "-" is stdin, anything else a file

@@ -128,6 +128,13 @@ void Pipeline::handle(const LineReader::Item& item) {
                 {});
         return;
     }
+    if (item.status == LineReader::Status::unclosed) {
+        invalid(
+            item.line,
+            fmt::format("document is not closed: line {} begins the next record", item.next_line),
+            item.text);
+        return;
+    }
     auto envelope = prepare_envelope(item.text, recipe_);
     if (!envelope) {
         invalid(item.line, envelope.error().message, item.text);

@@ -18,10 +18,10 @@ bool is_blank(std::string_view s) {
     return s.find_first_not_of(" \t\r") == std::string_view::npos;
 }
 
-// A line holding only "{" or "[" opens a multi-line document.
+// A line holding only "{" opens a multi-line document.
 bool opens_document(std::string_view s) {
     auto first = s.find_first_not_of(" \t\r");
-    if (first == std::string_view::npos || (s[first] != '{' && s[first] != '['))
+    if (first == std::string_view::npos || s[first] != '{')
         return false;
     return s.find_first_not_of(" \t\r", first + 1) == std::string_view::npos;
 }
@@ -55,6 +55,7 @@ Result<bool> LineReader::fill() {
         std::memmove(buffer_.get(), buffer_.get() + begin_, end_ - begin_);
         end_ -= begin_;
         scan_ -= begin_;
+        line_start_ -= std::min(line_start_, begin_);
         begin_ = 0;
     }
     for (;;) {
@@ -80,6 +81,7 @@ void LineReader::start_skipping(Mode mode) {
     // Drop everything buffered for this record; keep only what the scan needs.
     note_skipped(std::string_view(buffer_.get() + begin_, end_ - begin_));
     begin_ = scan_ = end_ = 0;
+    line_start_ = 0; // a line being checked goes on at the next byte read
     mode_ = mode;
 }
 
@@ -98,18 +100,34 @@ LineReader::Item LineReader::take_line(std::size_t end) {
     return item;
 }
 
-bool LineReader::scan_document(std::size_t& pos) {
+LineReader::Scan LineReader::scan_document(std::size_t& pos) {
     // Walks bytes from pos, tracking strings and brackets; stops after the LF
-    // of the line that closes the document (pos then points past it).
+    // of the line that closes the document (pos then points past it), or at
+    // the start of a top-level line that begins with "{" (pos then points to
+    // that line): no object's member can, so the document was never closed
+    // and that line is the next NDJSON record.
     for (; pos < end_; ++pos) {
         char c = buffer_[pos];
         if (c == '\n') {
             ++lines_;
+            // JSON strings never span lines: a broken one ends here.
+            in_string_ = escaped_ = false;
             if (depth_ <= 0) {
                 ++pos;
-                return true;
+                return Scan::closed;
             }
+            at_line_start_ = depth_ == 1;
+            line_start_ = pos + 1;
             continue;
+        }
+        if (at_line_start_) {
+            if (c == ' ' || c == '\t' || c == '\r')
+                continue;
+            at_line_start_ = false;
+            if (c == '{') {
+                pos = line_start_;
+                return Scan::broken;
+            }
         }
         if (in_string_) {
             if (escaped_)
@@ -126,7 +144,7 @@ bool LineReader::scan_document(std::size_t& pos) {
             --depth_;
         }
     }
-    return false;
+    return Scan::open;
 }
 
 LineReader::Item LineReader::next() {
@@ -171,13 +189,28 @@ LineReader::Item LineReader::next() {
                 mode_ = Mode::document;
                 depth_ = 1;
                 in_string_ = escaped_ = false;
+                at_line_start_ = true;
+                line_start_ = scan_;
                 continue;
             }
             return item;
         }
         case Mode::document: {
             std::size_t pos = scan_;
-            bool closed = scan_document(pos);
+            Scan scan = scan_document(pos);
+            if (scan == Scan::broken) {
+                std::string_view text =
+                    strip_line_end(std::string_view(buffer_.get() + begin_, line_start_ - begin_));
+                begin_ = scan_ = line_start_;
+                at_line_start_ = false;
+                mode_ = Mode::line;
+                if (text.size() > max_) // as when it is broken off while being skipped
+                    return {Status::oversize, {}, record_line_, text.size(), true};
+                Item item{Status::unclosed, text, record_line_, text.size(), true};
+                item.next_line = lines_ + 1;
+                return item;
+            }
+            bool closed = scan == Scan::closed;
             scan_ = pos;
             std::size_t size = (closed ? pos - 1 : pos) - begin_;
             std::string_view text = strip_line_end(std::string_view(buffer_.get() + begin_, size));
@@ -196,9 +229,12 @@ LineReader::Item LineReader::next() {
         case Mode::skip_line:
         case Mode::skip_document: {
             bool closed = false;
+            bool broken = false;
             std::size_t pos = 0;
             if (mode_ == Mode::skip_document) {
-                closed = scan_document(pos);
+                Scan scan = scan_document(pos);
+                closed = scan == Scan::closed;
+                broken = scan == Scan::broken;
             } else if (const void* nl = std::memchr(buffer_.get(), '\n', end_)) {
                 pos = static_cast<std::size_t>(static_cast<const char*>(nl) - buffer_.get()) + 1;
                 ++lines_;
@@ -206,13 +242,15 @@ LineReader::Item LineReader::next() {
             } else {
                 pos = end_;
             }
-            if (!closed && !eof_) {
+            if (!closed && !broken && !eof_) {
                 start_skipping(mode_); // drop this chunk too
                 return Item{Status::need_input, {}, lines_, 0, false};
             }
             // The record ends before the LF at pos - 1 (or at the end of
-            // input), and loses the line end the record path strips.
+            // input, or before the line that broke it off), and loses the
+            // line end the record path strips.
             note_skipped(std::string_view(buffer_.get(), closed ? pos - 1 : pos));
+            at_line_start_ = false;
             std::size_t total =
                 skipped_ - (skipped_end_.size() - strip_line_end(skipped_end_).size());
             bool blank = skipped_blank_;
