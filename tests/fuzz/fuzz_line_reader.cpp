@@ -4,8 +4,10 @@
 // read sizes, and what the reader hands out is compared with a model written
 // here from the header's description (whole input at once, no buffering):
 // blank lines skipped (whatever their length), one CR before the LF dropped, lines numbered from 1,
-// a line holding only "{" or "[" opening a document that runs until the bracket closes (brackets in
-// strings do not count), and records over the limit reported with their size instead of their text.
+// a line holding only "{" opening a document that runs until the brace closes (brackets in strings
+// do not count, and strings end at the line end) or until a line of its top level begins with "{"
+// (the document is then unclosed and that line the next record), and records over the limit
+// reported with their size instead of their text.
 // So, besides exact agreement with the model:
 //  - no record longer than the limit is handed out, oversize means larger;
 //  - line numbers increase;
@@ -35,14 +37,16 @@ struct Record {
     bool document = false;
     std::size_t line = 0;
     std::size_t bytes = 0;
-    std::string text; // empty for oversize
+    std::string text;          // empty for oversize
+    std::size_t next_line = 0; // an unclosed document: the line that broke it off
 
     bool operator==(const Record&) const = default;
 };
 
 std::string describe(const Record& r) {
-    return fmt::format("{}{} line {} ({} bytes) {:?}", r.document ? "document " : "",
-                       r.oversize ? "oversize" : "record", r.line, r.bytes, r.text);
+    return fmt::format("{}{} line {} ({} bytes) {:?}{}", r.document ? "document " : "",
+                       r.oversize ? "oversize" : "record", r.line, r.bytes, r.text,
+                       r.next_line ? fmt::format(" unclosed before line {}", r.next_line) : "");
 }
 
 // ---- the model ------------------------------------------------------------
@@ -78,8 +82,7 @@ bool only_space(std::string_view s) {
 
 bool is_opener(std::string_view s) {
     std::size_t at = s.find_first_not_of(" \t\r");
-    return at != std::string_view::npos && (s[at] == '{' || s[at] == '[') &&
-           only_space(s.substr(at + 1));
+    return at != std::string_view::npos && s[at] == '{' && only_space(s.substr(at + 1));
 }
 
 Record make_record(std::string_view text, std::size_t line, bool document, std::size_t max) {
@@ -102,9 +105,17 @@ std::vector<Record> model(std::string_view input, std::size_t max) {
         }
         int depth = 1;
         bool in_string = false, escaped = false;
+        bool broken = false;
         std::size_t j = i + 1;
         for (; j < lines.size(); ++j) {
-            for (char c : input.substr(lines[j].begin, lines[j].size)) {
+            std::string_view line = input.substr(lines[j].begin, lines[j].size);
+            std::size_t first = line.find_first_not_of(" \t\r");
+            if (depth == 1 && first != std::string_view::npos && line[first] == '{') {
+                broken = true;
+                break;
+            }
+            in_string = escaped = false;
+            for (char c : line) {
                 if (in_string) {
                     if (escaped)
                         escaped = false;
@@ -124,6 +135,15 @@ std::vector<Record> model(std::string_view input, std::size_t max) {
                 break;
         }
         std::size_t begin = lines[i].begin;
+        if (broken) { // lines i .. j-1, without the last line end; line j comes next
+            std::string_view doc = input.substr(begin, lines[j].begin - 1 - begin);
+            Record r = make_record(drop_cr(doc), i + 1, true, max);
+            if (!r.oversize)
+                r.next_line = j + 1;
+            out.push_back(r);
+            i = j - 1;
+            continue;
+        }
         if (j < lines.size()) {
             std::string_view doc = input.substr(begin, lines[j].begin + lines[j].size - begin);
             out.push_back(make_record(drop_cr(doc), i + 1, true, max));
@@ -196,12 +216,16 @@ std::vector<Record> read_through_pipe(std::string_view input, std::size_t max, C
         using Status = bb::LineReader::Status;
         if (item.status == Status::end)
             break;
-        if (item.status == Status::record || item.status == Status::oversize) {
+        if (item.status == Status::record || item.status == Status::oversize ||
+            item.status == Status::unclosed) {
             bool oversize = item.status == Status::oversize;
+            bool unclosed = item.status == Status::unclosed;
             check(oversize || item.bytes == item.text.size(), "record size differs from its text");
             check(!oversize || item.text.empty(), "an oversize record carries text");
+            check(!unclosed || item.next_line > item.line, "an unclosed document ends before it");
             out.push_back({oversize, item.document, item.line, item.bytes,
-                           oversize ? std::string() : std::string(item.text)});
+                           oversize ? std::string() : std::string(item.text),
+                           unclosed ? item.next_line : 0});
             continue;
         }
         check(!at_end, "the reader asks for input after the end of input");

@@ -90,8 +90,13 @@ private:
     int depth_ = 0;
     bool in_string_ = false;
     bool escaped_ = false;
-    bool at_line_start_ = false; // in the leading blanks of a top-level line
-    std::size_t line_start_ = 0; // where that line starts in the buffer
+    bool at_line_start_ = false;        // in the leading blanks of a top-level line
+    std::size_t line_start_ = 0;        // where that line starts in the buffer
+    std::size_t unclosed_bytes_ = 0;    // the document's size should that line break it off
+    std::size_t line_start_offset_ = 0; // where that line starts in the document
+    bool lost_line_start_ = false;      // its blanks, too many to keep, were dropped by a skip
+    std::size_t lost_blanks_ = 0;       // and how many there were
+    char previous_ = '\0';              // the byte scanned last
 };
 
 // An input named on the command line: "-" is stdin, anything else a file

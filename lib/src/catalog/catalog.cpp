@@ -99,8 +99,8 @@ Store load() {
             note_problem(store, fmt::format("{}: {}", files[i].path, parsed.error));
             continue;
         }
-        const LoadedSchema& schema =
-            store.schemas.emplace_back(files[i].path, files[i].text, i, &parsed.document);
+        const LoadedSchema& schema = store.schemas.emplace_back(
+            LoadedSchema{files[i].path, files[i].text, i, &parsed.document});
         if (schema.path == envelope_path)
             store.envelope = &schema;
         else

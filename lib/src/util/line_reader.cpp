@@ -78,10 +78,18 @@ Result<bool> LineReader::fill() {
 }
 
 void LineReader::start_skipping(Mode mode) {
-    // Drop everything buffered for this record; keep only what the scan needs.
-    note_skipped(std::string_view(buffer_.get() + begin_, end_ - begin_));
-    begin_ = scan_ = end_ = 0;
-    line_start_ = 0; // a line being checked goes on at the next byte read
+    // Drop everything buffered for this record; keep only what the scan needs:
+    // the blanks that begin a top-level line of a document, as long as they
+    // fit, since that line may yet break the document off and be a record.
+    std::size_t keep = end_;
+    if (mode == Mode::skip_document && at_line_start_ && end_ - line_start_ <= max_)
+        keep = line_start_;
+    else if (mode == Mode::skip_document && at_line_start_)
+        lost_line_start_ = true;
+    note_skipped(std::string_view(buffer_.get() + begin_, keep - begin_));
+    std::memmove(buffer_.get(), buffer_.get() + keep, end_ - keep);
+    end_ -= keep;
+    begin_ = scan_ = line_start_ = 0;
     mode_ = mode;
 }
 
@@ -108,6 +116,8 @@ LineReader::Scan LineReader::scan_document(std::size_t& pos) {
     // and that line is the next NDJSON record.
     for (; pos < end_; ++pos) {
         char c = buffer_[pos];
+        char previous = previous_;
+        previous_ = c;
         if (c == '\n') {
             ++lines_;
             // JSON strings never span lines: a broken one ends here.
@@ -117,7 +127,13 @@ LineReader::Scan LineReader::scan_document(std::size_t& pos) {
                 return Scan::closed;
             }
             at_line_start_ = depth_ == 1;
+            lost_line_start_ = false;
             line_start_ = pos + 1;
+            // The document's size should this line break it off: up to this
+            // line end, without it. Counted here, as a skip drops the bytes.
+            std::size_t offset = mode_ == Mode::skip_document ? skipped_ + pos : pos - begin_;
+            unclosed_bytes_ = offset - (previous == '\r' ? 1 : 0);
+            line_start_offset_ = offset + 1;
             continue;
         }
         if (at_line_start_) {
@@ -125,7 +141,10 @@ LineReader::Scan LineReader::scan_document(std::size_t& pos) {
                 continue;
             at_line_start_ = false;
             if (c == '{') {
-                pos = line_start_;
+                if (lost_line_start_) // its blanks were dropped: it starts here
+                    lost_blanks_ = skipped_ + pos - line_start_offset_;
+                else
+                    pos = line_start_;
                 return Scan::broken;
             }
         }
@@ -191,6 +210,10 @@ LineReader::Item LineReader::next() {
                 in_string_ = escaped_ = false;
                 at_line_start_ = true;
                 line_start_ = scan_;
+                unclosed_bytes_ = item.text.size();
+                line_start_offset_ = scan_ - begin_;
+                lost_line_start_ = false;
+                previous_ = '\n';
                 continue;
             }
             return item;
@@ -252,17 +275,31 @@ LineReader::Item LineReader::next() {
             note_skipped(std::string_view(buffer_.get(), closed ? pos - 1 : pos));
             at_line_start_ = false;
             std::size_t total =
-                skipped_ - (skipped_end_.size() - strip_line_end(skipped_end_).size());
+                broken ? unclosed_bytes_
+                       : skipped_ - (skipped_end_.size() - strip_line_end(skipped_end_).size());
             bool blank = skipped_blank_;
             bool document = mode_ == Mode::skip_document;
+            std::size_t line = record_line_;
             begin_ = scan_ = pos;
             skipped_ = 0;
             skipped_blank_ = true;
             skipped_end_.assign(2, '\0');
             mode_ = Mode::line;
+            if (broken && lost_line_start_) {
+                // The line that broke the document off began with more blanks
+                // than the limit: it is skipped too, counting them.
+                std::memmove(buffer_.get(), buffer_.get() + pos, end_ - pos);
+                end_ -= pos;
+                begin_ = scan_ = 0;
+                record_line_ = lines_ + 1;
+                skipped_ = lost_blanks_;
+                skipped_end_.assign(2, ' ');
+                mode_ = Mode::skip_line;
+            }
+            lost_line_start_ = false;
             if (documents_ && blank && !document) // a blank line is skipped, however long
                 continue;
-            return {Status::oversize, {}, record_line_, total, document};
+            return {Status::oversize, {}, line, total, document};
         }
         }
     }
