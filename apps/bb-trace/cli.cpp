@@ -1,5 +1,7 @@
 #include "cli.hpp"
 
+#include "common/app.hpp"
+
 namespace bbtrace {
 namespace {
 
@@ -20,7 +22,8 @@ constexpr const char* description =
 The whole picture prints a tree by default, the other listings one id per
 line; --format chooses tree, json, ids, dot or mermaid. Walks stop at --depth
 levels (the event is level 0) and --max-nodes events, and say so when they do.
-An id Redis knows nothing about exits 66; a malformed id exits 65.
+An id Redis knows nothing about exits 66; a malformed id exits 65. The
+listings and dump take - for ID to read ids from stdin, one per line.
 
 Examples:
   bb-trace 1a2b3c4d-5e6f-4a0b-8c1d-2e3f4a5b6c7d
@@ -29,8 +32,8 @@ Examples:
   bb-trace link 92ac3d31-3cbb-5518-9cc9-eaa1d1198639 1a2b3c4d-5e6f-4a0b-8c1d-2e3f4a5b6c7d --reason retry
   bb-trace serve --http-port 8682)";
 
-void declare_trace_options(CLI::App& cli, Options& o) {
-    cli.add_option("ID", o.id, "Event id: show the whole picture around it");
+// The walk's limits: every command that walks the graph takes them.
+void add_walk_options(CLI::App& cli, Options& o) {
     cli.add_option("--depth", o.depth,
                    "Levels to walk, the event being level 0, as the Python tracker's max_depth "
                    "(default 100)")
@@ -42,52 +45,86 @@ void declare_trace_options(CLI::App& cli, Options& o) {
         ->type_name("N")
         ->check(CLI::Range(1, 100000000))
         ->group("Trace");
-    cli.add_option("--format", o.format,
-                   "tree, json, ids, dot or mermaid (default: tree for the whole picture, ids "
-                   "for the listings)")
-        ->type_name("FORMAT")
-        ->group("Output");
+}
+
+void add_format_option(CLI::App& cli, Options& o, const char* help) {
+    cli.add_option("--format", o.format, help)->type_name("FORMAT")->group("Output");
+}
+
+// How a graph is shown: the whole picture and the listings.
+void add_graph_output_options(CLI::App& cli, Options& o) {
+    add_format_option(cli, o,
+                      "tree, json, ids, dot or mermaid (default: tree for the whole picture, ids "
+                      "for the listings)");
     cli.add_option("--color", o.color,
                    "auto, always or never; auto means on a terminal; NO_COLOR turns it off "
                    "(default auto)")
         ->type_name("WHEN")
         ->group("Output");
     cli.add_flag("--no-pager", o.no_pager, "Never send the tree through $PAGER")->group("Output");
+}
+
+void add_stats_option(CLI::App& cli, Options& o) {
     cli.add_flag("--stats", o.stats,
                  "Print the events visited, Redis round trips and time taken to stderr")
         ->group("Output");
+}
+
+// Redis: where it is, how long to wait, and the configuration behind it.
+void add_redis_access(CLI::App& cli, Options& o, bb::app::ConnectionFlags& flags) {
     cli.add_option("--timeout", o.timeout,
                    "Seconds allowed to connect to Redis and for each reply (default 5)")
         ->type_name("SECONDS")
         ->check(CLI::Range(0.001, 3600.0))
         ->group("Connection");
+    bb::app::add_redis_options(cli, flags);
+    bb::app::add_config_options(cli, flags);
 }
 
+constexpr const char* id_help = "Event id, or - to read ids from stdin, one per line";
+
+// Each subcommand declares exactly the options it takes, so that its --help
+// lists them and anything else is a usage error. They write into the same
+// Options as the main command's, which also take them before the subcommand.
 void declare_commands(CLI::App& cli, Options& o, bb::app::ConnectionFlags& flags) {
-    // fallthrough: the options of the main command work after a subcommand too.
     auto with_id = [&](const char* name, const char* help) {
-        CLI::App* sub = cli.add_subcommand(name, help)->fallthrough();
-        sub->add_option("ID", o.id, "Event id")->required();
+        CLI::App* sub = cli.add_subcommand(name, help);
+        sub->add_option("ID", o.id, id_help)->required();
+        add_walk_options(*sub, o);
+        return sub;
     };
-    with_id("parents", "Immediate parents of the event, one id per line");
-    with_id("children", "Immediate children of the event, one id per line");
-    with_id("ancestors", "All ancestors, roots first and the event last");
-    with_id("descendants", "All descendants, the event first");
-    with_id("dump", "The Python tracker's debug dump as JSON: event_id, parents, children, "
-                    "ancestors, descendants, metadata");
+    for (auto [name, help] :
+         {std::pair{"parents", "Immediate parents of the event, one id per line"},
+          std::pair{"children", "Immediate children of the event, one id per line"},
+          std::pair{"ancestors", "All ancestors, roots first and the event last"},
+          std::pair{"descendants", "All descendants, the event first"}}) {
+        CLI::App* sub = with_id(name, help);
+        add_graph_output_options(*sub, o);
+        add_stats_option(*sub, o);
+        add_redis_access(*sub, o, flags);
+    }
+    CLI::App* dump = with_id("dump", "The Python tracker's debug dump as JSON: event_id, parents, "
+                                     "children, ancestors, descendants, metadata");
+    add_format_option(*dump, o, "json, the only format of a dump");
+    add_stats_option(*dump, o);
+    add_redis_access(*dump, o, flags);
+
     CLI::App* link =
         cli.add_subcommand("link", "Record PARENT -> CHILD by hand, keeping the child's other "
-                                   "parents")
-            ->fallthrough();
+                                   "parents");
     link->add_option("PARENT", o.parent, "The causing event")->required();
     link->add_option("CHILD", o.child, "The caused event")->required();
     link->add_option("--reason", o.reason, "Stored as the link's metadata.reason")
         ->type_name("TEXT");
+    add_stats_option(*link, o);
+    add_redis_access(*link, o, flags);
+
     CLI::App* serve = cli.add_subcommand("serve", "Serve the debug HTTP API (GET /healthz, "
                                                   "/debug/correlation/{id}, "
-                                                  "/debug/correlation/{id}/chain)")
-                          ->fallthrough();
+                                                  "/debug/correlation/{id}/chain)");
     bb::app::add_http_options(*serve, flags);
+    add_walk_options(*serve, o);
+    add_redis_access(*serve, o, flags);
     cli.require_subcommand(0, 1);
 }
 
@@ -95,9 +132,15 @@ void declare_commands(CLI::App& cli, Options& o, bb::app::ConnectionFlags& flags
 
 void declare(CLI::App& cli, Options& o, bb::app::ConnectionFlags& flags) {
     cli.description(description);
-    declare_trace_options(cli, o);
-    bb::app::add_redis_options(cli, flags);
-    bb::app::add_config_options(cli, flags);
+    bb::app::usage(cli, "Usage: bb-trace [OPTIONS] ID\n"
+                        "       bb-trace [OPTIONS] parents|children|ancestors|descendants|dump ID\n"
+                        "       bb-trace [OPTIONS] link PARENT CHILD [--reason TEXT]\n"
+                        "       bb-trace [OPTIONS] serve [--http-host ADDR] [--http-port PORT]");
+    cli.add_option("ID", o.id, id_help);
+    add_walk_options(cli, o);
+    add_graph_output_options(cli, o);
+    add_stats_option(cli, o);
+    add_redis_access(cli, o, flags);
     declare_commands(cli, o, flags);
 }
 
@@ -113,6 +156,12 @@ void settle(const CLI::App& cli, Options& o) {
         if (cli.get_subcommand(name)->parsed())
             o.command = command;
     o.reason_given = cli.get_subcommand("link")->get_option("--reason")->count() > 0;
+    // A word left over after a subcommand's own comes back to the main
+    // command, whose ID it would silently take.
+    if (o.command != Command::around) {
+        if (auto extra = cli.get_option("ID")->results(); !extra.empty())
+            throw CLI::ExtrasError(extra);
+    }
 }
 
 } // namespace bbtrace

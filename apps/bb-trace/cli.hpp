@@ -33,7 +33,8 @@ struct Options {
 // so both must outlive it.
 void declare(CLI::App& cli, Options& o, bb::app::ConnectionFlags& flags);
 
-// After parsing: which command was given, and whether --reason was.
+// After parsing: which command was given, and whether --reason was. Throws
+// CLI::ExtrasError for words after a subcommand's own.
 void settle(const CLI::App& cli, Options& o);
 
 } // namespace bbtrace

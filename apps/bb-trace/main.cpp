@@ -8,6 +8,7 @@
 #include "terminal.hpp"
 
 #include "bloodbank/correlation.hpp"
+#include "bloodbank/id_list.hpp"
 #include "bloodbank/redis.hpp"
 #include "bloodbank/trace_render.hpp"
 
@@ -36,6 +37,21 @@ bb::Result<bb::Uuid> event_id(const std::string& text) {
         return bb::make_error(bb::ErrorKind::data, fmt::format("\"{}\" is not a valid event id: {}",
                                                                text, id.error().message));
     return id;
+}
+
+// The ids a walk starts from: the one given, or with "-" those on stdin.
+bb::Result<std::vector<bb::Uuid>> start_ids(const std::string& text) {
+    constexpr std::size_t max_ids = 1000000;
+    if (text == "-") {
+        auto ids = bb::read_id_list(0, max_ids);
+        if (!ids)
+            return bb::make_error(ids.error().kind, "stdin: " + ids.error().message);
+        return ids;
+    }
+    auto id = event_id(text);
+    if (!id)
+        return id.error();
+    return std::vector<bb::Uuid>{*id};
 }
 
 // The output format: --format, checked against the command, or its default.
@@ -100,7 +116,7 @@ int run_dump(bb::RedisConnection& redis, const bb::Uuid& id, const bb::TraceOpti
     // children are among them.
     std::unordered_set<bb::Uuid, bb::UuidHash> seen(dump->ancestors.begin(), dump->ancestors.end());
     seen.insert(dump->descendants.begin(), dump->descendants.end());
-    events = seen.size();
+    events += seen.size();
     print_warnings(dump->warnings);
     if (dump->truncated)
         bb::app::report(program, "warning: truncated: " + dump->truncated_reason);
@@ -124,17 +140,18 @@ bb::Result<bb::TraceGraph> query(bb::RedisConnection& redis, const bb::Uuid& id,
 }
 
 int run_graph(bb::RedisConnection& redis, const bb::Uuid& id, const Options& o,
-              bb::TraceFormat format, const bb::TraceOptions& limits, std::size_t& events) {
+              bb::TraceFormat format, const bb::TraceOptions& limits, bool may_page,
+              std::size_t& events) {
     auto graph = query(redis, id, o.command, limits);
     if (!graph)
         return bb::app::fail(program, graph.error());
-    events = graph->size();
+    events += graph->size();
     print_warnings(graph->warnings());
     if (graph->truncated() && format != bb::TraceFormat::tree)
         bb::app::report(program, "warning: truncated: " + graph->truncated_reason());
     bb::TreeStyle style{bbtrace::use_color(*bbtrace::parse_color_when(o.color))};
     return finish(bbtrace::show(bb::render(*graph, format, style),
-                                format == bb::TraceFormat::tree && !o.no_pager));
+                                may_page && format == bb::TraceFormat::tree && !o.no_pager));
 }
 
 int run(const Options& o, const bb::app::ConnectionFlags& flags) {
@@ -161,22 +178,32 @@ int run(const Options& o, const bb::app::ConnectionFlags& flags) {
         return run_serve(*config, *target, o, limits);
 
     // Every id is checked before Redis is contacted.
-    std::vector<const std::string*> given{&o.id};
-    if (o.command == Command::link)
-        given = {&o.parent, &o.child};
-    for (const std::string* text : given)
-        if (auto checked = event_id(*text); !checked)
-            return bb::app::fail(program, checked.error());
+    std::vector<bb::Uuid> ids;
+    if (o.command == Command::link) {
+        for (const std::string* text : {&o.parent, &o.child})
+            if (auto checked = event_id(*text); !checked)
+                return bb::app::fail(program, checked.error());
+    } else if (auto given = start_ids(o.id); given) {
+        ids = std::move(*given);
+    } else {
+        return bb::app::fail(program, given.error());
+    }
     auto redis = bb::RedisConnection::connect(
         *target, std::chrono::milliseconds(static_cast<long>(o.timeout * 1000)));
     if (!redis)
         return bb::app::fail(program, redis.error());
 
-    std::size_t events = 0; // in the graph shown, when one is
-    int status = o.command == Command::link ? run_link(*redis, *config, o)
-                 : o.command == Command::dump
-                     ? run_dump(*redis, *bb::parse_uuid(o.id), limits, events)
-                     : run_graph(*redis, *bb::parse_uuid(o.id), o, *format, limits, events);
+    std::size_t events = 0; // in the graphs shown, when one is
+    int status = o.command == Command::link ? run_link(*redis, *config, o) : 0;
+    // Several ids: each is answered in turn (one pager would hide the rest),
+    // and the first failure decides the exit status.
+    for (const bb::Uuid& id : ids) {
+        int done = o.command == Command::dump
+                       ? run_dump(*redis, id, limits, events)
+                       : run_graph(*redis, id, o, *format, limits, ids.size() == 1, events);
+        if (status == 0)
+            status = done;
+    }
     if (o.stats)
         bb::app::report(program, fmt::format("stats: {} events, {} Redis round trips, {:.1f} ms",
                                              events, redis->round_trips(),
@@ -197,8 +224,6 @@ int main(int argc, char** argv) {
     Options o;
     bb::app::ConnectionFlags flags;
     bbtrace::declare(cli, o, flags);
-    return bb::app::run(cli, program, argc, argv, [&] {
-        bbtrace::settle(cli, o);
-        return run(o, flags);
-    });
+    cli.final_callback([&] { bbtrace::settle(cli, o); }); // its usage errors are parse errors
+    return bb::app::run(cli, program, argc, argv, [&] { return run(o, flags); });
 }

@@ -19,6 +19,13 @@ public:
             return make_groups(sub, CLI::AppFormatMode::Normal);
         return CLI::Formatter::make_expanded(sub);
     }
+    // The top app's usage, when CLI11's one line cannot say it.
+    std::string make_usage(const CLI::App* app, std::string name) const override {
+        if (app->get_parent() == nullptr && !usage.empty())
+            return usage;
+        return CLI::Formatter::make_usage(app, std::move(name));
+    }
+    std::string usage;
 };
 
 } // namespace
@@ -40,6 +47,12 @@ void init(CLI::App& cli, std::string_view program, std::initializer_list<ErrorKi
     cli.formatter(std::make_shared<SectionFormatter>());
     cli.set_version_flag("--version", version_text(program), "Print the version and exit");
     cli.footer(help_footer(exits));
+}
+
+void usage(CLI::App& cli, std::string_view lines) {
+    auto formatter = std::dynamic_pointer_cast<SectionFormatter>(cli.get_formatter());
+    if (formatter)
+        formatter->usage = fmt::format("{}\n", lines);
 }
 
 CLI::App& section(CLI::App& cli, const std::string& name) {

@@ -26,6 +26,10 @@ std::string help_footer(std::initializer_list<ErrorKind> exits);
 // formatter that shows each section() as its options' groups.
 void init(CLI::App& cli, std::string_view program, std::initializer_list<ErrorKind> exits);
 
+// Replaces the "Usage:" line of the app's --help (after init()), for an app
+// whose forms CLI11's single line would misstate.
+void usage(CLI::App& cli, std::string_view lines);
+
 // A section of the app's options (a CLI11 option group): the options added
 // to it are listed in --help under `name`. CLI11 checks every new option's names
 // against every option of its app, so options spread over sections cost a

@@ -4,6 +4,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 namespace bb::app {
 namespace {
 
@@ -102,13 +104,13 @@ void add_http_options(CLI::App& cli, ConnectionFlags& flags) {
 }
 
 void add_config_options(CLI::App& cli, ConnectionFlags& flags) {
-    flags.env_file_option =
+    flags.env_file_options.push_back(
         cli.add_option("--env-file", flags.env_file,
                        "Read settings from this .env file instead of ./.env (an empty PATH "
                        "reads none); see bloodbank(7)")
             ->type_name("PATH")
             ->multi_option_policy(CLI::MultiOptionPolicy::TakeLast)
-            ->group("Configuration");
+            ->group("Configuration"));
     cli.add_flag("--show-config", flags.show_config,
                  "Print every setting, its value (secrets hidden) and where it came from, "
                  "then exit")
@@ -118,8 +120,10 @@ void add_config_options(CLI::App& cli, ConnectionFlags& flags) {
 Result<Config> load_config(const ConnectionFlags& flags, const EnvLookup& getenv) {
     ConfigSources sources;
     sources.dotenv_path = flags.env_file;
-    sources.dotenv_required = flags.env_file_option != nullptr &&
-                              flags.env_file_option->count() > 0 && !flags.env_file.empty();
+    sources.dotenv_required =
+        !flags.env_file.empty() &&
+        std::any_of(flags.env_file_options.begin(), flags.env_file_options.end(),
+                    [](const CLI::Option* option) { return option->count() > 0; });
     sources.getenv = getenv;
     auto config = Config::load(sources);
     if (!config) {

@@ -70,7 +70,7 @@ struct ConnectionFlags {
     std::vector<std::string> urls;                                  // --url, each may be a list
     std::map<ConfigItem, std::string> values;                       // setting -> flag value
     std::vector<std::pair<ConfigItem, const CLI::Option*>> options; // setting -> its flag
-    const CLI::Option* env_file_option = nullptr;
+    std::vector<const CLI::Option*> env_file_options; // one per (sub)command that takes it
 };
 
 // Group "Connection": --url URL (RABBIT_URL; repeatable, or a comma-separated

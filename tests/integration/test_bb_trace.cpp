@@ -302,10 +302,13 @@ TEST_CASE("bb-trace: usage errors exit 64") {
     CHECK(color.status == 64);
     CHECK(color.err == "bb-trace: --color: \"purple\" is not one of auto, always, never (see "
                        "bb-trace --help)\n");
-    auto link_format = f->trace({"link", id, f->event(), "--format", "dot"});
+    // Before the subcommand the main command takes --format, and says it
+    // does not apply; after it, link has no such option.
+    auto link_format = f->trace({"--format", "dot", "link", id, f->event()});
     CHECK(link_format.status == 64);
     CHECK(link_format.err ==
           "bb-trace: --format dot does not apply to link (see bb-trace --help)\n");
+    CHECK(f->trace({"link", id, f->event(), "--format", "dot"}).status == 64);
     auto dump_format = f->trace({"dump", id, "--format", "tree"});
     CHECK(dump_format.status == 64);
     CHECK(f->trace({id, "--depth", "0"}).status == 64);

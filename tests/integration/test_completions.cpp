@@ -146,6 +146,11 @@ TEST_CASE("completions: bash completes bb-trace's subcommands and options") {
     CHECK(complete("bb-trace", {"bb-trace", "link", "--rea"}) == Set{"--reason"});
     CHECK(complete("bb-trace", {"bb-trace", "serve", "--http-p"}) == Set{"--http-port"});
     CHECK(complete("bb-trace", {"bb-trace", "parents", "--http"}).empty());
+    // Each subcommand offers what it takes: link no walk limits, a listing
+    // no --reason.
+    CHECK(complete("bb-trace", {"bb-trace", "link", "--dep"}).empty());
+    CHECK(complete("bb-trace", {"bb-trace", "descendants", "--rea"}).empty());
+    CHECK(complete("bb-trace", {"bb-trace", "descendants", "--dep"}) == Set{"--depth"});
     // After the subcommand comes an event id: nothing to offer.
     CHECK(complete("bb-trace", {"bb-trace", "descendants", ""}).empty());
 }
