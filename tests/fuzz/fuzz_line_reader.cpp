@@ -5,8 +5,8 @@
 // here from the header's description (whole input at once, no buffering):
 // blank lines skipped (whatever their length), one CR before the LF dropped, lines numbered from 1,
 // a line holding only "{" opening a document that runs until the brace closes (brackets in strings
-// do not count, and strings end at the line end) or until a line of its top level begins with "{"
-// (the document is then unclosed and that line the next record), and records over the limit
+// do not count, and strings end at the line end) or until a line of its top level whose first byte
+// is "{" (the document is then unclosed and that line the next record), and records over the limit
 // reported with their size instead of their text.
 // So, besides exact agreement with the model:
 //  - no record longer than the limit is handed out, oversize means larger;
@@ -109,8 +109,7 @@ std::vector<Record> model(std::string_view input, std::size_t max) {
         std::size_t j = i + 1;
         for (; j < lines.size(); ++j) {
             std::string_view line = input.substr(lines[j].begin, lines[j].size);
-            std::size_t first = line.find_first_not_of(" \t\r");
-            if (depth == 1 && first != std::string_view::npos && line[first] == '{') {
+            if (depth == 1 && !line.empty() && line[0] == '{') {
                 broken = true;
                 break;
             }

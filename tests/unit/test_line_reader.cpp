@@ -216,15 +216,20 @@ TEST_CASE("line_reader: a stray opening-brace line does not swallow the NDJSON l
     CHECK(got[1] == Got{"next-line", "", 2, 0});
     CHECK(got[2] == Got{"record", "{\"a\":1}", 2, 7});
     CHECK(got[3] == Got{"record", "{\"b\":2}", 3, 7});
-    // Broken off part-way, after member lines, by a line with blanks before
-    // its brace; a string left open does not hide it (JSON strings never span
-    // lines), and a "{" line inside an array is not at the top level.
+    // Broken off part-way, after member lines; a string left open does not
+    // hide the break (JSON strings never span lines), and a "{" line inside
+    // an array is not at the top level.
     std::string broken = "{\r\n  \"k\": \"open\r\n  \"j\": [\n{\"x\":1}\n]";
-    got = read_checked(broken + "\n  {\"c\":3}\n");
+    got = read_checked(broken + "\n{\"c\":3}\n");
     REQUIRE(got.size() == 3);
     CHECK(got[0] == Got{"unclosed", broken, 1, broken.size()});
     CHECK(got[1] == Got{"next-line", "", 6, 0});
-    CHECK(got[2] == Got{"record", "  {\"c\":3}", 6, 9});
+    CHECK(got[2] == Got{"record", "{\"c\":3}", 6, 7});
+    // Only a brace in the first column breaks it off: an indented one is
+    // the document's (invalid) content.
+    got = read_checked("{\n  {\"c\":3}\n}\n");
+    REQUIRE(got.size() == 1);
+    CHECK(got[0] == Got{"document", "{\n  {\"c\":3}\n}", 1, 13});
 }
 
 TEST_CASE("line_reader: a stray opening-brace line before thousands of lines costs only itself") {

@@ -3,8 +3,8 @@
 // nothing but "{" (no NDJSON line can) opens a pretty-printed object, and the record runs over the
 // following lines until that brace is closed. So a single pretty-printed document, or several in a
 // row, work as well. A stray "{" line must not swallow the lines after it: a line of the document's
-// top level that begins with "{" (no object member can) ends it unclosed, and is read again as the
-// next record. Blank lines are skipped. For bb-id (Framing::lines): every line
+// top level whose first byte is "{" (no object member can be) ends it unclosed, and is read again
+// as the next record. Blank lines are skipped. For bb-id (Framing::lines): every line
 // is a record, a blank one too, so that a caller can answer line N with line N.
 //
 // A CR before the LF is dropped, and lines are
@@ -90,13 +90,10 @@ private:
     int depth_ = 0;
     bool in_string_ = false;
     bool escaped_ = false;
-    bool at_line_start_ = false;        // in the leading blanks of a top-level line
-    std::size_t line_start_ = 0;        // where that line starts in the buffer
-    std::size_t unclosed_bytes_ = 0;    // the document's size should that line break it off
-    std::size_t line_start_offset_ = 0; // where that line starts in the document
-    bool lost_line_start_ = false;      // its blanks, too many to keep, were dropped by a skip
-    std::size_t lost_blanks_ = 0;       // and how many there were
-    char previous_ = '\0';              // the byte scanned last
+    bool at_line_start_ = false;     // in the leading blanks of a top-level line
+    std::size_t line_start_ = 0;     // where that line starts in the buffer
+    std::size_t unclosed_bytes_ = 0; // the document's size should that line break it off
+    char previous_ = '\0';           // the byte scanned last
 };
 
 // An input named on the command line: "-" is stdin, anything else a file

@@ -78,18 +78,10 @@ Result<bool> LineReader::fill() {
 }
 
 void LineReader::start_skipping(Mode mode) {
-    // Drop everything buffered for this record; keep only what the scan needs:
-    // the blanks that begin a top-level line of a document, as long as they
-    // fit, since that line may yet break the document off and be a record.
-    std::size_t keep = end_;
-    if (mode == Mode::skip_document && at_line_start_ && end_ - line_start_ <= max_)
-        keep = line_start_;
-    else if (mode == Mode::skip_document && at_line_start_)
-        lost_line_start_ = true;
-    note_skipped(std::string_view(buffer_.get() + begin_, keep - begin_));
-    std::memmove(buffer_.get(), buffer_.get() + keep, end_ - keep);
-    end_ -= keep;
-    begin_ = scan_ = line_start_ = 0;
+    // Drop everything buffered for this record; keep only what the scan needs.
+    note_skipped(std::string_view(buffer_.get() + begin_, end_ - begin_));
+    begin_ = scan_ = end_ = 0;
+    line_start_ = 0; // a line being checked starts at the next byte read
     mode_ = mode;
 }
 
@@ -111,9 +103,9 @@ LineReader::Item LineReader::take_line(std::size_t end) {
 LineReader::Scan LineReader::scan_document(std::size_t& pos) {
     // Walks bytes from pos, tracking strings and brackets; stops after the LF
     // of the line that closes the document (pos then points past it), or at
-    // the start of a top-level line that begins with "{" (pos then points to
-    // that line): no object's member can, so the document was never closed
-    // and that line is the next NDJSON record.
+    // a top-level line whose first byte is "{" (pos then points to it): no
+    // object's member can be, so the document was never closed and that line
+    // is the next NDJSON record.
     for (; pos < end_; ++pos) {
         char c = buffer_[pos];
         char previous = previous_;
@@ -127,24 +119,17 @@ LineReader::Scan LineReader::scan_document(std::size_t& pos) {
                 return Scan::closed;
             }
             at_line_start_ = depth_ == 1;
-            lost_line_start_ = false;
             line_start_ = pos + 1;
             // The document's size should this line break it off: up to this
             // line end, without it. Counted here, as a skip drops the bytes.
             std::size_t offset = mode_ == Mode::skip_document ? skipped_ + pos : pos - begin_;
             unclosed_bytes_ = offset - (previous == '\r' ? 1 : 0);
-            line_start_offset_ = offset + 1;
             continue;
         }
         if (at_line_start_) {
-            if (c == ' ' || c == '\t' || c == '\r')
-                continue;
             at_line_start_ = false;
             if (c == '{') {
-                if (lost_line_start_) // its blanks were dropped: it starts here
-                    lost_blanks_ = skipped_ + pos - line_start_offset_;
-                else
-                    pos = line_start_;
+                pos = line_start_;
                 return Scan::broken;
             }
         }
@@ -211,8 +196,6 @@ LineReader::Item LineReader::next() {
                 at_line_start_ = true;
                 line_start_ = scan_;
                 unclosed_bytes_ = item.text.size();
-                line_start_offset_ = scan_ - begin_;
-                lost_line_start_ = false;
                 previous_ = '\n';
                 continue;
             }
@@ -285,18 +268,6 @@ LineReader::Item LineReader::next() {
             skipped_blank_ = true;
             skipped_end_.assign(2, '\0');
             mode_ = Mode::line;
-            if (broken && lost_line_start_) {
-                // The line that broke the document off began with more blanks
-                // than the limit: it is skipped too, counting them.
-                std::memmove(buffer_.get(), buffer_.get() + pos, end_ - pos);
-                end_ -= pos;
-                begin_ = scan_ = 0;
-                record_line_ = lines_ + 1;
-                skipped_ = lost_blanks_;
-                skipped_end_.assign(2, ' ');
-                mode_ = Mode::skip_line;
-            }
-            lost_line_start_ = false;
             if (documents_ && blank && !document) // a blank line is skipped, however long
                 continue;
             return {Status::oversize, {}, line, total, document};
