@@ -13,8 +13,8 @@
 namespace bbtrace {
 
 int serve(bb::HttpApiOptions options) {
-    // Signals go to one waiting thread, never to httplib's workers: stop()
-    // is not async-signal-safe, so it is called from a normal thread.
+    // Signals go to one waiting thread, never to the server's threads: stop()
+    // is called from a normal thread, not from a signal handler.
     sigset_t signals;
     sigemptyset(&signals);
     sigaddset(&signals, SIGINT);
@@ -22,13 +22,14 @@ int serve(bb::HttpApiOptions options) {
     sigaddset(&signals, SIGUSR1); // our own wake-up when the server ends by itself
     pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
-    std::string address = fmt::format("http://{}:{}", options.host, options.port);
+    std::string host = options.host;
     std::string redis = options.redis.redacted();
     bb::HttpApiServer server(std::move(options));
     if (auto bound = server.bind(); !bound)
         return bb::app::fail(program, bound.error());
-    bb::app::report(program,
-                    fmt::format("serving the debug API on {} (Redis at {})", address, redis));
+    // The port bound, which --http-port 0 leaves to the system.
+    bb::app::report(program, fmt::format("serving the debug API on {} (Redis at {})",
+                                         bb::http_url(host, server.port()), redis));
 
     std::atomic<int> received{0};
     std::thread waiter([&] {

@@ -1,72 +1,16 @@
 // `bb-trace serve` as a child process, called over loopback with httplib.
-#include "support/background.hpp"
 #include "support/ports.hpp"
 #include "support/terminal_bytes.hpp"
-#include "test_bb_trace_fixtures.hpp"
+#include "test_bb_trace_serve_support.hpp"
 
 #include <doctest/doctest.h>
 #include <httplib.h>
 
-#include <memory>
 #include <signal.h>
 
-namespace {
-
-struct Server {
-    int port = 0;
-    std::unique_ptr<bbtest::Background> process;
-};
-
-// Starts serve on a loopback port and waits until /healthz answers. serve
-// cannot pick a port itself (--http-port 0 is refused), so it is given one
-// that was free a moment ago; should another process take it first, serve
-// exits "cannot listen" and starts again on another. Its banner comes only
-// once it holds the port.
-Server start_serve(const tracetest::Fixture& f, bbtest::RunOptions options,
-                   const std::vector<std::string>& extra_args = {}) {
-    Server server;
-    for (int attempt = 1; attempt <= 5; ++attempt) {
-        server.port = bbtest::released_loopback_port();
-        std::vector<std::string> argv{bbtest::binary("bb-trace"), "serve", "--http-port",
-                                      std::to_string(server.port)};
-        argv.insert(argv.end(), extra_args.begin(), extra_args.end());
-        server.process = std::make_unique<bbtest::Background>(argv, options);
-        bbtest::wait_until(
-            [&] {
-                return server.process->err().find("serving the debug API") != std::string::npos ||
-                       !server.process->running();
-            },
-            std::chrono::seconds(10));
-        if (server.process->running() ||
-            server.process->err().find("cannot listen") == std::string::npos)
-            break;
-    }
-    httplib::Client client("127.0.0.1", server.port);
-    bool up = bbtest::wait_until(
-        [&] {
-            auto res = client.Get("/healthz");
-            return res && res->status == 200;
-        },
-        std::chrono::seconds(10));
-    REQUIRE_MESSAGE(up, "bb-trace serve did not answer: " << server.process->err());
-    (void)f;
-    return server;
-}
-
-std::string get_body(int port, const std::string& path, int expected_status,
-                     std::string* truncated = nullptr) {
-    httplib::Client client("127.0.0.1", port);
-    auto res = client.Get(path.c_str());
-    REQUIRE_MESSAGE(res, "no response for " << path);
-    CHECK_MESSAGE(res->status == expected_status,
-                  path << " -> " << res->status << " " << res->body);
-    CHECK(res->get_header_value("Content-Type") == "application/json");
-    if (truncated)
-        *truncated = res->get_header_value("X-Bloodbank-Truncated");
-    return res->body;
-}
-
-} // namespace
+using servetest::get_body;
+using servetest::Server;
+using servetest::start_serve;
 
 TEST_CASE("bb-trace serve: the Python debug API over loopback") {
     auto f = tracetest::fixture();

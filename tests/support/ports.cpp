@@ -31,8 +31,4 @@ RefusedPort::~RefusedPort() {
     close(fd_);
 }
 
-int released_loopback_port() {
-    return RefusedPort().port();
-}
-
 } // namespace bbtest

@@ -1,5 +1,4 @@
-// Loopback TCP ports for tests that need a server to be down, or a port for
-// a server of their own.
+// Loopback TCP ports for tests that need a server to be down.
 #pragma once
 
 namespace bbtest {
@@ -20,10 +19,5 @@ private:
     int fd_ = -1;
     int port_ = 0;
 };
-
-// A port that was free a moment ago (a RefusedPort, released) for a server
-// the test starts. Another process can take it first: the caller must see
-// the server fail to bind and start it again on another one.
-int released_loopback_port();
 
 } // namespace bbtest

@@ -362,6 +362,11 @@ TEST_CASE("config: http_port") {
     REQUIRE_FALSE(bad.has_value());
     CHECK(bad.error().kind == bb::ErrorKind::usage);
     CHECK(bad.error().message.starts_with("HTTP_PORT=http (environment): "));
+    // 0 asks the system for a free port; unlike REDIS_PORT, it is accepted.
+    auto any = defaults({{"HTTP_PORT", "0"}}).http_port();
+    REQUIRE(any.has_value());
+    CHECK(*any == 0);
+    CHECK_FALSE(defaults({{"HTTP_PORT", "65536"}}).http_port().has_value());
 }
 
 TEST_CASE("config: printable_value hides secrets and redacts URLs") {
@@ -561,7 +566,7 @@ TEST_CASE("config: check_setting checks a value by its item's type, naming the s
     CHECK(problem(bb::ConfigItem::redis_port, "0") ==
           "REDIS_PORT=0 (flag): not a port number (1 to 65535)");
     CHECK(problem(bb::ConfigItem::http_port, "http") ==
-          "HTTP_PORT=http (flag): not a port number (1 to 65535)");
+          "HTTP_PORT=http (flag): not a port number (0 to 65535)");
     CHECK(problem(bb::ConfigItem::redis_db, "-1") ==
           "REDIS_DB=-1 (flag): not a database number (0 or more)");
     CHECK(problem(bb::ConfigItem::correlation_ttl_days, "0") ==

@@ -37,6 +37,14 @@ TEST_CASE("correlation: the dump is compact JSON with the Python tracker's keys 
         R"("metadata":{"reason":"retry \"2\"","n":[1,2.5]}})");
 }
 
+TEST_CASE("correlation: control characters in the metadata are escaped as json.dumps does") {
+    CorrelationDump dump = sample();
+    dump.metadata_json = R"({"note":"\u001B[31m\u001f"})";
+    std::string compact = dump_json(dump, false);
+    CHECK(compact.ends_with(R"("metadata":{"note":"\u001b[31m\u001f"}})"));
+    CHECK(dump_json(dump, true).find(R"("note": "\u001b[31m\u001f")") != std::string::npos);
+}
+
 TEST_CASE("correlation: the dump for people is indented by two spaces") {
     CorrelationDump dump = sample();
     dump.metadata_json.reset(); // no forward record: null

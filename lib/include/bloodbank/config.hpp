@@ -54,6 +54,7 @@ enum class SettingType {
     redis_url, // "" or a redis:// URL
     host,      // a host name or address, not empty; [::1] for IPv6
     port,      // 1 to 65535
+    bind_port, // 0 to 65535, 0 meaning a free port the system picks
     database,  // a Redis database number, 0 or more
     days,      // a whole number of days, 1 to 1000000
 };

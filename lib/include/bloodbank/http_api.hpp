@@ -1,24 +1,30 @@
-// The Python system's debug HTTP API (`bb-trace serve`), over cpp-httplib:
+// The Python system's debug HTTP API (`bb-trace serve`):
 //   GET /healthz                        {"ok":true,"service":SERVICE_NAME}
 //   GET /debug/correlation/{id}         the dump (correlation.hpp), compact
 //   GET /debug/correlation/{id}/chain?direction=ancestors|descendants
 //                                       {"event_id","direction","chain","count"}
 // Errors are {"detail": "..."} as FastAPI's HTTPException writes them, with
 // the Python service's texts: 400 for a malformed id or direction, 404 for an
-// id Redis knows nothing about, 503 when Redis cannot be reached, 500 for
+// unknown path or an id Redis knows nothing about, 405 (with Allow: GET) for
+// another method on a known path, 503 when Redis cannot be reached, 500 for
 // anything else. A dump whose chains met a limit carries the header
 // X-Bloodbank-Truncated with the reason.
 //
-// Each request opens its own Redis connection: simple and correct with
-// httplib's thread pool (a RedisConnection is not thread-safe), and cheap
-// next to the queries for a debugging endpoint.
+// The server reads request heads of all connections in one poll() loop, so
+// a client that stalls costs a descriptor and a buffer, never a thread, and
+// is closed when its time is up; complete requests go to a few workers.
+// Each request opens its own Redis connection: correct with several workers
+// (a RedisConnection is not thread-safe), and cheap next to the queries for
+// a debugging endpoint. Every answer closes its connection.
 #pragma once
 
 #include "bloodbank/config.hpp"
 #include "bloodbank/correlation.hpp"
 #include "bloodbank/error.hpp"
+#include "bloodbank/uuid.hpp"
 
 #include <chrono>
+#include <cstddef>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -31,11 +37,19 @@ namespace bb {
 
 struct HttpApiOptions {
     std::string host = "127.0.0.1"; // 0.0.0.0 only when asked
-    int port = 8682;
+    int port = 8682;                // 0: a free port the system picks (HttpApiServer::port())
     RedisTarget redis;
     std::chrono::milliseconds redis_timeout{1000};
     TraceOptions trace; // limits; summaries are never fetched (the answers hold ids only)
     std::string service_name = "bloodbank";
+    // A client has this long to send its request head, and again to take
+    // the answer; then its connection is closed.
+    std::chrono::milliseconds client_timeout{5000};
+    // Connections held at once (reading, waiting or being answered); the
+    // next one is answered 503 and closed.
+    std::size_t max_connections = 256;
+    // Requests answered at the same time, each with its own Redis connection.
+    unsigned workers = 4;
     // Called once per request with "GET /healthz 200"; may be called from
     // several threads at once. Nothing is logged when empty.
     std::function<void(std::string_view)> log;
@@ -47,12 +61,29 @@ struct HttpReply {
     std::vector<std::pair<std::string, std::string>> headers;
 };
 
-// The routes, independent of any socket; the server calls these.
+// The routes, independent of any socket; the server calls route_request
+// with the request line's method and target (path and query, as sent).
+// Paths are matched percent-decoded and the last of repeated query
+// parameters wins, as in Starlette.
+HttpReply route_request(const HttpApiOptions& options, std::string_view method,
+                        std::string_view target);
 HttpReply healthz_reply(const HttpApiOptions& options);
 HttpReply dump_reply(const HttpApiOptions& options, std::string_view raw_id);
 // direction: the query parameter, nullopt when absent (then "ancestors").
 HttpReply chain_reply(const HttpApiOptions& options, std::string_view raw_id,
                       std::optional<std::string_view> direction);
+// {"detail": DETAIL} with `status`.
+HttpReply detail_reply(int status, std::string_view detail);
+
+// An id in any form Python's uuid.UUID() accepts, as the Python service
+// reads path ids: 32 hex digits in any case, with or without dashes
+// anywhere, within braces, after "urn:uuid:", and what int(hex, 16) allows
+// besides (a 0x prefix, a + sign, underscores between digits, surrounding
+// whitespace). ASCII only: Python would also take other scripts' digits.
+std::optional<Uuid> parse_uuid_as_python(std::string_view text);
+
+// "http://HOST:PORT", the host in brackets when it is an IPv6 address.
+std::string http_url(std::string_view host, int port);
 
 class HttpApiServer {
 public:
@@ -64,7 +95,11 @@ public:
     // Binds host:port. ErrorKind::unavailable when the address cannot be
     // bound (in use, not local).
     Result<void> bind();
-    // Serves until stop() is called (from any thread).
+    // The port bound (the one picked when options.port is 0).
+    int port() const;
+    // Serves until stop() is called (from any thread, not from a signal
+    // handler): then stops accepting, closes the connections still sending
+    // their heads, and returns once the requests already read are answered.
     Result<void> run();
     void stop();
 

@@ -28,6 +28,11 @@ Result<rapidjson::Document> parse_json(std::string_view text, const JsonLimits& 
 std::string to_compact_json(const rapidjson::Value& value);
 void append_compact_json(const rapidjson::Value& value, std::string& out);
 
+// RapidJSON writes control characters as \u001F, Python's json and orjson as
+// \u001f: turns the escapes of a JSON text written by RapidJSON, from byte
+// `from` on, into Python's.
+void lowercase_json_escapes(std::string& json, std::size_t from = 0);
+
 // A JSON value's type as a person would name it: "string", "object", "null"...
 std::string_view json_type_name(const rapidjson::Value& value);
 

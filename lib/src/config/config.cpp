@@ -54,7 +54,8 @@ constexpr SettingDefinition definitions[] = {
     // Not checked here: binding to it says what is wrong with it.
     {Item::http_host, "HTTP_HOST", "127.0.0.1", Type::text,
      "address the debug HTTP API listens on"},
-    {Item::http_port, "HTTP_PORT", "8682", Type::port, "port the debug HTTP API listens on"},
+    {Item::http_port, "HTTP_PORT", "8682", Type::bind_port,
+     "port the debug HTTP API listens on; 0 for a free one"},
     {Item::spool_dir, "BB_SPOOL_DIR", "", Type::path,
      "directory where bb-publish keeps events it could not publish (--spool)"},
 };
@@ -122,12 +123,21 @@ Error url_setting_error(const Setting& setting, std::string_view message) {
 // One parser per SettingType that needs one: check_setting() and the typed
 // views both read values through these.
 
-Result<int> parse_port(const Setting& setting) {
+// `lowest` is 1, or 0 where 0 lets the system pick a free port.
+Result<int> parse_port_from(const Setting& setting, int lowest) {
     std::optional<long long> port = parse_whole_number(setting.value);
-    if (!port || *port < 1 || *port > 65535) {
-        return setting_error(setting, "not a port number (1 to 65535)");
+    if (!port || *port < lowest || *port > 65535) {
+        return setting_error(setting, fmt::format("not a port number ({} to 65535)", lowest));
     }
     return static_cast<int>(*port);
+}
+
+Result<int> parse_port(const Setting& setting) {
+    return parse_port_from(setting, 1);
+}
+
+Result<int> parse_bind_port(const Setting& setting) {
+    return parse_port_from(setting, 0);
 }
 
 Result<int> parse_database(const Setting& setting) {
@@ -257,6 +267,8 @@ Result<void> check_setting(const Setting& setting) {
         return checked(parse_host(setting));
     case Type::port:
         return checked(parse_port(setting));
+    case Type::bind_port:
+        return checked(parse_bind_port(setting));
     case Type::database:
         return checked(parse_database(setting));
     case Type::days:
@@ -420,7 +432,7 @@ Result<long> Config::correlation_ttl_seconds() const {
 }
 
 Result<int> Config::http_port() const {
-    return parse_port(get(Item::http_port));
+    return parse_bind_port(get(Item::http_port));
 }
 
 std::string Config::show() const {

@@ -1,6 +1,7 @@
 // AMQP and Redis URLs, split the way Python's urlsplit (and so yarl, aio-pika
 // and redis-py) splits them, and redaction that errs on the side of hiding.
 #include "bloodbank/config.hpp"
+#include "bloodbank/hex.hpp"
 
 #include <fmt/format.h>
 
@@ -43,33 +44,6 @@ bool is_scheme(std::string_view s) {
         }
     }
     return true;
-}
-
-int hex_value(char c) {
-    if (c >= '0' && c <= '9') {
-        return c - '0';
-    }
-    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    if (c >= 'a' && c <= 'f') {
-        return c - 'a' + 10;
-    }
-    return -1;
-}
-
-// %XX decoded; a malformed escape stays as written (Python's unquote does the same).
-std::string percent_decode(std::string_view s) {
-    std::string out;
-    out.reserve(s.size());
-    for (std::size_t i = 0; i < s.size(); ++i) {
-        if (s[i] == '%' && i + 2 < s.size() && hex_value(s[i + 1]) >= 0 &&
-            hex_value(s[i + 2]) >= 0) {
-            out += static_cast<char>(hex_value(s[i + 1]) * 16 + hex_value(s[i + 2]));
-            i += 2;
-        } else {
-            out += s[i];
-        }
-    }
-    return out;
 }
 
 // Keeps RFC 3986 unreserved and sub-delims characters, escapes the rest.

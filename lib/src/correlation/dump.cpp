@@ -147,6 +147,7 @@ std::string dump_json(const CorrelationDump& dump, bool pretty) {
         write_dump(w, dump);
     }
     std::string out(buffer.GetString(), buffer.GetSize());
+    lowercase_json_escapes(out); // the metadata may hold control characters
     if (pretty)
         out += '\n';
     return out;

@@ -1,5 +1,7 @@
 #include "bloodbank/uuid.hpp"
 
+#include "bloodbank/hex.hpp"
+
 #include <fmt/format.h>
 #include <openssl/evp.h>
 
@@ -23,16 +25,6 @@ constexpr char hex_digits[] = "0123456789abcdef";
 // Positions (0-based) of the four hyphens in the 36-character canonical form.
 constexpr bool is_hyphen_position(std::size_t i) {
     return i == 8 || i == 13 || i == 18 || i == 23;
-}
-
-int hex_value(char c) {
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
 }
 
 // A character for an error message: printable ASCII as is, anything else as
@@ -201,7 +193,7 @@ Result<Uuid> parse_uuid(std::string_view text) {
                     fmt::format("expected '-' at position {}, got {}", i + 1, describe_char(c)));
             continue;
         }
-        int value = hex_value(c);
+        int value = hex_digit_value(c);
         if (value < 0)
             return make_error(ErrorKind::data, fmt::format("bad hex digit {} at position {}",
                                                            describe_char(c), i + 1));

@@ -395,14 +395,17 @@ void append_compact_json(const rapidjson::Value& value, std::string& out) {
     StringSink sink{out};
     OrjsonWriter writer(sink, out);
     value.Accept(writer);
-    // RapidJSON writes control characters as \u001F, Python and orjson as
-    // \u001f. Backslashes occur only in escapes, so a left-to-right scan
-    // visits every \uXXXX exactly.
-    for (std::size_t i = out.find('\\', start); i != std::string::npos; i = out.find('\\', i)) {
-        if (out[i + 1] == 'u')
+    lowercase_json_escapes(out, start);
+}
+
+void lowercase_json_escapes(std::string& json, std::size_t from) {
+    // Backslashes occur only in escapes, so a left-to-right scan visits
+    // every \uXXXX exactly.
+    for (std::size_t i = json.find('\\', from); i != std::string::npos; i = json.find('\\', i)) {
+        if (json[i + 1] == 'u')
             for (std::size_t k = i + 2; k < i + 6; ++k)
-                if (out[k] >= 'A' && out[k] <= 'F')
-                    out[k] = static_cast<char>(out[k] - 'A' + 'a');
+                if (json[k] >= 'A' && json[k] <= 'F')
+                    json[k] = static_cast<char>(json[k] - 'A' + 'a');
         i += 2;
     }
 }

@@ -1,14 +1,15 @@
+// The routes of the debug API: which reply a request gets, independent of
+// any socket (server.cpp reads the requests and writes the replies).
+#include "http/request.hpp"
+
+#include "bloodbank/hex.hpp"
 #include "bloodbank/http_api.hpp"
+#include "bloodbank/json.hpp"
 #include "bloodbank/redis.hpp"
-#include "bloodbank/visible_text.hpp"
 
 #include <fmt/format.h>
-#include <httplib.h>
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
-
-#include <cerrno>
-#include <cstring>
 
 namespace bb {
 namespace {
@@ -21,9 +22,14 @@ void write_string(JsonWriter& w, std::string_view text) {
     w.String(text.data(), static_cast<rapidjson::SizeType>(text.size()));
 }
 
+// The JSON text with control characters escaped as Python's json.dumps does.
 std::string text_of(rapidjson::StringBuffer& buffer) {
-    return std::string(buffer.GetString(), buffer.GetSize());
+    std::string text(buffer.GetString(), buffer.GetSize());
+    lowercase_json_escapes(text);
+    return text;
 }
+
+} // namespace
 
 HttpReply detail_reply(int status, std::string_view detail) {
     rapidjson::StringBuffer buffer;
@@ -43,6 +49,8 @@ HttpReply detail_reply(int status, std::string_view detail) {
     w.EndObject();
     return {status, text_of(buffer), {}};
 }
+
+namespace {
 
 HttpReply error_reply(const Error& error, std::string_view not_found_detail) {
     switch (error.kind) {
@@ -78,7 +86,7 @@ HttpReply healthz_reply(const HttpApiOptions& options) {
 }
 
 HttpReply dump_reply(const HttpApiOptions& options, std::string_view raw_id) {
-    auto id = parse_uuid(raw_id);
+    auto id = parse_uuid_as_python(raw_id);
     if (!id)
         return detail_reply(400, fmt::format("Invalid UUID format: {}", raw_id));
     auto redis = RedisConnection::connect(options.redis, options.redis_timeout);
@@ -101,7 +109,7 @@ HttpReply chain_reply(const HttpApiOptions& options, std::string_view raw_id,
         return detail_reply(400, fmt::format("Invalid direction: {}. Must be 'ancestors' or "
                                              "'descendants'",
                                              direction_name));
-    auto id = parse_uuid(raw_id);
+    auto id = parse_uuid_as_python(raw_id);
     if (!id)
         return detail_reply(400, fmt::format("Invalid UUID format: {}", raw_id));
     Direction direction =
@@ -136,85 +144,59 @@ HttpReply chain_reply(const HttpApiOptions& options, std::string_view raw_id,
     return reply;
 }
 
-struct HttpApiServer::Impl {
-    HttpApiOptions options;
-    httplib::Server server;
-};
-
 namespace {
 
-void send(httplib::Response& res, const HttpReply& reply) {
-    res.status = reply.status;
-    for (const auto& [name, value] : reply.headers)
-        res.set_header(name, value);
-    res.set_content(reply.body, "application/json");
+enum class Route { none, healthz, dump, chain };
+
+// Which route a decoded path names, and its id; ids match [^/]+ as
+// Starlette's {param} does.
+std::pair<Route, std::string_view> find_route(std::string_view path) {
+    if (path == "/healthz")
+        return {Route::healthz, {}};
+    constexpr std::string_view prefix = "/debug/correlation/";
+    constexpr std::string_view chain_suffix = "/chain";
+    if (path.substr(0, prefix.size()) != prefix)
+        return {Route::none, {}};
+    std::string_view rest = path.substr(prefix.size());
+    Route route = Route::dump;
+    if (rest.size() > chain_suffix.size() &&
+        rest.substr(rest.size() - chain_suffix.size()) == chain_suffix) {
+        rest.remove_suffix(chain_suffix.size());
+        route = Route::chain;
+    }
+    if (rest.empty() || rest.find('/') != std::string_view::npos)
+        return {Route::none, {}};
+    return {route, rest};
 }
 
 } // namespace
 
-HttpApiServer::HttpApiServer(HttpApiOptions options) : impl_(std::make_unique<Impl>()) {
-    impl_->options = std::move(options);
-    const HttpApiOptions& opts = impl_->options;
-    httplib::Server& server = impl_->server;
-
-    server.Get("/healthz", [&opts](const httplib::Request&, httplib::Response& res) {
-        send(res, healthz_reply(opts));
-    });
-    server.Get(R"(/debug/correlation/([^/]+))",
-               [&opts](const httplib::Request& req, httplib::Response& res) {
-                   send(res, dump_reply(opts, req.matches[1].str()));
-               });
-    server.Get(R"(/debug/correlation/([^/]+)/chain)",
-               [&opts](const httplib::Request& req, httplib::Response& res) {
-                   std::optional<std::string> direction;
-                   if (req.has_param("direction"))
-                       direction = req.get_param_value("direction");
-                   send(res, chain_reply(opts, req.matches[1].str(), direction));
-               });
-    // httplib's default is SO_REUSEPORT, which lets a second server bind the
-    // same port and silently share its requests; a busy port must be an error.
-    server.set_socket_options([](socket_t sock) {
-        int yes = 1;
-        setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
-    });
-    // Unknown paths answer as FastAPI does rather than with an empty body.
-    server.set_error_handler([](const httplib::Request&, httplib::Response& res) {
-        if (res.body.empty() && res.status == 404)
-            send(res, detail_reply(404, "Not Found"));
-    });
-    if (opts.log)
-        server.set_logger([&opts](const httplib::Request& req, const httplib::Response& res) {
-            // The request is untrusted: %0a must not forge a log line, nor
-            // %1b drive the terminal the log is read on.
-            opts.log(fmt::format("{} {} {}", visible_text(req.method), visible_text(req.path),
-                                 res.status));
-        });
-}
-
-HttpApiServer::~HttpApiServer() = default;
-
-Result<void> HttpApiServer::bind() {
-    const HttpApiOptions& opts = impl_->options;
-    errno = 0;
-    if (!impl_->server.bind_to_port(opts.host, opts.port)) {
-        int error = errno;
-        return make_error(ErrorKind::unavailable,
-                          fmt::format("cannot listen on http://{}:{}: {}", opts.host, opts.port,
-                                      error ? std::strerror(error) : "address not usable"));
+HttpReply route_request(const HttpApiOptions& options, std::string_view method,
+                        std::string_view target) {
+    auto [raw_path, query] = http_detail::split_target(target);
+    std::string path = percent_decode(raw_path);
+    auto [route, id] = find_route(path);
+    if (route == Route::none)
+        return detail_reply(404, "Not Found");
+    // Every route is GET only; FastAPI answers HEAD and the rest alike.
+    if (method != "GET") {
+        HttpReply reply = detail_reply(405, "Method Not Allowed");
+        reply.headers.emplace_back("Allow", "GET");
+        return reply;
     }
-    return {};
-}
-
-Result<void> HttpApiServer::run() {
-    if (!impl_->server.listen_after_bind())
-        return make_error(ErrorKind::unavailable,
-                          fmt::format("the HTTP server on http://{}:{} stopped unexpectedly",
-                                      impl_->options.host, impl_->options.port));
-    return {};
-}
-
-void HttpApiServer::stop() {
-    impl_->server.stop();
+    switch (route) {
+    case Route::healthz:
+        return healthz_reply(options);
+    case Route::dump:
+        return dump_reply(options, id);
+    case Route::chain: {
+        std::optional<std::string> direction = http_detail::query_value(query, "direction");
+        return chain_reply(options, id, direction);
+    }
+    case Route::none:
+        break;
+    }
+    return detail_reply(404, "Not Found");
 }
 
 } // namespace bb
