@@ -170,8 +170,9 @@ void add_options(CLI::App& cli, Options& o) {
                     "Time allowed for reconnecting after one loss (default 60)")
         ->type_name("SECONDS");
     safety
-        .add_option("--shutdown-timeout", o.shutdown_timeout,
-                    "After SIGINT or SIGTERM, wait this long for outstanding confirms (default 10)")
+        .add_option(
+            "--shutdown-timeout", o.shutdown_timeout,
+            "After SIGINT, SIGTERM or SIGHUP, wait this long for outstanding confirms (default 10)")
         ->type_name("SECONDS");
 
     CLI::App& tracking = bb::app::section(cli, "Correlation tracking");

@@ -2,20 +2,18 @@
 // (scripts/services.sh: a throwaway CA, a broker certificate for the IP
 // address 127.0.0.1 only, client certificates from that CA and from one the
 // broker does not trust). What bb-publish sent is read back over plain AMQP.
+#include "support/silent_listener.hpp"
 #include "test_bb_publish_support.hpp"
 
 #include "bloodbank/amqp.hpp"
 
 #include <doctest/doctest.h>
 
-#include <arpa/inet.h>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
-#include <netinet/in.h>
 #include <string>
-#include <sys/socket.h>
 #include <unistd.h>
 #include <vector>
 
@@ -91,32 +89,6 @@ struct BrokerUser {
         REQUIRE_MESSAGE(allowed.status == 0, allowed.err);
     }
     ~BrokerUser() { (void)bbtest::run({ctl, "delete_user", name}); }
-};
-
-// A TCP listener that accepts connections (the kernel does, from its backlog)
-// and never says a word: a TLS handshake with it can only time out.
-class SilentListener {
-public:
-    SilentListener() {
-        fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-        REQUIRE(fd_ >= 0);
-        sockaddr_in address{};
-        address.sin_family = AF_INET;
-        address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-        socklen_t size = sizeof address;
-        REQUIRE(::bind(fd_, reinterpret_cast<sockaddr*>(&address), size) == 0);
-        REQUIRE(::listen(fd_, 8) == 0);
-        REQUIRE(::getsockname(fd_, reinterpret_cast<sockaddr*>(&address), &size) == 0);
-        port_ = ntohs(address.sin_port);
-    }
-    ~SilentListener() { ::close(fd_); }
-    SilentListener(const SilentListener&) = delete;
-    SilentListener& operator=(const SilentListener&) = delete;
-    int port() const { return port_; }
-
-private:
-    int fd_ = -1;
-    int port_ = 0;
 };
 
 } // namespace
@@ -319,7 +291,7 @@ TEST_CASE("bb-publish tls: a handshake that never comes ends at --connect-timeou
     auto t = bbtest::tls_services();
     if (!t)
         return;
-    SilentListener silent;
+    bbtest::SilentListener silent;
     std::string url = "amqps://127.0.0.1:" + std::to_string(silent.port()) + "/";
     auto r = TlsBus(*t).refused({"--url", url, "--connect-timeout", "0.5"});
     CHECK(r.err == "bb-publish: cannot connect to amqps://guest@127.0.0.1:" +

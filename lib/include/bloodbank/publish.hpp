@@ -108,7 +108,7 @@ struct PublishSummary {
     std::optional<Error> spool_error;  // writing the spool failed (74): names the first unkept line
     std::optional<Error> broker_error; // the broker was lost for good or gave no confirms
     bool input_stopped = false;        // input was left unread (broker lost, no spool)
-    int signal = 0;                    // SIGINT/SIGTERM stopped the run
+    int signal = 0;                    // SIGINT/SIGTERM/SIGHUP stopped the run
     TrackingReport tracking;
 
     // Not confirmed and not kept in the spool.

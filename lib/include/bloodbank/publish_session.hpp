@@ -36,8 +36,9 @@ struct PublishSessionOptions {
     std::string spool_dir;
     std::size_t max_record_bytes = 1024 * 1024; // longer records are invalid
     PipelineOptions pipeline;                   // its spool and signals are the session's
-    // SIGINT and SIGTERM stop the run (StopSignals): installed as a publish
-    // starts, so a signal while connecting stops it before any input is read,
+    // SIGINT, SIGTERM and SIGHUP stop the run (StopSignals): installed as a
+    // publish starts, so a signal while reading a password from a pipe or
+    // connecting ends that wait and stops the run before any input is read,
     // and once a drain has connected, since until then nothing was taken from
     // the spool and the default action loses nothing.
     bool stop_on_signals = false;
@@ -60,6 +61,9 @@ struct PublishOutcome {
     // unusable, no broker): the kind of what stopped it. Why went to the
     // sink's notice().
     std::optional<ErrorKind> stopped;
+    // When a signal ended what stopped it (a wait while connecting or reading
+    // a password from a pipe): the signal, whose status is the exit status.
+    int stopped_by_signal = 0;
     PublishSummary summary; // a publish's run
     DrainSummary drained;   // a drain's; segments is 0 for an empty spool
     std::string spool_dir;
@@ -78,7 +82,8 @@ struct PublishOutcome {
 
     // The exit status, the first that applies (DESIGN §4):
     //   74 stdout could not be written;
-    //   the status of what stopped the session before it ran;
+    //   the status of what stopped the session before it ran (130/143/129
+    //   when a signal did);
     //   a publish: publish_exit_status(summary, require_tracking);
     //   a drain: 74 reading or rewriting a segment failed; 130/143 a
     //   SIGINT/SIGTERM stopped it; 75 another error, or segments are left (65

@@ -6,6 +6,7 @@
 #include "amqp/tls.hpp"
 
 #include "bloodbank/file_access.hpp"
+#include "bloodbank/stop_signals.hpp"
 
 #include <amqp_tcp_socket.h>
 #include <fmt/format.h>
@@ -56,6 +57,11 @@ namespace {
 using namespace amqp_detail;
 using Clock = std::chrono::steady_clock;
 
+// Why a connection attempt ended early: "stopped by SIGINT".
+std::string stopped_by_signal() {
+    return fmt::format("stopped by {}", signal_name(stop_requested()));
+}
+
 // A connected non-blocking TCP socket, or the reason there is none.
 Result<UniqueFd> tcp_connect(const AmqpUrl& url, Clock::time_point deadline) {
     addrinfo hints{};
@@ -84,18 +90,14 @@ Result<UniqueFd> tcp_connect(const AmqpUrl& url, Clock::time_point deadline) {
             reason = errno_text(errno);
             continue;
         }
-        pollfd p{sock.get(), POLLOUT, 0};
-        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
-        int ready = left.count() > 0 ? ::poll(&p, 1, static_cast<int>(left.count())) : 0;
-        if (ready == 0) {
-            reason = "timed out";
+        WaitResult waited = wait_ready(sock.get(), POLLOUT, deadline);
+        if (waited != WaitResult::ready) {
+            reason = waited == WaitResult::stopped ? stopped_by_signal() : "timed out";
             break;
         }
         int error = 0;
         socklen_t len = sizeof error;
-        if (ready < 0)
-            error = errno;
-        else if (::getsockopt(sock.get(), SOL_SOCKET, SO_ERROR, &error, &len) != 0)
+        if (::getsockopt(sock.get(), SOL_SOCKET, SO_ERROR, &error, &len) != 0)
             error = errno;
         if (error == 0)
             return sock;
@@ -131,6 +133,28 @@ Result<void> open_socket(amqp_connection_state_t conn, const AmqpUrl& url,
     return {};
 }
 
+// Why amqp_login() failed. RabbitMQ refuses wrong credentials or a vhost
+// with a reason (a connection.close: ACCESS_REFUSED, NOT_ALLOWED), so a peer
+// that says nothing, or hangs up without a reason, is named as such.
+std::string login_failure(const amqp_rpc_reply_t& reply, const AmqpUrl& url,
+                          const PublisherOptions& options) {
+    if (reply.reply_type != AMQP_RESPONSE_LIBRARY_EXCEPTION)
+        return describe_reply(reply);
+    if (url.tls)
+        if (std::string tls = tls_session_failure(reply.library_error); !tls.empty())
+            return tls;
+    switch (reply.library_error) {
+    case AMQP_STATUS_TIMEOUT:
+        return fmt::format("no answer from the broker within {:g} s (is it an AMQP port?)",
+                           std::chrono::duration<double>(options.connect_timeout).count());
+    case AMQP_STATUS_CONNECTION_CLOSED:
+        return "the broker closed the connection during login without saying why (is it an "
+               "AMQP port?)";
+    default:
+        return describe_reply(reply);
+    }
+}
+
 Result<std::unique_ptr<Publisher::State>> connect_one(const AmqpUrl& url,
                                                       const PublisherOptions& options) {
     auto state = std::make_unique<Publisher::State>();
@@ -155,19 +179,16 @@ Result<std::unique_ptr<Publisher::State>> connect_one(const AmqpUrl& url,
     amqp_set_handshake_timeout(conn, &handshake);
     amqp_set_rpc_timeout(conn, &rpc);
 
+    // rabbitmq-c waits for the broker's answers by itself: a stop request
+    // shuts the socket down so that it stops waiting.
+    CutOnStop cut(amqp_get_sockfd(conn));
     amqp_rpc_reply_t reply =
         amqp_login(conn, url.vhost.c_str(), 0, 131072, options.heartbeat_seconds,
                    AMQP_SASL_METHOD_PLAIN, url.user.c_str(), url.password.c_str());
-    if (reply.reply_type != AMQP_RESPONSE_NORMAL) {
-        std::string why = describe_reply(reply);
-        if (reply.reply_type == AMQP_RESPONSE_LIBRARY_EXCEPTION &&
-            reply.library_error == AMQP_STATUS_CONNECTION_CLOSED)
-            why += " during login (wrong user, password or vhost?)";
-        if (url.tls && reply.reply_type == AMQP_RESPONSE_LIBRARY_EXCEPTION)
-            if (std::string tls = tls_session_failure(reply.library_error); !tls.empty())
-                why = tls;
-        return refused(state->target, why);
-    }
+    if (stop_requested())
+        return refused(state->target, stopped_by_signal());
+    if (reply.reply_type != AMQP_RESPONSE_NORMAL)
+        return refused(state->target, login_failure(reply, url, options));
 
     if (auto sent = send_setup(*state); !sent)
         return sent.error();
@@ -176,6 +197,8 @@ Result<std::unique_ptr<Publisher::State>> connect_one(const AmqpUrl& url,
         while (state->setup_replies > 0) {
             amqp_frame_t frame;
             int rc = amqp_simple_wait_frame_noblock(conn, &frame, &timeout);
+            if (stop_requested())
+                return refused(state->target, stopped_by_signal());
             if (rc != AMQP_STATUS_OK)
                 return refused(state->target, describe_status(rc));
             auto taken = take_setup_reply(*state, frame);

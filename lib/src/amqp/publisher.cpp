@@ -4,6 +4,8 @@
 // by message_id).
 #include "amqp/state.hpp"
 
+#include "bloodbank/stop_signals.hpp"
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -353,12 +355,23 @@ void Publisher::close() {
     State& s = *state_;
     if (!s.connection)
         return;
-    if (!s.broken) {
+    if (!s.broken && !stop_requested()) {
         // A polite close, but not worth more than a moment at the very end.
         timeval moment =
             to_timeval(std::min(s.options.rpc_timeout, std::chrono::milliseconds(2000)));
         amqp_set_rpc_timeout(s.connection.get(), &moment);
         amqp_connection_close(s.connection.get(), AMQP_REPLY_SUCCESS);
+    } else if (!s.broken) {
+        // After a signal the time promised (--shutdown-timeout, or none after
+        // a second one) is used up: say goodbye without waiting for the answer,
+        // which a blocked broker would not give, and only if the socket takes
+        // the few bytes at once (rabbitmq-c's writes wait without a deadline).
+        pollfd p{amqp_get_sockfd(s.connection.get()), POLLOUT, 0};
+        amqp_connection_close_t close{};
+        close.reply_code = AMQP_REPLY_SUCCESS;
+        close.reply_text = amqp_cstring_bytes("");
+        if (::poll(&p, 1, 0) == 1 && (p.revents & POLLOUT))
+            amqp_send_method(s.connection.get(), 0, AMQP_CONNECTION_CLOSE_METHOD, &close);
     }
     s.broken = true;
     s.connection.reset();

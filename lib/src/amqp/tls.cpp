@@ -93,9 +93,11 @@ std::string with_hint(const OpenSslError& e) {
 }
 
 // "CA file /etc/x.pem: no such file or directory": a missing file is 66, an
-// unreadable one 74, before OpenSSL gets to say something vaguer.
+// unreadable one 74, before OpenSSL gets to say something vaguer. OpenSSL
+// opens the file again by its name, and would wait for ever in open() for a
+// FIFO's writer, reading it twice besides: only a regular file is taken.
 Result<void> check_file(std::string_view what, const std::string& path) {
-    OpenedInput input = open_input(path);
+    OpenedInput input = open_input(path, FileKind::regular);
     if (!input.fd) {
         Error error = open_error(path, input.error);
         return make_error(error.kind, fmt::format("{} {}", what, error.message));

@@ -1,6 +1,7 @@
 // Passwords kept in a file (a mounted secret, a file only its owner reads), so
 // that they are neither typed on a command line, where `ps` shows them, nor
-// kept in the environment.
+// kept in the environment. A pipe is read too, for `--password-file <(vault
+// read ...)`, without waiting for ever (read_file_text).
 #include "bloodbank/config.hpp"
 #include "bloodbank/file_access.hpp"
 
@@ -17,7 +18,7 @@ constexpr std::size_t max_password_file_bytes = 64 * 1024;
 Result<std::string> read_password_file(const std::string& path) {
     if (path.empty())
         return make_error(ErrorKind::usage, "the password file name is empty");
-    auto text = read_file_text(path, max_password_file_bytes);
+    auto text = read_file_text(path, max_password_file_bytes, FileKind::regular_or_pipe);
     if (!text)
         return text.error();
     if (text->size() > max_password_file_bytes)

@@ -102,7 +102,7 @@ int PublishOutcome::exit_status() const {
     if (!stdout_written)
         return exit_code(ErrorKind::io);
     if (stopped)
-        return exit_code(*stopped);
+        return stopped_by_signal ? signal_exit_status(stopped_by_signal) : exit_code(*stopped);
     return mode == PublishMode::publish ? publish_exit_status(summary, require_tracking)
                                         : drain_status(drained, require_tracking);
 }

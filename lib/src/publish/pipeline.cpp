@@ -16,7 +16,6 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <csignal>
 #include <poll.h>
 
 namespace bb {
@@ -29,10 +28,6 @@ using std::chrono::milliseconds;
 // Longest wait in one poll(): short enough to send heartbeats in time and to
 // notice a confirm deadline, long enough to cost nothing while idle.
 constexpr milliseconds max_wait{500};
-
-std::string_view signal_name(int signal) {
-    return signal == SIGINT ? "SIGINT" : signal == SIGTERM ? "SIGTERM" : "a signal";
-}
 
 enum class Phase {
     reading,       // records are read while there is room

@@ -59,6 +59,7 @@ namespace {
 PublishOutcome stopped(PublishOutcome outcome, const Error& error, PublishSink& sink) {
     sink.notice(error.message);
     outcome.stopped = error.kind;
+    outcome.stopped_by_signal = stop_requested(); // it ended a wait, which failed for it
     return outcome;
 }
 
@@ -88,6 +89,8 @@ PublishOutcome PublishSession::publish(PublishSink& sink) {
         auto connected = Publisher::connect(targets->broker);
         if (connected)
             publisher.emplace(std::move(*connected));
+        else if (stop_requested())
+            return stopped(std::move(outcome), connected.error(), sink);
         else if (spool && connected.error().kind == ErrorKind::unavailable)
             sink.notice(connected.error().message + "; keeping the events in the spool");
         else

@@ -1,4 +1,4 @@
-// Shutdown of the publish pipeline on request (SIGINT, SIGTERM): the first
+// Shutdown of the publish pipeline on request (SIGINT, SIGTERM, SIGHUP): the first
 // request stops reading and starts the shutdown deadline, a second one (or
 // the deadline) stops waiting for the broker. This part only watches the
 // requests and keeps the deadline; the pipeline decides what they mean.
