@@ -18,21 +18,26 @@ void Printer::write(std::string_view text) {
 }
 
 void Printer::outcome(const LineOutcome& o) {
+    // A drain's line numbers count within each segment: the segment is named.
+    auto where = [&] {
+        return o.file.empty() ? fmt::format("line {}", o.line)
+                              : fmt::format("{} line {}", o.file, o.line);
+    };
     switch (o.status) {
     case LineStatus::invalid:
         clear_progress();
-        report(program_, fmt::format("line {}: {}", o.line, o.error));
+        report(program_, fmt::format("{}: {}", where(), o.error));
         break;
     case LineStatus::nacked:
         clear_progress();
-        report(program_, fmt::format("line {}: event {} was refused by the broker (nack)", o.line,
+        report(program_, fmt::format("{}: event {} was refused by the broker (nack)", where(),
                                      o.event_id->str()));
         break;
     case LineStatus::returned:
         clear_progress();
-        report(program_, fmt::format("line {}: event {} was returned: no queue is bound for "
+        report(program_, fmt::format("{}: event {} was returned: no queue is bound for "
                                      "event type \"{}\"",
-                                     o.line, o.event_id->str(), o.event_type));
+                                     where(), o.event_id->str(), o.event_type));
         break;
     default:
         break;

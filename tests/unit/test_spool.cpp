@@ -1,4 +1,4 @@
-#include "../support/temp_dir.hpp"
+#include "spool_helpers.hpp"
 
 #include "bloodbank/spool.hpp"
 
@@ -24,18 +24,7 @@ namespace {
 
 namespace fs = std::filesystem;
 using bbtest::TempDir;
-
-std::string read_file(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    REQUIRE(in);
-    std::ostringstream text;
-    text << in.rdbuf();
-    return text.str();
-}
-
-void write_file(const std::string& path, const std::string& text) {
-    std::ofstream(path, std::ios::binary) << text;
-}
+using namespace bbtest::spool;
 
 // Every segment list_spool gives, concatenated in replay order.
 std::string read_spool(const std::string& dir) {
@@ -56,12 +45,6 @@ std::vector<std::string> temp_files(const std::string& dir) {
             names.push_back(name);
     }
     return names;
-}
-
-unsigned mode_of(const std::string& path) {
-    struct stat st {};
-    REQUIRE(::stat(path.c_str(), &st) == 0);
-    return st.st_mode & 07777;
 }
 
 // "event-N" padded with x to `size` bytes, so every event is recognisable.
@@ -121,25 +104,6 @@ private:
     void (*old_handler_)(int) = nullptr;
 };
 
-// A tmpfs of `size` mounted on `dir` while it lives; only root can, and only
-// where mounting is allowed at all.
-class SmallTmpfs {
-public:
-    SmallTmpfs(const std::string& dir, const std::string& size) : dir_(dir) {
-        mounted_ = ::geteuid() == 0 &&
-                   ::mount("tmpfs", dir.c_str(), "tmpfs", 0, ("size=" + size).c_str()) == 0;
-    }
-    ~SmallTmpfs() {
-        if (mounted_)
-            ::umount2(dir_.c_str(), MNT_DETACH);
-    }
-    bool mounted() const { return mounted_; }
-
-private:
-    std::string dir_;
-    bool mounted_ = false;
-};
-
 // The pid of a process that has ended (a child, reaped).
 pid_t dead_pid() {
     pid_t child = ::fork();
@@ -156,12 +120,6 @@ void age(const std::string& path, long seconds) {
     timespec times[2] = {{::time(nullptr) - seconds, 0}, {::time(nullptr) - seconds, 0}};
     REQUIRE(::utimensat(AT_FDCWD, path.c_str(), times, 0) == 0);
 }
-
-// Each test's own temporary folder; `dir` is a spool in it, not created yet.
-struct FreshSpool {
-    TempDir tmp{"bb-spool-test"};
-    std::string dir = tmp.file("spool");
-};
 
 // What the writer says once it has stopped at `line`.
 std::string not_kept(const std::string& dir, std::string_view reason, std::size_t line) {

@@ -82,7 +82,8 @@ std::string_view to_string(LineStatus status);
 
 // What became of one input record.
 struct LineOutcome {
-    std::size_t line = 0; // its first line
+    std::size_t line = 0;  // its first line
+    std::string_view file; // a drain: the name of the segment it was read from
     LineStatus status = LineStatus::invalid;
     std::optional<Uuid> event_id;   // unset for invalid records
     std::string_view event_type;    // empty for invalid records

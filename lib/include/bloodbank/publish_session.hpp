@@ -77,6 +77,7 @@ struct PublishOutcome {
     // The lines for stderr after the run, in order: the errors that stopped
     // it, a tracking warning, the summary (not when quiet), where spooled
     // events are, a drain's progress (also when quiet if segments are left),
+    // what it set aside, may send twice, or left in unfinished files,
     // and last "write error on stdout" when stdout_written is false.
     std::vector<std::string> closing_lines(bool quiet) const;
 
@@ -85,10 +86,11 @@ struct PublishOutcome {
     //   the status of what stopped the session before it ran (130/143/129
     //   when a signal did);
     //   a publish: publish_exit_status(summary, require_tracking);
-    //   a drain: 74 reading or rewriting a segment failed; 130/143 a
-    //   SIGINT/SIGTERM stopped it; 75 another error, or segments are left (65
-    //   when all that is left cannot be published); 69 (require_tracking) a
-    //   link or event record was not written; else 0.
+    //   a drain: 74 reading, marking or setting aside a segment's events
+    //   failed; 130/143 a SIGINT/SIGTERM stopped it; 75 another error, or
+    //   events are left for a later drain (in segments, or in writers'
+    //   unfinished files); 65 events were set aside in DIR/rejected; 69
+    //   (require_tracking) a link or event record was not written; else 0.
     int exit_status() const;
 };
 

@@ -44,8 +44,12 @@ struct SpoolLimits {
 class SpoolWriter {
 public:
     // Creates `dir` (one level, mode 0700) when it does not exist; an existing
-    // directory is used as is. Errors are ErrorKind::io naming the directory:
-    // "spool /x: cannot create: Permission denied", "spool /x: not a directory".
+    // directory is used as is unless its group or others can write to it or
+    // another user owns it (anything in a spool gets published). Errors are
+    // ErrorKind::io naming the directory: "spool /x: cannot create:
+    // Permission denied", "spool /x: not a directory", "spool /x: refused:
+    // ...". From then on SIGXFSZ is ignored: a file-size limit is EFBIG,
+    // reported as any write error.
     static Result<SpoolWriter> open(const std::string& dir, SpoolLimits limits = {});
 
     SpoolWriter(SpoolWriter&&) noexcept;
@@ -84,6 +88,12 @@ private:
 // errors are ErrorKind::io.
 Result<std::vector<std::string>> list_spool(const std::string& dir);
 
+// The names in a spool folder that are neither segments nor its own files
+// (temporary files, the lock, the rejected/ folder), sorted: a file named
+// almost like a segment, a link, a folder. A drain never takes them; it says
+// so rather than ignore them. Errors as list_spool's.
+Result<std::vector<std::string>> unknown_spool_files(const std::string& dir);
+
 // An exclusive lock on DIR/.drain.lock (flock), held while it lives: two
 // drains of one spool never publish the same segment. When another process
 // holds it: ErrorKind::temporary, "spool /x: another drain is running"
@@ -103,6 +113,10 @@ struct OrphanRecovery {
     std::size_t files = 0;     // writers' temporary files made into segments
     std::size_t events = 0;    // the whole lines they held
     std::size_t discarded = 0; // removed: drains' unfinished rewrites, files without a whole line
+    // Writers' temporary files not taken yet (too recent, or their process
+    // still runs), and the whole lines they hold: events a later drain gets.
+    std::size_t left_files = 0;
+    std::size_t left_events = 0;
 };
 
 // The temporary files of processes that died before committing them (SIGKILL,

@@ -14,22 +14,49 @@ bool tracking_incomplete(const TrackingReport& tracking) {
 }
 
 // A drain's policy: a drain loses nothing (what is not confirmed stays in
-// its segment), so what is left in the spool decides, and lost links only
-// matter once the spool is empty.
+// its segment or is set aside), so what is left decides: events a later drain
+// will send (75) beat events set aside, which need a person (65); lost links
+// only matter once nothing is left.
 int drain_status(const DrainSummary& s, bool require_tracking) {
     if (s.error && s.error->kind == ErrorKind::io)
         return exit_code(ErrorKind::io);
     if (s.totals.signal)
         return signal_exit_status(s.totals.signal);
-    if (s.error)
+    if (s.error || s.segments_left() > 0 || s.unfinished_events > 0)
         return exit_code(ErrorKind::temporary);
-    if (s.segments_left() > 0)
-        return exit_code(s.segments_left() == s.rewritten && s.kept == s.kept_invalid
-                             ? ErrorKind::data
-                             : ErrorKind::temporary);
+    if (s.set_aside > 0)
+        return exit_code(ErrorKind::data);
     if (require_tracking && tracking_incomplete(s.totals.tracking))
         return exit_code(ErrorKind::unavailable);
     return 0;
+}
+
+// "1 event", "2 events".
+std::string events(std::size_t n) {
+    return fmt::format("{} {}", n, n == 1 ? "event" : "events");
+}
+
+// What a drain says after the run's lines: its progress, what it set aside,
+// what may be sent twice, and what it could not take yet.
+void drain_lines(const DrainSummary& s, const std::string& spool_dir, bool quiet,
+                 std::vector<std::string>& lines) {
+    if (s.segments > 0 && (!quiet || s.segments_left() > 0))
+        lines.push_back(fmt::format("drained {} of {} segments from {}; {} left", s.removed,
+                                    s.segments, spool_dir, s.segments_left()));
+    if (s.set_aside > 0)
+        lines.push_back(fmt::format("set aside {} in {}/rejected, with the reasons in its "
+                                    ".reasons files; move a file back into {} to send it again",
+                                    events(s.set_aside), spool_dir, spool_dir));
+    if (s.possible_duplicates > 0)
+        lines.push_back(fmt::format("{} published but not marked so in their segment: the next "
+                                    "drain sends them again",
+                                    events(s.possible_duplicates)));
+    if (s.unfinished_events > 0)
+        lines.push_back(fmt::format(
+            "{} left in {} unfinished {} of writers that are still running or wrote them less "
+            "than 10 minutes ago; a later drain takes them",
+            events(s.unfinished_events), s.unfinished_files,
+            s.unfinished_files == 1 ? "file" : "files"));
 }
 
 // What every run says at its end: why it stopped, the tracking warning, the
@@ -82,16 +109,14 @@ std::vector<std::string> PublishOutcome::closing_lines(bool quiet) const {
     } else if (mode == PublishMode::publish) {
         run_lines(summary, dry_run, spool_dir, quiet, lines);
     } else if (drained.segments == 0) {
-        if (!quiet)
+        if (!quiet && drained.unfinished_events == 0)
             lines.push_back(fmt::format("the spool {} is empty", spool_dir));
+        drain_lines(drained, spool_dir, quiet, lines);
     } else {
         run_lines(drained.totals, dry_run, spool_dir, quiet, lines);
         if (drained.error)
             lines.push_back(drained.error->message);
-        if (!quiet || drained.segments_left() > 0)
-            lines.push_back(fmt::format("drained {} of {} segments from {}; {} left",
-                                        drained.removed, drained.segments, spool_dir,
-                                        drained.segments_left()));
+        drain_lines(drained, spool_dir, quiet, lines);
     }
     if (!stdout_written)
         lines.push_back("write error on stdout");

@@ -3,6 +3,7 @@
 #include "bloodbank/publish_session.hpp"
 #include "bloodbank/stop_signals.hpp"
 #include "bloodbank/tracking.hpp"
+#include "bloodbank/visible_text.hpp"
 
 #include <fmt/format.h>
 
@@ -119,6 +120,12 @@ PublishOutcome PublishSession::drain(PublishSink& sink) {
         sink.notice(fmt::format("recovered {} events from {} unfinished spool files of "
                                 "processes that died while writing them",
                                 plan->recovered.events, plan->recovered.files));
+    for (const std::string& name : plan->unknown)
+        sink.notice(fmt::format("warning: spool {}: {} is not a segment "
+                                "(YYYYMMDDTHHMMSS.ffffffZ-PID-SEQ.ndjson): not drained",
+                                dir, visible_text(name)));
+    outcome.drained.unfinished_files = plan->recovered.left_files;
+    outcome.drained.unfinished_events = plan->recovered.left_events;
     if (plan->segments.empty())
         return outcome;
 

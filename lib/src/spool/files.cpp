@@ -19,7 +19,31 @@ namespace bb {
 
 using spool_detail::spool_error;
 
-namespace {} // namespace
+namespace {
+
+// What a spool folder is known to hold besides its segments.
+bool is_known(const spool_detail::DirEntry& entry) {
+    if (entry.directory)
+        return entry.name == spool_detail::rejected_dir_name;
+    if (!entry.regular)
+        return false; // a link, a FIFO...: never drained
+    return spool_detail::parse_segment_name(entry.name) ||
+           spool_detail::parse_temp_name(entry.name) || entry.name == spool_detail::lock_name;
+}
+
+} // namespace
+
+Result<std::vector<std::string>> unknown_spool_files(const std::string& dir) {
+    auto entries = spool_detail::entries_in(dir);
+    if (!entries)
+        return entries.error();
+    std::vector<std::string> names;
+    for (auto& entry : *entries)
+        if (!is_known(entry))
+            names.push_back(std::move(entry.name));
+    std::sort(names.begin(), names.end());
+    return names;
+}
 
 Result<std::vector<std::string>> list_spool(const std::string& dir) {
     auto files = spool_detail::regular_files_in(dir);
@@ -38,7 +62,7 @@ Result<std::vector<std::string>> list_spool(const std::string& dir) {
 }
 
 Result<SpoolLock> SpoolLock::acquire(const std::string& dir) {
-    std::string path = spool_detail::join_path(dir, ".drain.lock");
+    std::string path = spool_detail::join_path(dir, spool_detail::lock_name);
     int fd = -1;
     do {
         fd = ::open(path.c_str(), O_RDONLY | O_CREAT | O_CLOEXEC, spool_detail::file_mode);

@@ -7,6 +7,7 @@
 #include <atomic>
 #include <cerrno>
 #include <charconv>
+#include <csignal>
 #include <cstring>
 #include <ctime>
 #include <dirent.h>
@@ -73,30 +74,88 @@ Error dir_error(const std::string& dir, int error) {
                       fmt::format("spool {}: {}", dir, std::strerror(error)));
 }
 
-Result<std::vector<std::string>> regular_files_in(const std::string& dir) {
+Result<std::vector<DirEntry>> entries_in(const std::string& dir) {
     std::unique_ptr<DIR, int (*)(DIR*)> handle(::opendir(dir.c_str()), ::closedir);
     if (!handle)
         return dir_error(dir, errno);
-    std::vector<std::string> names;
+    std::vector<DirEntry> entries;
     for (;;) {
         errno = 0;
         const dirent* entry = ::readdir(handle.get());
         if (entry == nullptr) {
             if (errno != 0)
                 return spool_error(dir, "cannot read", errno);
-            return names;
+            return entries;
         }
+        std::string_view name = entry->d_name;
+        if (name == "." || name == "..")
+            continue;
         // A drain rewrites and removes files in place: never through a link.
-        bool regular = entry->d_type == DT_REG;
-        if (entry->d_type == DT_UNKNOWN) {
+        unsigned char type = entry->d_type;
+        if (type == DT_UNKNOWN) {
             struct stat st {};
-            regular =
-                ::fstatat(::dirfd(handle.get()), entry->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
-                S_ISREG(st.st_mode);
+            if (::fstatat(::dirfd(handle.get()), entry->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0)
+                type = S_ISREG(st.st_mode) ? DT_REG : S_ISDIR(st.st_mode) ? DT_DIR : DT_UNKNOWN;
         }
-        if (regular)
-            names.emplace_back(entry->d_name);
+        entries.push_back({std::string(name), type == DT_REG, type == DT_DIR});
     }
+}
+
+Result<std::vector<std::string>> regular_files_in(const std::string& dir) {
+    auto entries = entries_in(dir);
+    if (!entries)
+        return entries.error();
+    std::vector<std::string> names;
+    for (auto& entry : *entries)
+        if (entry.regular)
+            names.push_back(std::move(entry.name));
+    return names;
+}
+
+Result<void> check_private_dir(const std::string& dir) {
+    struct stat st {};
+    if (::stat(dir.c_str(), &st) != 0)
+        return dir_error(dir, errno);
+    if (st.st_uid != ::geteuid())
+        return make_error(
+            ErrorKind::io,
+            fmt::format("spool {}: refused: owned by uid {}, not by this user (uid {})", dir,
+                        st.st_uid, ::geteuid()));
+    if ((st.st_mode & (S_IWGRP | S_IWOTH)) != 0)
+        return make_error(ErrorKind::io,
+                          fmt::format("spool {}: refused: its group or others can write to it "
+                                      "(mode {:04o}; chmod go-w fixes that)",
+                                      dir, st.st_mode & 07777));
+    return {};
+}
+
+// Creates the spool directory (one level) or checks the one that is there.
+Result<void> prepare_dir(const std::string& dir) {
+    if (::mkdir(dir.c_str(), dir_mode) == 0) {
+        // Exactly 0700 whatever the umask, and the new entry made durable.
+        if (::chmod(dir.c_str(), dir_mode) != 0)
+            return spool_error(dir, "cannot create", errno);
+        if (int error = sync_dir(parent_dir(dir)); error != 0)
+            return spool_error(dir, "cannot create", error);
+        return {};
+    }
+    if (errno != EEXIST)
+        return spool_error(dir, "cannot create", errno);
+    struct stat st {};
+    if (::stat(dir.c_str(), &st) != 0)
+        return spool_error(dir, "cannot create", errno);
+    if (!S_ISDIR(st.st_mode))
+        return make_error(ErrorKind::io, fmt::format("spool {}: not a directory", dir));
+    if (auto mine = check_private_dir(dir); !mine)
+        return mine;
+    // Say so now rather than at the first event that needs keeping.
+    if (::faccessat(AT_FDCWD, dir.c_str(), W_OK | X_OK, AT_EACCESS) != 0)
+        return spool_error(dir, "cannot write", errno);
+    return {};
+}
+
+void ignore_file_size_signal() {
+    std::signal(SIGXFSZ, SIG_IGN);
 }
 
 std::string segment_name(std::int64_t unix_micros, long pid, std::size_t sequence) {
@@ -139,6 +198,25 @@ std::optional<SegmentName> parse_segment_name(std::string_view name) {
         std::from_chars(sequence.data(), sequence.data() + sequence.size(), parts.sequence);
     if (pid_error != std::errc{} || seq_error != std::errc{})
         return std::nullopt; // out of range
+    return parts;
+}
+
+std::optional<TempName> parse_temp_name(std::string_view name) {
+    TempName parts;
+    if (name.starts_with(segment_temp_prefix))
+        name.remove_prefix(segment_temp_prefix.size());
+    else if (name.starts_with(rewrite_temp_prefix)) {
+        name.remove_prefix(rewrite_temp_prefix.size());
+        parts.rewrite = true;
+    } else
+        return std::nullopt;
+    const char* end = name.data() + name.size();
+    auto [dash, pid_error] = std::from_chars(name.data(), end, parts.pid);
+    if (pid_error != std::errc{} || parts.pid <= 0 || dash == end || *dash != '-')
+        return std::nullopt;
+    auto [rest, seq_error] = std::from_chars(dash + 1, end, parts.sequence);
+    if (seq_error != std::errc{} || rest != end)
+        return std::nullopt;
     return parts;
 }
 

@@ -12,7 +12,6 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <charconv>
 #include <csignal>
 #include <ctime>
 #include <limits>
@@ -34,24 +33,11 @@ struct Orphan {
     std::size_t sequence = 0;
 };
 
-// ".tmp-PID-N" or ".rewrite-PID-N", as TempFile names them.
 std::optional<Orphan> parse_name(std::string_view name) {
-    Orphan orphan{std::string(name)};
-    if (name.starts_with(spool_detail::segment_temp_prefix))
-        name.remove_prefix(spool_detail::segment_temp_prefix.size());
-    else if (name.starts_with(spool_detail::rewrite_temp_prefix)) {
-        name.remove_prefix(spool_detail::rewrite_temp_prefix.size());
-        orphan.rewrite = true;
-    } else
+    auto parts = spool_detail::parse_temp_name(name);
+    if (!parts)
         return std::nullopt;
-    const char* end = name.data() + name.size();
-    auto [dash, pid_error] = std::from_chars(name.data(), end, orphan.pid);
-    if (pid_error != std::errc{} || orphan.pid <= 0 || dash == end || *dash != '-')
-        return std::nullopt;
-    auto [rest, seq_error] = std::from_chars(dash + 1, end, orphan.sequence);
-    if (seq_error != std::errc{} || rest != end)
-        return std::nullopt;
-    return orphan;
+    return Orphan{std::string(name), parts->rewrite, parts->pid, parts->sequence};
 }
 
 // A process that may still be writing: alive here, or not ours to signal.
@@ -61,6 +47,14 @@ bool is_running(long pid) {
 
 std::int64_t micros_of(const timespec& t) {
     return static_cast<std::int64_t>(t.tv_sec) * 1'000'000 + t.tv_nsec / 1000;
+}
+
+// The whole lines of a file: what recovering it would make a segment of.
+Result<std::size_t> whole_lines(const std::string& path) {
+    auto text = read_file_text(path, std::numeric_limits<std::size_t>::max());
+    if (!text)
+        return make_error(ErrorKind::io, "spool " + text.error().message);
+    return static_cast<std::size_t>(std::count(text->begin(), text->end(), '\n'));
 }
 
 Error cannot_recover(const std::string& path, const Error& step) {
@@ -142,8 +136,18 @@ Result<OrphanRecovery> recover_orphans(const std::string& dir, std::chrono::seco
         // A live writer commits within seconds of its last write; a file
         // untouched for min_age whose process is gone has no writer left.
         if (now - static_cast<std::int64_t>(st.st_mtim.tv_sec) < min_age.count() ||
-            is_running(orphan.pid))
+            is_running(orphan.pid)) {
+            // Not taken now, but events all the same: a drain must not say the
+            // spool is empty while they wait.
+            if (orphan.rewrite)
+                continue; // a copy of a segment still in place
+            auto lines = whole_lines(path);
+            if (!lines)
+                return lines.error();
+            recovery.left_files += *lines > 0 ? 1 : 0;
+            recovery.left_events += *lines;
             continue;
+        }
         if (orphan.rewrite) {
             if (::unlink(path.c_str()) != 0 && errno != ENOENT)
                 return spool_error(path, "cannot remove", errno);

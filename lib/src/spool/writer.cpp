@@ -37,29 +37,6 @@ struct SpoolWriter::State {
 
 namespace {
 
-// Creates the spool directory (one level) or checks the one that is there.
-Result<void> prepare_dir(const std::string& dir) {
-    if (::mkdir(dir.c_str(), spool_detail::dir_mode) == 0) {
-        // Exactly 0700 whatever the umask, and the new entry made durable.
-        if (::chmod(dir.c_str(), spool_detail::dir_mode) != 0)
-            return spool_error(dir, "cannot create", errno);
-        if (int error = spool_detail::sync_dir(spool_detail::parent_dir(dir)); error != 0)
-            return spool_error(dir, "cannot create", error);
-        return {};
-    }
-    if (errno != EEXIST)
-        return spool_error(dir, "cannot create", errno);
-    struct stat st {};
-    if (::stat(dir.c_str(), &st) != 0)
-        return spool_error(dir, "cannot create", errno);
-    if (!S_ISDIR(st.st_mode))
-        return make_error(ErrorKind::io, fmt::format("spool {}: not a directory", dir));
-    // Say so now rather than at the first event that needs keeping.
-    if (::faccessat(AT_FDCWD, dir.c_str(), W_OK | X_OK, AT_EACCESS) != 0)
-        return spool_error(dir, "cannot write", errno);
-    return {};
-}
-
 // Stops the writer for good: the segment being written is removed and every
 // later call reports the same error.
 Error fail(SpoolWriter::State& s, const Error& step) {
@@ -99,7 +76,8 @@ Result<void> start_segment(SpoolWriter::State& s, std::size_t line) {
 } // namespace
 
 Result<SpoolWriter> SpoolWriter::open(const std::string& dir, SpoolLimits limits) {
-    if (auto ready = prepare_dir(dir); !ready)
+    spool_detail::ignore_file_size_signal();
+    if (auto ready = spool_detail::prepare_dir(dir); !ready)
         return ready.error();
     auto state = std::make_unique<State>();
     state->dir = dir;
