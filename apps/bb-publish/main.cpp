@@ -40,12 +40,15 @@ struct Options {
     std::optional<std::string> output;
     bool report = false;
     bool quiet = false;
+    bool verbose = false;
 
     long long max_in_flight = 512;
     double confirm_timeout = 30;
     double connect_timeout = 5;
     int heartbeat = 30;
     bool no_declare = false;
+    bool allow_unroutable = false;
+    bool text = false;
 
     bool track = false;
     bool no_track = false;
@@ -73,10 +76,16 @@ void add_options(CLI::App& cli, Options& o) {
     CLI::App& input = bb::app::section(cli, "Input");
     input.add_option("--file", o.file, "Read envelopes from PATH instead of stdin (- is stdin)")
         ->type_name("PATH");
+    CLI::Option* type = input
+                            .add_option("--type", o.type,
+                                        "Wrap each input record as the payload of a new envelope "
+                                        "of event type TYPE")
+                            ->type_name("TYPE");
     input
-        .add_option("--type", o.type,
-                    "Wrap each input record as the payload of a new envelope of event type TYPE")
-        ->type_name("TYPE");
+        .add_flag("--text", o.text,
+                  "With --type: each non-blank input line, whatever it holds, is the payload as "
+                  "a JSON string")
+        ->needs(type);
     input.add_option("--parent", o.parents, "Add ID to every event's correlation_ids (repeatable)")
         ->type_name("ID")
         ->allow_extra_args(false);
@@ -127,7 +136,13 @@ void add_options(CLI::App& cli, Options& o) {
     output.add_flag("--report", o.report,
                     "Print one JSON line per input record instead: "
                     "{\"line\":N,\"event_id\":...,\"status\":...}");
-    output.add_flag("-q,--quiet", o.quiet, "No summary line on stderr (errors and warnings still)");
+    CLI::Option* quiet = output.add_flag(
+        "-q,--quiet", o.quiet, "No summary line on stderr, even on a terminal or after a failure");
+    output
+        .add_flag("-v,--verbose", o.verbose,
+                  "The summary line on stderr also after a success when stderr is no terminal "
+                  "(by default a successful run prints nothing there, as cron wants)")
+        ->excludes(quiet);
 
     CLI::App& publishing = bb::app::section(cli, "Publishing");
     publishing
@@ -148,6 +163,9 @@ void add_options(CLI::App& cli, Options& o) {
         ->type_name("SECONDS");
     publishing.add_flag("--no-declare", o.no_declare,
                         "Check that the exchange exists instead of declaring it");
+    publishing.add_flag("--allow-unroutable", o.allow_unroutable,
+                        "Publish events no queue is bound for (the broker confirms and drops "
+                        "them) instead of reporting them as returned, exit 69");
 
     CLI::App& safety = bb::app::section(cli, "Never losing an event");
     safety
@@ -231,6 +249,7 @@ bb::Result<bb::EnvelopeRecipe> make_recipe(const Options& o) {
         recipe.envelope.defaults.source_type = *type;
     }
     recipe.wrap_type = o.type;
+    recipe.wrap_text = o.text;
     for (const std::string& p : o.parents) {
         auto id = bb::parse_uuid(p);
         if (!id)
@@ -288,6 +307,7 @@ bb::Result<bb::PublishSessionOptions> session_options(const Options& o, const bb
     bb::PublisherOptions& publisher = options.publisher;
     publisher.tls = o.tls;
     publisher.declare_exchange = !o.no_declare;
+    publisher.mandatory = !o.allow_unroutable;
     publisher.connect_timeout = ms(o.connect_timeout);
     publisher.heartbeat_seconds = o.heartbeat;
     publisher.wait_for_setup = false; // the first event goes out with the channel setup
@@ -310,9 +330,14 @@ int run(const Options& o, const bb::Config& config) {
     bb::PublishSession session(config, std::move(*options));
     bb::PublishOutcome outcome = o.drain ? session.drain(printer) : session.publish(printer);
     outcome.stdout_written = printer.finish();
-    for (const std::string& line : outcome.closing_lines(o.quiet))
+    // Silence on success, as cron wants (it mails what a job prints): the
+    // summary shows on a terminal, with -v, or after a failure; warnings and
+    // errors always.
+    int status = outcome.exit_status();
+    bool quiet = o.quiet || (status == 0 && !o.verbose && !isatty(STDERR_FILENO));
+    for (const std::string& line : outcome.closing_lines(quiet))
         bb::app::report(program, line);
-    return outcome.exit_status();
+    return status;
 }
 
 } // namespace
@@ -324,7 +349,7 @@ int main(int argc, char** argv) {
     bb::app::init(cli, program,
                   {bb::ErrorKind::usage, bb::ErrorKind::data, bb::ErrorKind::not_found,
                    bb::ErrorKind::unavailable, bb::ErrorKind::internal, bb::ErrorKind::io,
-                   bb::ErrorKind::temporary});
+                   bb::ErrorKind::temporary, bb::ErrorKind::untracked});
     Options o;
     bb::app::ConnectionFlags flags;
     add_options(cli, o);

@@ -36,7 +36,8 @@ void Printer::outcome(const LineOutcome& o) {
     case LineStatus::returned:
         clear_progress();
         report(program_, fmt::format("{}: event {} was returned: no queue is bound for "
-                                     "event type \"{}\"",
+                                     "event type \"{}\" (bind a queue to the exchange for it, "
+                                     "or give --allow-unroutable to publish it anyway)",
                                      where(), o.event_id->str(), o.event_type));
         break;
     default:

@@ -50,7 +50,7 @@ TEST_CASE("bb-publish: N events arrive unchanged, with every property of DESIGN 
         e.source_type = i % 2 ? "agent" : "scheduled";
         input += canonical(e) + "\n";
     }
-    auto r = bus.publish({"--output", "json"}, input);
+    auto r = bus.publish({"--output", "json", "-v"}, input);
     CHECK(r.status == 0);
     CHECK(bbtest::split_lines(r.err).size() == 1);
     CHECK(r.err.rfind("bb-publish: published 200, invalid 0, failed 0 in ", 0) == 0);
@@ -296,7 +296,8 @@ TEST_CASE("bb-publish: an unroutable event is returned, not published, and exits
     auto err = bbtest::split_lines(r.err);
     REQUIRE(err.size() == 2);
     CHECK(err[0] == "bb-publish: line 1: event " + e.event_id +
-                        " was returned: no queue is bound for event type \"test.event\"");
+                        " was returned: no queue is bound for event type \"test.event\" (bind a queue to the "
+                    "exchange for it, or give --allow-unroutable to publish it anyway)");
     CHECK(err[1].rfind("bb-publish: published 0, invalid 0, failed 1 in ", 0) == 0);
 
     auto report = bus.publish({"--report"}, canonical(e) + "\n");
@@ -346,7 +347,7 @@ TEST_CASE("bb-publish: --dry-run prints completed envelopes and connects to noth
     o.env["RABBIT_URL"] = "amqp://guest:guest@127.0.0.1:1/";
     o.env["REDIS_HOST"] = "127.0.0.1";
     o.env["REDIS_PORT"] = "1";
-    auto r = Bus::run_publish({"--dry-run"}, o);
+    auto r = Bus::run_publish({"--dry-run", "-v"}, o);
     CHECK(r.status == 0);
     auto out = bbtest::split_lines(r.out);
     REQUIRE(out.size() == 2);

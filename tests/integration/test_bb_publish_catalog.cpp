@@ -187,7 +187,7 @@ TEST_CASE("bb-publish: a payload that does not match its schema is an invalid li
               r.err.substr(r.err.rfind(" in ") + 4));
 
     // --no-validate lets every payload through.
-    r = bb_publish({"--dry-run", "--output", "id", "--no-validate"}, offline(input));
+    r = bb_publish({"--dry-run", "--output", "id", "--no-validate", "-v"}, offline(input));
     CHECK(r.status == 0);
     CHECK(bbtest::split_lines(r.out).size() == 7);
     CHECK(r.err.rfind("bb-publish: valid 7, invalid 0 in ", 0) == 0);

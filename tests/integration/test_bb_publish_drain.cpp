@@ -82,7 +82,7 @@ TEST_CASE("drain: an unroutable event is set aside in rejected/ with its reason,
               "\"other.unbound\"\n");
     CHECK(hidden_files_in(spool).empty());
 
-    RunResult again = bus.publish({"--drain", spool}, "");
+    RunResult again = bus.publish({"--drain", spool, "-v"}, "");
     CHECK(again.status == 0);
     CHECK(contains(again.err, "is empty"));
     CHECK(bus.admin.message_count(bus.queue) == 0);

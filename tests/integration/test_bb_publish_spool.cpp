@@ -61,7 +61,7 @@ TEST_CASE("publish: with the broker down, a spool keeps every valid event and --
     CHECK(read_file(segments[0]) == expected);
     CHECK(bus.admin.message_count(bus.queue) == 0);
 
-    RunResult drained = bus.publish({"--drain", spool}, "");
+    RunResult drained = bus.publish({"--drain", spool, "-v"}, "");
     CHECK(drained.status == 0);
     CHECK(contains(drained.err, "drained 1 of 1 segments"));
     std::vector<std::string> sent_ids;
@@ -75,7 +75,7 @@ TEST_CASE("publish: with the broker down, a spool keeps every valid event and --
     CHECK(received[3].correlation_id == events[1].event_id);
     CHECK(segments_in(spool).empty());
 
-    RunResult again = bus.publish({"--drain", spool}, "");
+    RunResult again = bus.publish({"--drain", spool, "-v"}, "");
     CHECK(again.status == 0);
     CHECK(contains(again.err, "is empty"));
 }
@@ -196,7 +196,7 @@ TEST_CASE("publish: a drain publishes the whole lines a killed writer left in it
     timespec old[2] = {{::time(nullptr) - 3600, 0}, {::time(nullptr) - 3600, 0}};
     REQUIRE(::utimensat(AT_FDCWD, orphan.c_str(), old, 0) == 0);
 
-    RunResult r = bus.publish({"--drain", spool}, "");
+    RunResult r = bus.publish({"--drain", spool, "-v"}, "");
     CHECK(r.status == 0);
     CHECK(contains(r.err, "recovered 2 events from 1 unfinished spool files"));
     CHECK(contains(r.err, "drained 2 of 2 segments"));

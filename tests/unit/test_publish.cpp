@@ -229,7 +229,7 @@ TEST_CASE("publish: the summary line") {
     CHECK(bb::summary_text(s, true) == "valid 5, invalid 2 in 0.42 s");
 }
 
-TEST_CASE("publish: exit status, first that applies: 74, 69, 65, 0") {
+TEST_CASE("publish: exit status, first that applies: 74, 69, 79, 65, 0") {
     bb::PublishSummary s;
     CHECK(bb::publish_exit_status(s, true) == 0);
     s.invalid = 1;
@@ -237,7 +237,7 @@ TEST_CASE("publish: exit status, first that applies: 74, 69, 65, 0") {
     s.tracking.enabled = true;
     s.tracking.links_not_written = 1;
     CHECK(bb::publish_exit_status(s, false) == 65);
-    CHECK(bb::publish_exit_status(s, true) == 69);
+    CHECK(bb::publish_exit_status(s, true) == 79); // published, links missing
     s.tracking = {};
     s.returned = 1;
     CHECK(bb::publish_exit_status(s, false) == 69);
@@ -255,7 +255,7 @@ TEST_CASE("publish: exit status, first that applies: 74, 69, 65, 0") {
     down.tracking.enabled = true;
     down.tracking.failure = bb::make_error(bb::ErrorKind::unavailable, "Redis down");
     CHECK(bb::publish_exit_status(down, false) == 0);
-    CHECK(bb::publish_exit_status(down, true) == 69);
+    CHECK(bb::publish_exit_status(down, true) == 79);
 }
 
 TEST_CASE("publish: exit status with a spool and signals: 74, 130/143, 69, 75, 65") {

@@ -48,7 +48,7 @@ std::vector<Cause> publish_causes() {
         {"SIGTERM", [](O& o) { o.summary.signal = 15; }, 143},
         {"event nacked", [](O& o) { o.summary.nacked = 1; }, 69},
         {"input left unread", [](O& o) { o.summary.input_stopped = true; }, 69},
-        {"tracking incomplete", [](O& o) { tracking_lost(o.summary); }, 69},
+        {"tracking incomplete", [](O& o) { tracking_lost(o.summary); }, 79},
         {"events spooled", [](O& o) { o.summary.spooled = 2; }, 75},
         {"record invalid", [](O& o) { o.summary.invalid = 1; }, 65},
     };
@@ -70,7 +70,7 @@ std::vector<Cause> drain_causes() {
          75},
         {"unfinished files left", [](O& o) { o.drained.unfinished_events = 3; }, 75},
         {"events set aside", [](O& o) { o.drained.set_aside = 1; }, 65},
-        {"tracking incomplete", [](O& o) { tracking_lost(o.drained.totals); }, 69},
+        {"tracking incomplete", [](O& o) { tracking_lost(o.drained.totals); }, 79},
     };
 }
 

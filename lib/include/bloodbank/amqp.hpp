@@ -38,6 +38,9 @@ struct PublisherOptions {
     TlsOptions tls;            // for the amqps:// ones
     std::string exchange = "bloodbank.events.v1";
     bool declare_exchange = true; // durable topic exchange; false: must already exist
+    // Mandatory: an event no queue is bound for comes back (returned) rather
+    // than being dropped by the broker. false: it is confirmed and dropped.
+    bool mandatory = true;
     std::chrono::milliseconds connect_timeout{5000}; // TCP connect and the AMQP handshake
     std::chrono::milliseconds rpc_timeout{10000};    // each synchronous AMQP method
     std::chrono::milliseconds write_timeout{10000};  // the socket accepting a message

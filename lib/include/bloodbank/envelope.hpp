@@ -71,6 +71,10 @@ Result<Envelope> parse_envelope(std::string_view json, const EnvelopeOptions& op
 // (bb-publish --type). The payload goes through the same limits.
 Result<Envelope> wrap_payload(std::string_view event_type, std::string_view payload_json,
                               const EnvelopeOptions& options = {});
+// The same with a payload that is a JSON string of `text` (bb-publish --text),
+// which must be valid UTF-8.
+Result<Envelope> wrap_text(std::string_view event_type, std::string_view text,
+                           const EnvelopeOptions& options = {});
 
 // Checks an event type as a routing key: non-empty, at most 255 bytes, no
 // control characters (C0, DEL, C1), valid UTF-8. Errors are ErrorKind::data

@@ -19,6 +19,8 @@ enum class ErrorKind {
     internal,    // 70 EX_SOFTWARE: a bug or an impossible state
     io,          // 74 EX_IOERR: reading or writing a file or stream failed
     temporary,   // 75 EX_TEMPFAIL: not done now, safe to retry (e.g. events kept in the spool)
+    untracked,   // 79 (beyond sysexits): every event published, some links not recorded;
+                 // publishing again would duplicate them, so it must differ from 69
 };
 
 // The one table of error kinds: each kind's exit status, its name for logs

@@ -5,7 +5,8 @@
 // row, work as well. A stray "{" line must not swallow the lines after it: a line of the document's
 // top level whose first byte is "{" (no object member can be) ends it unclosed, and is read again
 // as the next record. Blank lines are skipped. For bb-id (Framing::lines): every line
-// is a record, a blank one too, so that a caller can answer line N with line N.
+// is a record, a blank one too, so that a caller can answer line N with line N. For bb-publish
+// --text (Framing::text): every non-blank line is a record, whatever it holds.
 //
 // A CR before the LF is dropped, and lines are
 // numbered from 1. A record longer than the limit is never cut and never held
@@ -48,6 +49,7 @@ public:
     enum class Framing {
         ndjson, // blank lines skipped; a line of "{" opens a document
         lines,  // every line a record, blank ones too; no documents
+        text,   // every line a record, blank lines skipped; no documents
     };
 
     // Reads from `fd`, which it does not own. Records of more than
@@ -72,7 +74,8 @@ private:
 
     int fd_;
     std::size_t max_;
-    bool documents_; // Framing::ndjson: blank lines skipped, documents recognised
+    bool documents_;  // Framing::ndjson: documents recognised
+    bool skip_blank_; // Framing::ndjson and text: blank lines skipped
     std::size_t capacity_;
     std::unique_ptr<char[]> buffer_;
     std::size_t begin_ = 0; // start of the unconsumed bytes

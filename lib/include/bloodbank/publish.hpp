@@ -39,6 +39,7 @@ namespace bb {
 struct EnvelopeRecipe {
     EnvelopeOptions envelope;             // limits and the defaults for missing fields
     std::optional<std::string> wrap_type; // --type: each record is the payload of a new envelope
+    bool wrap_text = false;               // --text: ... given as a JSON string of the record's text
     std::vector<Uuid> parents;            // --parent: appended to correlation_ids (no duplicates)
     // --id-key: the event_id becomes event_id_for_fields(event_type, id_fields,
     // id_namespace), replacing any id in the input.

@@ -309,8 +309,8 @@ Result<std::uint64_t> Publisher::publish(const OutgoingMessage& message) {
     amqp_bytes_t key{message.routing_key.size(), const_cast<char*>(message.routing_key.data())};
     amqp_bytes_t body{message.body.size(), const_cast<char*>(message.body.data())};
 
-    int rc = amqp_basic_publish(conn, channel, exchange, key, /*mandatory=*/1, /*immediate=*/0,
-                                &props, body);
+    int rc = amqp_basic_publish(conn, channel, exchange, key, s.options.mandatory ? 1 : 0,
+                                /*immediate=*/0, &props, body);
     if (rc != AMQP_STATUS_OK) {
         s.broken = true;
         return lost(s, describe_status(rc));

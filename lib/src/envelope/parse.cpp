@@ -4,6 +4,7 @@
 #include "envelope/json.hpp"
 
 #include "bloodbank/envelope.hpp"
+#include "bloodbank/utf8.hpp"
 
 #include <fmt/format.h>
 
@@ -282,6 +283,15 @@ Result<Envelope> wrap_payload(std::string_view event_type, std::string_view payl
     envelope.source = default_source(options.defaults);
     append_compact_json(*doc, envelope.payload);
     return envelope;
+}
+
+Result<Envelope> wrap_text(std::string_view event_type, std::string_view text,
+                           const EnvelopeOptions& options) {
+    if (auto utf8 = check_utf8(text); !utf8)
+        return field_error("payload", utf8.error().message);
+    std::string payload;
+    append_string(payload, text);
+    return wrap_payload(event_type, payload, options);
 }
 
 } // namespace bb

@@ -27,7 +27,7 @@ int drain_status(const DrainSummary& s, bool require_tracking) {
     if (s.set_aside > 0)
         return exit_code(ErrorKind::data);
     if (require_tracking && tracking_incomplete(s.totals.tracking))
-        return exit_code(ErrorKind::unavailable);
+        return exit_code(ErrorKind::untracked);
     return 0;
 }
 
@@ -71,9 +71,10 @@ void run_lines(const PublishSummary& s, bool dry_run, const std::string& spool_d
     if (!quiet)
         lines.push_back(summary_text(s, dry_run));
     if (s.spooled > 0)
-        lines.push_back(fmt::format("{} events kept in the spool {}; publish them with "
+        lines.push_back(fmt::format("{} kept in the spool {}; publish {} with "
                                     "bb-publish --drain {}",
-                                    s.spooled, spool_dir, spool_dir));
+                                    events(s.spooled), spool_dir, s.spooled == 1 ? "it" : "them",
+                                    spool_dir));
 }
 
 } // namespace
@@ -90,7 +91,7 @@ int publish_exit_status(const PublishSummary& s, bool require_tracking) {
     if (s.failed() > 0 || s.input_stopped || (s.broker_error && s.spooled == 0))
         return exit_code(ErrorKind::unavailable);
     if (require_tracking && tracking_incomplete(s.tracking))
-        return exit_code(ErrorKind::unavailable);
+        return exit_code(ErrorKind::untracked); // published: a retry must not publish again
     if (s.spooled > 0)
         return exit_code(ErrorKind::temporary);
     if (s.invalid > 0)

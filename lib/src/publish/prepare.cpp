@@ -87,8 +87,9 @@ Result<void> check_recipe(const EnvelopeRecipe& recipe) {
 }
 
 Result<Envelope> prepare_envelope(std::string_view record, const EnvelopeRecipe& recipe) {
-    auto envelope = recipe.wrap_type ? wrap_payload(*recipe.wrap_type, record, recipe.envelope)
-                                     : parse_envelope(record, recipe.envelope);
+    auto envelope = !recipe.wrap_type  ? parse_envelope(record, recipe.envelope)
+                    : recipe.wrap_text ? wrap_text(*recipe.wrap_type, record, recipe.envelope)
+                                       : wrap_payload(*recipe.wrap_type, record, recipe.envelope);
     if (!envelope)
         return envelope;
     if (auto valid = check_payload(*envelope, recipe); !valid)

@@ -97,11 +97,23 @@ PublishOutcome PublishSession::publish(PublishSink& sink) {
         else
             return stopped(std::move(outcome), connected.error(), sink);
         // Links are written for confirmed events only, so not without a broker.
-        if (targets->tracking && publisher)
+        if (targets->tracking && publisher) {
             tracker.emplace(Tracker::open(*targets->tracking));
+            // Required tracking that cannot start publishes nothing, so that
+            // 69 always means "nothing of it published, safe to run again".
+            if (options_.require_tracking && tracker->report().failure)
+                return stopped(std::move(outcome),
+                               make_error(ErrorKind::unavailable,
+                                          fmt::format("correlation tracking unavailable ({}); "
+                                                      "nothing published (--require-tracking)",
+                                                      tracker->report().failure->message)),
+                               sink);
+        }
     }
 
-    LineReader reader(input->fd(), options_.max_record_bytes);
+    LineReader reader(input->fd(), options_.max_record_bytes,
+                      options_.recipe.wrap_text ? LineReader::Framing::text
+                                                : LineReader::Framing::ndjson);
     outcome.summary =
         run_publish(reader, options_.recipe, pipeline, publisher ? &*publisher : nullptr,
                     tracker ? &*tracker : nullptr, sink);

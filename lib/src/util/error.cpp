@@ -11,6 +11,7 @@ constexpr ErrorKindInfo kinds[] = {
     {ErrorKind::internal, 70, "internal", "internal error"},
     {ErrorKind::io, 74, "io", "I/O error"},
     {ErrorKind::temporary, 75, "temporary", "temporary failure"},
+    {ErrorKind::untracked, 79, "untracked", "published, links not recorded"},
 };
 
 } // namespace

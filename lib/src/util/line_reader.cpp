@@ -44,7 +44,7 @@ std::string_view strip_line_end(std::string_view s) {
 
 LineReader::LineReader(int fd, std::size_t max_record_bytes, Framing framing)
     : fd_(fd), max_(max_record_bytes), documents_(framing == Framing::ndjson),
-      capacity_(max_record_bytes + 2 + read_chunk),
+      skip_blank_(framing != Framing::lines), capacity_(max_record_bytes + 2 + read_chunk),
       // Not value-initialised: pages the input never reaches stay untouched.
       buffer_(new char[capacity_]) {}
 
@@ -172,7 +172,7 @@ LineReader::Item LineReader::next() {
                 // A last line without LF.
                 Item item = take_line(end_);
                 begin_ = scan_ = end_;
-                if (documents_ && is_blank(item.text))
+                if (skip_blank_ && is_blank(item.text))
                     continue;
                 if (item.text.size() > max_)
                     return {Status::oversize, {}, item.line, item.text.size(), false};
@@ -182,7 +182,7 @@ LineReader::Item LineReader::next() {
             Item item = take_line(at);
             std::size_t line_begin = begin_;
             begin_ = scan_ = at + 1;
-            if (documents_ && is_blank(item.text))
+            if (skip_blank_ && is_blank(item.text))
                 continue;
             if (item.text.size() > max_)
                 return {Status::oversize, {}, item.line, item.text.size(), false};
@@ -268,7 +268,7 @@ LineReader::Item LineReader::next() {
             skipped_blank_ = true;
             skipped_end_.assign(2, '\0');
             mode_ = Mode::line;
-            if (documents_ && blank && !document) // a blank line is skipped, however long
+            if (skip_blank_ && blank && !document) // a blank line is skipped, however long
                 continue;
             return {Status::oversize, {}, line, total, document};
         }
