@@ -48,19 +48,33 @@ TEST_CASE("tracking: on when REDIS_URL or REDIS_HOST is configured, flags decide
     CHECK(bb::tracking_enabled(flagged, std::nullopt));
 }
 
-TEST_CASE("tracking: when Redis cannot be reached, everything is counted as not written") {
+TEST_CASE("tracking: when Redis cannot be reached, what waits for it is counted at the end") {
     bb::TrackingOptions options;
     options.target.host = "127.0.0.1";
     options.target.port = 1; // nothing listens there
     options.target.password = "hunter2";
     bb::Tracker tracker = bb::Tracker::open(options);
-    REQUIRE(tracker.report().failure.has_value());
-    CHECK(tracker.report().failure->kind == bb::ErrorKind::unavailable);
+    // Said at once, not only at the end.
+    auto notices = tracker.take_notices();
+    REQUIRE(notices.size() == 1);
+    CHECK(notices[0].rfind("warning: tracking: Redis at redis://127.0.0.1:1/0: ", 0) == 0);
+    CHECK(notices[0].find("keeping up to 65536 events' writes") != std::string::npos);
+    CHECK(notices[0].find("hunter2") == std::string::npos);
+    CHECK(tracker.take_notices().empty());
+
     tracker.record(event_with_parents(0));
     tracker.record(event_with_parents(2));
     tracker.record(event_with_parents(1));
     tracker.flush();
+    // Kept for a retry while the run goes on.
+    CHECK(tracker.queued() == 3);
+    CHECK(tracker.report().events_not_written == 0);
+    tracker.finish();
+    CHECK(tracker.queued() == 0);
     const bb::TrackingReport& report = tracker.report();
+    REQUIRE(report.failure.has_value());
+    CHECK(report.failure->kind == bb::ErrorKind::unavailable);
+    CHECK(report.outages == 1);
     CHECK(report.enabled);
     CHECK(report.events_not_written == 3);
     CHECK(report.links_not_written == 3);
@@ -74,6 +88,25 @@ TEST_CASE("tracking: when Redis cannot be reached, everything is counted as not 
     REQUIRE(warning.size() > tail.size());
     CHECK(warning.substr(warning.size() - tail.size()) == tail);
     CHECK(warning.find("hunter2") == std::string::npos);
+}
+
+TEST_CASE("tracking: what overflows the retry buffer is counted as not written at once") {
+    bb::TrackingOptions options;
+    options.target.host = "127.0.0.1";
+    options.target.port = 1;
+    options.retry_buffer_events = 2;
+    bb::Tracker tracker = bb::Tracker::open(options);
+    tracker.record(event_with_parents(1));
+    tracker.record(event_with_parents(1));
+    tracker.record(event_with_parents(3));
+    CHECK(tracker.queued() == 2);
+    CHECK(tracker.report().overflowed == 1);
+    CHECK(tracker.report().events_not_written == 1);
+    CHECK(tracker.report().links_not_written == 3);
+    tracker.finish();
+    CHECK(tracker.report().events_not_written == 3);
+    CHECK(tracker.report().links_not_written == 5);
+    CHECK(tracker.report().events_written == 0);
 }
 
 TEST_CASE("tracking: the warning counts in the singular too") {

@@ -13,8 +13,14 @@
 //
 // Many events' transactions are pipelined into one round trip (a batch),
 // each batch bounded by a timeout. Redis being down or slow never stops
-// publishing: the first failure turns tracking off for the rest of the run
-// and everything not written is counted, for one warning at the end.
+// publishing: a lost connection starts an outage, during which the writes
+// wait in a bounded retry buffer while the tracker reconnects with a short
+// deadline per attempt and a growing pause between attempts. Once back, the
+// buffer is written again (every write is idempotent: SETEX, SADD, HSET,
+// EXPIRE), a little at a time so that publishing goes on. Only what
+// overflows the buffer, what Redis refuses and what is still buffered when
+// the run ends counts as not written. The start and the end of an outage are
+// notices for the application to print (take_notices()).
 #pragma once
 
 #include "bloodbank/config.hpp"
@@ -24,8 +30,10 @@
 
 #include <chrono>
 #include <cstddef>
+#include <deque>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -41,6 +49,13 @@ struct TrackingOptions {
     long ttl_seconds = 30L * 86400;
     std::chrono::milliseconds timeout{1000}; // connecting, and each batch
     std::size_t batch_events = 256;          // events per pipelined round trip
+    // During an outage: each reconnect attempt's deadline (connect and PING;
+    // at most `timeout`), the pause before the first attempt, doubled after
+    // each failure up to the last, and how many events' writes wait at most.
+    std::chrono::milliseconds retry_timeout{200};
+    std::chrono::milliseconds first_retry_delay{100};
+    std::chrono::milliseconds max_retry_delay{2000};
+    std::size_t retry_buffer_events = 65536;
 };
 
 struct TrackingReport {
@@ -49,40 +64,78 @@ struct TrackingReport {
     std::size_t links_written = 0; // parent -> child links
     std::size_t events_not_written = 0;
     std::size_t links_not_written = 0;
-    std::optional<Error> failure; // the first failure (unavailable, redacted target)
+    std::size_t outages = 0;    // times the connection was lost (or never made)
+    std::size_t retried = 0;    // events written after waiting in the retry buffer
+    std::size_t overflowed = 0; // events not written because the buffer was full
+    // Why the first write not written was not (unavailable, redacted target).
+    std::optional<Error> failure;
 
     bool complete() const { return events_not_written == 0 && links_not_written == 0; }
 };
 
 class Tracker {
 public:
-    // Connects within the timeout. A failure is not an error here: it is
-    // remembered, and every event recorded afterwards counts as not written.
+    using Clock = std::chrono::steady_clock;
+
+    // Connects within the timeout. A failure is not an error here: it starts
+    // an outage, as a connection lost later does.
     static Tracker open(const TrackingOptions& options);
 
     // Queues the transaction for one confirmed event; sends a batch when
-    // batch_events are queued.
+    // batch_events are queued. During an outage the event waits in the retry
+    // buffer, and a reconnect is tried when one is due.
     void record(const Envelope& event);
-    // Sends what is queued and checks every reply (bounded by the timeout).
+    // Sends what is queued, and part of the retry buffer, checking every
+    // reply (each round trip bounded by the timeout); during an outage, tries
+    // to reconnect when an attempt is due. Call it when idle too: that is how
+    // a quiet run gets its Redis back.
     void flush();
-    std::size_t queued() const { return batch_.size(); }
+    // The end of the run: one more reconnect attempt if Redis is away, then
+    // everything still waiting is written or counted as not written.
+    void finish();
+    std::size_t queued() const { return batch_.size() + retry_.size(); }
+
+    // Lines for the user since the last call: an outage began ("warning:
+    // tracking: ..."), Redis came back ("tracking: Redis back after ...").
+    std::vector<std::string> take_notices() { return std::exchange(notices_, {}); }
 
     const TrackingReport& report() const { return report_; }
+    // Why Redis is away during an outage (open() could not connect, or the
+    // connection was lost and is not back yet); nullopt while it answers.
+    std::optional<Error> outage() const { return down_since_ ? outage_error_ : std::nullopt; }
 
 private:
-    struct Queued {
-        std::size_t links = 0;
-        std::size_t commands = 0; // replies to expect, MULTI and EXEC included
+    // What one event's transaction writes, kept until Redis has answered.
+    struct Write {
+        Uuid id;
+        std::vector<Uuid> parents;
+        std::string forward_record; // empty without parents
+        std::string event_type, timestamp, source_host, source_app;
+        std::string_view source_type;
+        bool retried = false; // it waited in the retry buffer
     };
     explicit Tracker(TrackingOptions options) : options_(std::move(options)) {}
-    void fail(Error error);
+    bool send_batch();
+    bool try_reconnect(bool now);
+    void lose(Error error);
+    void keep_for_retry(Write write);
+    void not_written(const Write& write);
+    void check_recovered();
 
     TrackingOptions options_;
     std::optional<RedisConnection> redis_;
-    std::vector<Queued> batch_;
+    std::vector<Write> batch_;
+    std::deque<Write> retry_;
+    std::vector<std::string> notices_;
+    std::optional<Clock::time_point> down_since_; // set during an outage
+    std::optional<Error> outage_error_;           // what began the last one
+    Clock::time_point next_attempt_{};
+    std::chrono::milliseconds retry_delay_{0};
+    std::size_t retried_in_outage_ = 0;
     TrackingReport report_;
     // Reused buffers for the commands' arguments.
-    std::string ttl_, forward_key_, record_, event_key_, timestamp_, id_;
+    std::string ttl_, id_, forward_key_, event_key_;
+    std::vector<std::size_t> commands_; // replies to expect per batched event
 };
 
 // The message for a run that could not write everything, e.g.

@@ -6,6 +6,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 namespace bb {
 
 bool tracking_enabled(const Config& config, std::optional<bool> flag) {
@@ -17,6 +19,18 @@ bool tracking_enabled(const Config& config, std::optional<bool> flag) {
     return configured("REDIS_URL") || configured("REDIS_HOST");
 }
 
+namespace {
+
+// How long one flush() may spend writing the retry buffer again, so that
+// catching up after an outage never holds publishing up for long.
+constexpr std::chrono::milliseconds catch_up_budget{50};
+
+double seconds_since(Tracker::Clock::time_point since) {
+    return std::chrono::duration<double>(Tracker::Clock::now() - since).count();
+}
+
+} // namespace
+
 Tracker Tracker::open(const TrackingOptions& options) {
     Tracker tracker(options);
     tracker.report_.enabled = true;
@@ -25,88 +39,194 @@ Tracker Tracker::open(const TrackingOptions& options) {
     if (redis)
         tracker.redis_.emplace(std::move(*redis));
     else
-        tracker.fail(redis.error());
+        tracker.lose(redis.error());
     return tracker;
 }
 
-void Tracker::fail(Error error) {
-    if (!report_.failure)
-        report_.failure = std::move(error);
-    for (const Queued& q : batch_) {
-        ++report_.events_not_written;
-        report_.links_not_written += q.links;
-    }
-    batch_.clear();
+void Tracker::lose(Error error) {
     redis_.reset();
+    for (Write& w : batch_)
+        keep_for_retry(std::move(w));
+    batch_.clear();
+    retry_delay_ = options_.first_retry_delay;
+    next_attempt_ = Clock::now() + retry_delay_;
+    if (down_since_)
+        return; // a failed catch-up: the same outage goes on
+    down_since_ = Clock::now();
+    retried_in_outage_ = 0;
+    ++report_.outages;
+    notices_.push_back(fmt::format("warning: tracking: {}; reconnecting in the background, "
+                                   "keeping up to {} events' writes meanwhile",
+                                   error.message, options_.retry_buffer_events));
+    // The report names it only if something ends up not written.
+    outage_error_ = std::move(error);
+}
+
+void Tracker::keep_for_retry(Write write) {
+    if (retry_.size() >= options_.retry_buffer_events) {
+        ++report_.overflowed;
+        not_written(write);
+        return;
+    }
+    write.retried = true;
+    retry_.push_back(std::move(write));
+}
+
+void Tracker::not_written(const Write& write) {
+    if (!report_.failure && outage_error_)
+        report_.failure = outage_error_;
+    ++report_.events_not_written;
+    report_.links_not_written += write.parents.size();
+}
+
+bool Tracker::try_reconnect(bool now) {
+    if (redis_)
+        return true;
+    if (!now && Clock::now() < next_attempt_)
+        return false;
+    // A short deadline: a paused Redis still accepts connections (the kernel
+    // does), so only an answer to PING says that it is back.
+    auto deadline = std::min(options_.timeout, options_.retry_timeout);
+    auto redis = RedisConnection::connect(options_.target, deadline);
+    if (redis) {
+        auto pong = redis->command({"PING"});
+        if (pong && (*pong)->type != REDIS_REPLY_ERROR) {
+            redis->set_timeout(options_.timeout);
+            redis_.emplace(std::move(*redis));
+            return true;
+        }
+    }
+    retry_delay_ = std::min(retry_delay_ * 2, options_.max_retry_delay);
+    next_attempt_ = Clock::now() + retry_delay_;
+    return false;
+}
+
+void Tracker::check_recovered() {
+    if (!down_since_ || !redis_ || !retry_.empty())
+        return;
+    notices_.push_back(fmt::format("tracking: Redis back after {:.1f} s; {} writes retried",
+                                   seconds_since(*down_since_), retried_in_outage_));
+    down_since_.reset();
 }
 
 void Tracker::record(const Envelope& event) {
-    std::size_t links = event.correlation_ids.size();
+    Write w;
+    w.id = event.event_id;
+    w.parents = event.correlation_ids;
+    if (!w.parents.empty())
+        w.forward_record = encode_forward_record(w.parents, Timestamp::now());
+    w.event_type = event.event_type;
+    w.timestamp = event.timestamp.iso();
+    w.source_host = event.source.host;
+    w.source_app = event.source.app.value_or("");
+    w.source_type = to_string(event.source.type);
     if (!redis_) {
-        ++report_.events_not_written;
-        report_.links_not_written += links;
+        keep_for_retry(std::move(w));
+        flush();
         return;
     }
-    RedisConnection& redis = *redis_;
-    id_ = event.event_id.str();
-    std::size_t commands = 0;
-    redis.append({"MULTI"});
-    ++commands;
-    if (links > 0) {
-        forward_key_ = forward_key(event.event_id);
-        record_ = encode_forward_record(event.correlation_ids, Timestamp::now());
-        commands += detail::append_link_writes(redis, forward_key_, id_, ttl_, record_,
-                                               event.correlation_ids);
-    }
-    event_key_ = event_key(event.event_id);
-    timestamp_ = event.timestamp.iso();
-    redis.append({"HSET", event_key_, "event_type", event.event_type, "timestamp", timestamp_,
-                  "source_host", event.source.host, "source_app", event.source.app.value_or(""),
-                  "source_type", to_string(event.source.type)});
-    redis.append({"EXPIRE", event_key_, ttl_});
-    redis.append({"EXEC"});
-    commands += 3;
-    batch_.push_back({links, commands});
+    batch_.push_back(std::move(w));
     if (batch_.size() >= options_.batch_events)
         flush();
 }
 
 void Tracker::flush() {
-    if (!redis_ || batch_.empty())
+    if (!try_reconnect(false))
         return;
-    auto replies = redis_->flush();
+    auto started = Clock::now();
+    do {
+        // Retries ride along with the new writes, a batch at a time.
+        while (!retry_.empty() && batch_.size() < options_.batch_events * 2) {
+            batch_.push_back(std::move(retry_.front()));
+            retry_.pop_front();
+        }
+        if (!send_batch())
+            return;
+    } while (!retry_.empty() && Clock::now() - started < catch_up_budget);
+    check_recovered();
+}
+
+void Tracker::finish() {
+    if (!batch_.empty() || !retry_.empty()) {
+        try_reconnect(true);
+        while (redis_ && (!batch_.empty() || !retry_.empty())) {
+            while (!retry_.empty() && batch_.size() < options_.batch_events) {
+                batch_.push_back(std::move(retry_.front()));
+                retry_.pop_front();
+            }
+            send_batch();
+        }
+        check_recovered();
+    }
+    for (const Write& w : batch_)
+        not_written(w);
+    for (const Write& w : retry_)
+        not_written(w);
+    batch_.clear();
+    retry_.clear();
+}
+
+bool Tracker::send_batch() {
+    if (batch_.empty())
+        return true;
+    RedisConnection& redis = *redis_;
+    commands_.clear();
+    for (const Write& w : batch_) {
+        std::size_t commands = 0;
+        id_ = w.id.str();
+        redis.append({"MULTI"});
+        ++commands;
+        if (!w.parents.empty()) {
+            forward_key_ = forward_key(w.id);
+            commands += detail::append_link_writes(redis, forward_key_, id_, ttl_, w.forward_record,
+                                                   w.parents);
+        }
+        event_key_ = event_key(w.id);
+        redis.append({"HSET", event_key_, "event_type", w.event_type, "timestamp", w.timestamp,
+                      "source_host", w.source_host, "source_app", w.source_app, "source_type",
+                      w.source_type});
+        redis.append({"EXPIRE", event_key_, ttl_});
+        redis.append({"EXEC"});
+        commands_.push_back(commands + 3);
+    }
+    auto replies = redis.flush();
     if (!replies) {
-        fail(replies.error());
-        return;
+        lose(replies.error());
+        return false;
     }
     // Each event's transaction ends with EXEC, whose reply is the array of
     // the queued commands' results, or an error when the transaction aborted.
     std::size_t at = 0;
-    for (const Queued& q : batch_) {
-        at += q.commands;
+    for (std::size_t k = 0; k < batch_.size(); ++k) {
+        const Write& w = batch_[k];
+        at += commands_[k];
         const redisReply* exec = (*replies)[at - 1].get();
         bool ok = exec && exec->type == REDIS_REPLY_ARRAY;
         for (std::size_t i = 0; ok && i < exec->elements; ++i)
             ok = exec->element[i]->type != REDIS_REPLY_ERROR;
         if (ok) {
             ++report_.events_written;
-            report_.links_written += q.links;
-        } else {
-            ++report_.events_not_written;
-            report_.links_not_written += q.links;
-            if (!report_.failure) {
-                std::string why = exec && exec->str ? std::string(exec->str, exec->len)
-                                                    : std::string("transaction failed");
-                for (std::size_t i = 0;
-                     exec && exec->type == REDIS_REPLY_ARRAY && i < exec->elements; ++i)
-                    if (exec->element[i]->type == REDIS_REPLY_ERROR)
-                        why = std::string(exec->element[i]->str, exec->element[i]->len);
-                report_.failure = make_error(ErrorKind::unavailable,
-                                             fmt::format("Redis at {}: {}", redis_->target(), why));
+            report_.links_written += w.parents.size();
+            if (w.retried) {
+                ++report_.retried;
+                ++retried_in_outage_;
             }
+            continue;
+        }
+        not_written(w);
+        if (!report_.failure) {
+            std::string why = exec && exec->str ? std::string(exec->str, exec->len)
+                                                : std::string("transaction failed");
+            for (std::size_t i = 0; exec && exec->type == REDIS_REPLY_ARRAY && i < exec->elements;
+                 ++i)
+                if (exec->element[i]->type == REDIS_REPLY_ERROR)
+                    why = std::string(exec->element[i]->str, exec->element[i]->len);
+            report_.failure = make_error(ErrorKind::unavailable,
+                                         fmt::format("Redis at {}: {}", redis.target(), why));
         }
     }
     batch_.clear();
+    return true;
 }
 
 std::string tracking_warning(const TrackingReport& report) {

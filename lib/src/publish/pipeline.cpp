@@ -72,6 +72,7 @@ private:
     void wait_for_input();
     void wait_for_broker();
     void maybe_progress();
+    void pass_on_tracking_notices();
 
     LineReader& reader_;
     const EnvelopeRecipe& recipe_;
@@ -199,7 +200,17 @@ void Pipeline::commit_spool() {
         stop_reading(StopReason::spool_error);
 }
 
+// Tracking's outages begin and end while events are confirmed: tell the user
+// then, not only in the closing lines.
+void Pipeline::pass_on_tracking_notices() {
+    if (!tracker_)
+        return;
+    for (const std::string& text : tracker_->take_notices())
+        sink_.notice(text);
+}
+
 void Pipeline::emit_ready() {
+    pass_on_tracking_notices();
     if (!spool_.offer(ledger_))
         stop_reading(StopReason::spool_error);
     // Outcomes behind a spooled event wait until it is durable: do not let
@@ -313,7 +324,8 @@ PublishSummary Pipeline::run() {
             link_.give_up(ready.error());
     }
     if (tracker_) {
-        tracker_->flush();
+        tracker_->finish();
+        pass_on_tracking_notices();
         summary_.tracking = tracker_->report();
     }
     summary_.elapsed = Clock::now() - started_;

@@ -101,12 +101,12 @@ PublishOutcome PublishSession::publish(PublishSink& sink) {
             tracker.emplace(Tracker::open(*targets->tracking));
             // Required tracking that cannot start publishes nothing, so that
             // 69 always means "nothing of it published, safe to run again".
-            if (options_.require_tracking && tracker->report().failure)
+            if (auto outage = tracker->outage(); options_.require_tracking && outage)
                 return stopped(std::move(outcome),
                                make_error(ErrorKind::unavailable,
                                           fmt::format("correlation tracking unavailable ({}); "
                                                       "nothing published (--require-tracking)",
-                                                      tracker->report().failure->message)),
+                                                      outage->message)),
                                sink);
         }
     }
