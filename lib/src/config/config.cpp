@@ -35,7 +35,7 @@ constexpr SettingDefinition definitions[] = {
     {Item::exchange_name, "EXCHANGE_NAME", "bloodbank.events.v1", Type::text,
      "topic exchange that events are published to"},
     {Item::redis_url, "REDIS_URL", "", Type::redis_url,
-     "Redis URL redis://[[user]:password@]host[:port][/db]; when set, it replaces "
+     "Redis URL redis://[[user:]password@]host[:port][/db]; when set, it replaces "
      "REDIS_HOST, REDIS_PORT, REDIS_DB and REDIS_PASSWORD"},
     {Item::redis_host, "REDIS_HOST", "localhost", Type::host,
      "Redis host for correlation tracking"},
