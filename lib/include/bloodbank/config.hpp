@@ -52,6 +52,7 @@ enum class SettingType {
     path,      // a file or directory, "" for none; opened when it is used
     amqp_urls, // amqp:// or amqps:// URLs, comma-separated
     redis_url, // "" or a redis:// URL
+    exchange,  // an exchange name, not empty (the default exchange cannot route by topic)
     host,      // a host name or address, not empty; [::1] for IPv6
     port,      // 1 to 65535
     bind_port, // 0 to 65535, 0 meaning a free port the system picks
@@ -183,6 +184,8 @@ public:
     // REDIS_URL if non-empty, else REDIS_HOST/PORT/DB/PASSWORD; either way
     // REDIS_PASSWORD_FILE, when set, supplies the password.
     Result<RedisTarget> redis() const;
+    // EXCHANGE_NAME, not empty.
+    Result<std::string> exchange_name() const;
     // CORRELATION_TTL_DAYS (a whole number, 1 or more) * 86400.
     Result<long> correlation_ttl_seconds() const;
     Result<int> http_port() const;

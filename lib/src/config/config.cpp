@@ -32,7 +32,7 @@ constexpr SettingDefinition definitions[] = {
      "PEM client certificate shown to amqps:// brokers"},
     {Item::rabbit_key, "RABBIT_KEY", "", Type::path,
      "PEM private key of RABBIT_CERT, when it is not in that file"},
-    {Item::exchange_name, "EXCHANGE_NAME", "bloodbank.events.v1", Type::text,
+    {Item::exchange_name, "EXCHANGE_NAME", "bloodbank.events.v1", Type::exchange,
      "topic exchange that events are published to"},
     {Item::redis_url, "REDIS_URL", "", Type::redis_url,
      "Redis URL redis://[[user:]password@]host[:port][/db]; when set, it replaces "
@@ -159,6 +159,17 @@ Result<long> parse_days_as_seconds(const Setting& setting) {
     return static_cast<long>(*days * 86400);
 }
 
+// The default exchange "" delivers by queue name and ignores topic routing,
+// so publishing there would lose every event that no queue is named after.
+Result<std::string> parse_exchange(const Setting& setting) {
+    if (setting.value.empty()) {
+        return setting_error(setting, "empty: the default exchange \"\" routes by queue name, "
+                                      "not by topic; name a topic exchange (default "
+                                      "bloodbank.events.v1)");
+    }
+    return setting.value;
+}
+
 // [::1] is written with brackets, as in a URL, and used without.
 Result<std::string> parse_host(const Setting& setting) {
     std::string host = setting.value;
@@ -263,6 +274,8 @@ Result<void> check_setting(const Setting& setting) {
         return checked(parse_amqp_urls(setting));
     case Type::redis_url:
         return checked(parse_redis_setting(setting));
+    case Type::exchange:
+        return checked(parse_exchange(setting));
     case Type::host:
         return checked(parse_host(setting));
     case Type::port:
@@ -429,6 +442,10 @@ Result<RedisTarget> Config::redis() const {
 
 Result<long> Config::correlation_ttl_seconds() const {
     return parse_days_as_seconds(get(Item::correlation_ttl_days));
+}
+
+Result<std::string> Config::exchange_name() const {
+    return parse_exchange(get(Item::exchange_name));
 }
 
 Result<int> Config::http_port() const {
