@@ -2,6 +2,7 @@
 
 #include "bloodbank/dotenv.hpp"
 #include "bloodbank/file_access.hpp"
+#include "bloodbank/visible_text.hpp"
 
 #include <fmt/format.h>
 
@@ -456,7 +457,10 @@ std::string Config::show() const {
     std::vector<std::string> assignments;
     std::size_t width = 0;
     for (const Setting& setting : settings_) {
-        assignments.push_back(fmt::format("{}={}", setting.name, printable_value(setting)));
+        // A value with a line break or other control would break the columns
+        // (or a reader's terminal): it is shown escaped.
+        assignments.push_back(
+            fmt::format("{}={}", setting.name, visible_text(printable_value(setting))));
         width = std::max(width, assignments.back().size());
     }
     std::string out;

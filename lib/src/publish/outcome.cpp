@@ -1,6 +1,7 @@
 // How a bb-publish run ends: its closing lines and its exit status, the
 // whole precedence in this one file (publish_session.hpp, DESIGN §4).
 #include "bloodbank/publish_session.hpp"
+#include "bloodbank/shell_quote.hpp"
 #include "bloodbank/tracking.hpp"
 
 #include <fmt/format.h>
@@ -73,7 +74,7 @@ void run_lines(const PublishSummary& s, bool dry_run, const std::string& spool_d
     if (s.spooled > 0)
         lines.push_back(fmt::format("{} events kept in the spool {}; publish them with "
                                     "bb-publish --drain {}",
-                                    s.spooled, spool_dir, spool_dir));
+                                    s.spooled, spool_dir, shell_quote(spool_dir)));
 }
 
 } // namespace
