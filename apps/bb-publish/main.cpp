@@ -310,7 +310,6 @@ bb::Result<bb::PublishSessionOptions> session_options(const Options& o, const bb
     publisher.mandatory = !o.allow_unroutable;
     publisher.connect_timeout = ms(o.connect_timeout);
     publisher.heartbeat_seconds = o.heartbeat;
-    publisher.wait_for_setup = false; // the first event goes out with the channel setup
 
     options.track = o.track      ? std::optional(true)
                     : o.no_track ? std::optional(false)

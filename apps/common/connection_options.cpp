@@ -78,7 +78,7 @@ bb::TlsOptions amqp_tls_options(std::string_view program, const ConnectionFlags&
 
 void add_redis_options(CLI::App& cli, ConnectionFlags& flags) {
     add_setting_option(cli, flags, "--redis-url", ConfigItem::redis_url, "URL",
-                       "Redis URL redis://[[user]:password@]host[:port][/db] (REDIS_URL); "
+                       "Redis URL redis://[[user:]password@]host[:port][/db] (REDIS_URL); "
                        "replaces the REDIS_HOST, REDIS_PORT, REDIS_DB and REDIS_PASSWORD settings",
                        "Connection");
     add_setting_option(cli, flags, "--redis-host", ConfigItem::redis_host, "HOST",

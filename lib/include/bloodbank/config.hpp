@@ -52,6 +52,7 @@ enum class SettingType {
     path,      // a file or directory, "" for none; opened when it is used
     amqp_urls, // amqp:// or amqps:// URLs, comma-separated
     redis_url, // "" or a redis:// URL
+    exchange,  // an exchange name, not empty (the default exchange cannot route by topic)
     host,      // a host name or address, not empty; [::1] for IPv6
     port,      // 1 to 65535
     bind_port, // 0 to 65535, 0 meaning a free port the system picks
@@ -122,11 +123,18 @@ struct RedisTarget {
 // other percent-escapes are decoded, an empty user or password is "guest" (as
 // aiormq sends), IPv6 hosts are written [::1]; a query string (aiormq options
 // such as ?heartbeat=) is ignored. Errors are ErrorKind::usage and redacted.
+// A '/', '?' or '#' before the last '@' (a password that needed
+// percent-encoding) is refused, naming the escape, rather than read as a path,
+// query or fragment as urlsplit would.
 Result<AmqpUrl> parse_amqp_url(std::string_view url);
-// redis://[[user]:password@]host[:port][/db]; rediss:// is refused (no TLS in
-// Debian's hiredis) rather than downgraded.
+// redis://[[user:]password@]host[:port][/db]; user info without a ':' is the
+// password, as redis-cli reads it. rediss:// is refused (no TLS in Debian's
+// hiredis) rather than downgraded.
 Result<RedisTarget> parse_redis_url(std::string_view url);
 // The URL with any password replaced by "***" (or removed); safe to print.
+// The user info is found as the parsers find it, up to the last '@' when a
+// '/', '?' or '#' comes before it; a redis:// URL's lone user info is a
+// password and hidden.
 // A comma-separated list is redacted item by item; a URL without a password
 // and a string that is not a URL come back unchanged.
 std::string redact_url(std::string_view url);
@@ -176,6 +184,8 @@ public:
     // REDIS_URL if non-empty, else REDIS_HOST/PORT/DB/PASSWORD; either way
     // REDIS_PASSWORD_FILE, when set, supplies the password.
     Result<RedisTarget> redis() const;
+    // EXCHANGE_NAME, not empty.
+    Result<std::string> exchange_name() const;
     // CORRELATION_TTL_DAYS (a whole number, 1 or more) * 86400.
     Result<long> correlation_ttl_seconds() const;
     Result<int> http_port() const;

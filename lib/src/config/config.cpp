@@ -2,6 +2,7 @@
 
 #include "bloodbank/dotenv.hpp"
 #include "bloodbank/file_access.hpp"
+#include "bloodbank/visible_text.hpp"
 
 #include <fmt/format.h>
 
@@ -32,10 +33,10 @@ constexpr SettingDefinition definitions[] = {
      "PEM client certificate shown to amqps:// brokers"},
     {Item::rabbit_key, "RABBIT_KEY", "", Type::path,
      "PEM private key of RABBIT_CERT, when it is not in that file"},
-    {Item::exchange_name, "EXCHANGE_NAME", "bloodbank.events.v1", Type::text,
+    {Item::exchange_name, "EXCHANGE_NAME", "bloodbank.events.v1", Type::exchange,
      "topic exchange that events are published to"},
     {Item::redis_url, "REDIS_URL", "", Type::redis_url,
-     "Redis URL redis://[[user]:password@]host[:port][/db]; when set, it replaces "
+     "Redis URL redis://[[user:]password@]host[:port][/db]; when set, it replaces "
      "REDIS_HOST, REDIS_PORT, REDIS_DB and REDIS_PASSWORD"},
     {Item::redis_host, "REDIS_HOST", "localhost", Type::host,
      "Redis host for correlation tracking"},
@@ -159,6 +160,17 @@ Result<long> parse_days_as_seconds(const Setting& setting) {
     return static_cast<long>(*days * 86400);
 }
 
+// The default exchange "" delivers by queue name and ignores topic routing,
+// so publishing there would lose every event that no queue is named after.
+Result<std::string> parse_exchange(const Setting& setting) {
+    if (setting.value.empty()) {
+        return setting_error(setting, "empty: the default exchange \"\" routes by queue name, "
+                                      "not by topic; name a topic exchange (default "
+                                      "bloodbank.events.v1)");
+    }
+    return setting.value;
+}
+
 // [::1] is written with brackets, as in a URL, and used without.
 Result<std::string> parse_host(const Setting& setting) {
     std::string host = setting.value;
@@ -263,6 +275,8 @@ Result<void> check_setting(const Setting& setting) {
         return checked(parse_amqp_urls(setting));
     case Type::redis_url:
         return checked(parse_redis_setting(setting));
+    case Type::exchange:
+        return checked(parse_exchange(setting));
     case Type::host:
         return checked(parse_host(setting));
     case Type::port:
@@ -431,6 +445,10 @@ Result<long> Config::correlation_ttl_seconds() const {
     return parse_days_as_seconds(get(Item::correlation_ttl_days));
 }
 
+Result<std::string> Config::exchange_name() const {
+    return parse_exchange(get(Item::exchange_name));
+}
+
 Result<int> Config::http_port() const {
     return parse_bind_port(get(Item::http_port));
 }
@@ -439,7 +457,10 @@ std::string Config::show() const {
     std::vector<std::string> assignments;
     std::size_t width = 0;
     for (const Setting& setting : settings_) {
-        assignments.push_back(fmt::format("{}={}", setting.name, printable_value(setting)));
+        // A value with a line break or other control would break the columns
+        // (or a reader's terminal): it is shown escaped.
+        assignments.push_back(
+            fmt::format("{}={}", setting.name, visible_text(printable_value(setting))));
         width = std::max(width, assignments.back().size());
     }
     std::string out;

@@ -14,7 +14,7 @@ namespace bb {
 namespace {
 
 constexpr std::string_view amqp_form = "amqp://[user[:password]@]host[:port][/vhost]";
-constexpr std::string_view redis_form = "redis://[[user]:password@]host[:port][/db]";
+constexpr std::string_view redis_form = "redis://[[user:]password@]host[:port][/db]";
 
 std::string lowercase(std::string_view s) {
     std::string out(s);
@@ -78,6 +78,42 @@ struct UrlParts {
 // What went wrong, without any part of the URL (which may hold a password).
 using SplitResult = std::variant<UrlParts, std::string>;
 
+// The text after "scheme://" cut into user info and the rest, the one cut
+// that both parsing and redaction use. The user info ends at the last '@'
+// before the first '/', '?' or '#'. A password holding one of those ends the
+// host part early (urlsplit would read the rest as a path, query or
+// fragment); an '@' after it gives that away, so the user info then runs to
+// the last '@' (which redaction hides) and `stray` names the character (which
+// parsing refuses: the URL does not mean what its writer meant).
+struct Authority {
+    std::optional<std::string_view> userinfo;
+    std::string_view rest; // after the user info and its '@'
+    char stray = 0;
+};
+
+Authority split_authority(std::string_view after_scheme) {
+    Authority authority{std::nullopt, after_scheme};
+    std::size_t netloc_end = after_scheme.find_first_of("/?#");
+    std::size_t at = after_scheme.substr(0, netloc_end).rfind('@');
+    if (at == std::string_view::npos && netloc_end != std::string_view::npos) {
+        at = after_scheme.rfind('@');
+        if (at != std::string_view::npos)
+            authority.stray = after_scheme[netloc_end];
+    }
+    if (at != std::string_view::npos) {
+        authority.userinfo = after_scheme.substr(0, at);
+        authority.rest = after_scheme.substr(at + 1);
+    }
+    return authority;
+}
+
+std::string stray_problem(char stray) {
+    return fmt::format("an '@' follows the '{0}' that ends the host part: a '{0}' in the user "
+                       "name or password must be percent-encoded as %{1:02X} (and an '@' "
+                       "anywhere else as %40)",
+                       stray, static_cast<unsigned char>(stray));
+}
+
 SplitResult split_url(std::string_view url) {
     std::size_t sep = url.find("://");
     if (sep == std::string_view::npos || !is_scheme(url.substr(0, sep))) {
@@ -85,7 +121,12 @@ SplitResult split_url(std::string_view url) {
     }
     UrlParts parts;
     parts.scheme = lowercase(url.substr(0, sep));
-    std::string_view rest = url.substr(sep + 3);
+    Authority authority = split_authority(url.substr(sep + 3));
+    if (authority.stray) {
+        return stray_problem(authority.stray);
+    }
+    parts.userinfo = authority.userinfo;
+    std::string_view rest = authority.rest;
     std::size_t netloc_end = rest.find_first_of("/?#");
     std::string_view netloc = rest.substr(0, netloc_end);
     std::string_view tail = netloc_end == std::string_view::npos ? "" : rest.substr(netloc_end);
@@ -98,10 +139,6 @@ SplitResult split_url(std::string_view url) {
     }
     parts.path = tail;
 
-    if (std::size_t at = netloc.rfind('@'); at != std::string_view::npos) {
-        parts.userinfo = netloc.substr(0, at);
-        netloc = netloc.substr(at + 1);
-    }
     if (netloc.starts_with('[')) {
         std::size_t close = netloc.find(']');
         if (close == std::string_view::npos) {
@@ -121,6 +158,13 @@ SplitResult split_url(std::string_view url) {
         parts.host = netloc;
     }
     return parts;
+}
+
+// User info without a ':' is the password for redis-cli (and so here), the
+// user name for every other scheme.
+bool lone_userinfo_is_password(std::string_view scheme) {
+    std::string lower = lowercase(scheme);
+    return lower == "redis" || lower == "rediss";
 }
 
 // An empty port (host:) means the default, as in urlsplit.
@@ -163,24 +207,22 @@ std::string redact_one(std::string_view url) {
     if (sep == std::string_view::npos) {
         return std::string(url);
     }
-    std::string_view rest = url.substr(sep + 3);
-    std::string_view netloc = rest.substr(0, rest.find_first_of("/?#"));
-    std::size_t at = netloc.rfind('@');
-    if (at == std::string_view::npos) {
-        // A password holding an unescaped '/', '?' or '#' ends the host part
-        // early; hide up to the last '@' so that it still does not leak.
-        at = rest.rfind('@');
-    }
-    if (at == std::string_view::npos) {
+    Authority authority = split_authority(url.substr(sep + 3));
+    if (!authority.userinfo || authority.userinfo->empty()) {
         return std::string(url);
     }
-    std::string_view userinfo = rest.substr(0, at);
+    std::string_view userinfo = *authority.userinfo;
+    std::string_view head = url.substr(0, sep + 3);
+    std::string_view tail = url.substr(url.size() - authority.rest.size() - 1); // from the '@'
     std::size_t colon = userinfo.find(':');
-    if (colon == std::string_view::npos || colon + 1 == userinfo.size()) {
+    if (colon == std::string_view::npos) {
+        return lone_userinfo_is_password(url.substr(0, sep)) ? fmt::format("{}***{}", head, tail)
+                                                             : std::string(url);
+    }
+    if (colon + 1 == userinfo.size()) {
         return std::string(url);
     }
-    return fmt::format("{}{}***{}", url.substr(0, sep + 3), userinfo.substr(0, colon + 1),
-                       rest.substr(at));
+    return fmt::format("{}{}***{}", head, userinfo.substr(0, colon + 1), tail);
 }
 
 } // namespace
@@ -296,10 +338,13 @@ Result<RedisTarget> parse_redis_url(std::string_view url) {
     result.port = *port;
     result.host = percent_decode(parts.host);
     if (parts.userinfo) {
+        // As redis-cli reads it: "user:password", or a lone password.
         std::string_view info = *parts.userinfo;
         std::size_t colon = info.find(':');
-        result.username = percent_decode(info.substr(0, colon));
-        if (colon != std::string_view::npos) {
+        if (colon == std::string_view::npos) {
+            result.password = percent_decode(info);
+        } else {
+            result.username = percent_decode(info.substr(0, colon));
             result.password = percent_decode(info.substr(colon + 1));
         }
     }

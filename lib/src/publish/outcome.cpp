@@ -1,6 +1,7 @@
 // How a bb-publish run ends: its closing lines and its exit status, the
 // whole precedence in this one file (publish_session.hpp, DESIGN §4).
 #include "bloodbank/publish_session.hpp"
+#include "bloodbank/shell_quote.hpp"
 #include "bloodbank/tracking.hpp"
 
 #include <fmt/format.h>
@@ -74,7 +75,7 @@ void run_lines(const PublishSummary& s, bool dry_run, const std::string& spool_d
         lines.push_back(fmt::format("{} kept in the spool {}; publish {} with "
                                     "bb-publish --drain {}",
                                     events(s.spooled), spool_dir, s.spooled == 1 ? "it" : "them",
-                                    spool_dir));
+                                    shell_quote(spool_dir)));
 }
 
 } // namespace

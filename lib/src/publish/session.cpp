@@ -24,9 +24,12 @@ Result<PublishSession::Targets> PublishSession::targets() const {
     auto urls = config_.rabbit_urls();
     if (!urls)
         return urls.error();
+    auto exchange = config_.exchange_name();
+    if (!exchange)
+        return exchange.error();
     Targets targets{options_.publisher, std::nullopt};
     targets.broker.urls = std::move(*urls);
-    targets.broker.exchange = config_.value(ConfigItem::exchange_name);
+    targets.broker.exchange = std::move(*exchange);
     if (tracking_enabled(config_, options_.track)) {
         auto redis = config_.redis();
         if (!redis)
@@ -87,6 +90,10 @@ PublishOutcome PublishSession::publish(PublishSink& sink) {
             spool.emplace(std::move(*opened));
             pipeline.spool = &*spool;
         }
+        // No input is read before the broker has accepted the exchange: a
+        // refusal then ends the run the same way every time, with the input
+        // left whole, instead of racing the first records.
+        targets->broker.wait_for_setup = true;
         auto connected = Publisher::connect(targets->broker);
         if (connected)
             publisher.emplace(std::move(*connected));

@@ -1,0 +1,122 @@
+// An exchange that cannot be used ends bb-publish before it reads any input,
+// the same way on every run: the records stay in stdin for the next try.
+// stdin is a file whose offset the test shares with the child, so "nothing
+// read" is measured, not inferred from the output.
+#include "support/skip.hpp"
+#include "test_bb_publish_support.hpp"
+
+#include <cstdio>
+#include <fcntl.h>
+#include <unistd.h>
+
+using namespace bbtest;
+using namespace bbtest::publish;
+
+namespace {
+
+constexpr int runs = 10;
+
+// Several records, so that a run which starts reading shows it.
+std::string three_events() {
+    std::string input;
+    for (int i = 0; i < 3; ++i)
+        input += canonical(EnvelopeSpec{}) + "\n";
+    return input;
+}
+
+// A file holding `text`, open for reading at offset 0.
+int input_file(const std::string& dir, const std::string& text) {
+    std::string path = dir + "/input.ndjson";
+    std::FILE* f = std::fopen(path.c_str(), "w");
+    REQUIRE(f);
+    std::fwrite(text.data(), 1, text.size(), f);
+    std::fclose(f);
+    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    REQUIRE(fd >= 0);
+    return fd;
+}
+
+struct Observed {
+    RunResult result;
+    off_t read = -1; // bytes the child took from its stdin
+};
+
+// bb-publish --report (and `more`) with stdin on `fd`'s file, rewound first;
+// the child shares the file offset, so it tells how much it read.
+Observed publish_from_file(int fd, RunOptions o, std::vector<std::string> more = {}) {
+    REQUIRE(::lseek(fd, 0, SEEK_SET) == 0);
+    o.input.clear();
+    o.stdin_fd = ::dup(fd);
+    Observed seen;
+    more.insert(more.begin(), "--report");
+    seen.result = Bus::run_publish(more, o);
+    seen.read = ::lseek(fd, 0, SEEK_CUR);
+    return seen;
+}
+
+} // namespace
+
+TEST_CASE("bb-publish exchange: an empty EXCHANGE_NAME is a usage error before any input") {
+    auto s = services();
+    if (!s)
+        return;
+    Bus bus(*s);
+    int fd = input_file(bus.cwd, three_events());
+    auto o = bus.options("");
+    o.env["EXCHANGE_NAME"] = "";
+    for (int i = 0; i < runs; ++i) {
+        CAPTURE(i);
+        Observed seen = publish_from_file(fd, o);
+        CHECK(seen.result.status == 64);
+        CHECK(seen.read == 0);
+        CHECK(seen.result.out.empty());
+        CHECK(seen.result.err.find("EXCHANGE_NAME= (environment): empty") != std::string::npos);
+    }
+    ::close(fd);
+    CHECK(bus.admin.drain(bus.queue).empty());
+}
+
+TEST_CASE("bb-publish exchange: one of another type ends every run before any input, exit 69") {
+    auto s = services();
+    if (!s)
+        return;
+    Bus bus(*s, false);
+    std::string fanout = unique_name("fanout");
+    bus.admin.declare_exchange(fanout, "fanout");
+    bus.admin.declare_queue(bus.queue);
+    bus.admin.bind(bus.queue, fanout);
+    int fd = input_file(bus.cwd, three_events());
+    auto o = bus.options("");
+    o.env["EXCHANGE_NAME"] = fanout;
+    for (int i = 0; i < runs; ++i) {
+        CAPTURE(i);
+        Observed seen = publish_from_file(fd, o);
+        CHECK(seen.result.status == 69);
+        CHECK(seen.read == 0);
+        CHECK(seen.result.out.empty()); // no report line: no record was taken
+        CHECK(seen.result.err.find("PRECONDITION_FAILED - inequivalent arg 'type'") !=
+              std::string::npos);
+    }
+    ::close(fd);
+    CHECK(bus.admin.drain(bus.queue).empty());
+    bus.admin.delete_exchange(fanout);
+}
+
+TEST_CASE("bb-publish exchange: a missing one with --no-declare ends every run before any input") {
+    auto s = services();
+    if (!s)
+        return;
+    Bus bus(*s, false);
+    int fd = input_file(bus.cwd, three_events());
+    auto o = bus.options("");
+    o.env["EXCHANGE_NAME"] = unique_name("missing");
+    for (int i = 0; i < runs; ++i) {
+        CAPTURE(i);
+        Observed seen = publish_from_file(fd, o, {"--no-declare"});
+        CHECK(seen.result.status == 69);
+        CHECK(seen.read == 0);
+        CHECK(seen.result.out.empty());
+        CHECK(seen.result.err.find("NOT_FOUND - no exchange") != std::string::npos);
+    }
+    ::close(fd);
+}
