@@ -295,9 +295,10 @@ TEST_CASE("bb-publish: an unroutable event is returned, not published, and exits
     CHECK(r.out.empty());
     auto err = bbtest::split_lines(r.err);
     REQUIRE(err.size() == 2);
-    CHECK(err[0] == "bb-publish: line 1: event " + e.event_id +
-                        " was returned: no queue is bound for event type \"test.event\" (bind a queue to the "
-                    "exchange for it, or give --allow-unroutable to publish it anyway)");
+    CHECK(err[0] ==
+          "bb-publish: line 1: event " + e.event_id +
+              " was returned: no queue is bound for event type \"test.event\" (bind a queue to the "
+              "exchange for it, or give --allow-unroutable to publish it anyway)");
     CHECK(err[1].rfind("bb-publish: published 0, invalid 0, failed 1 in ", 0) == 0);
 
     auto report = bus.publish({"--report"}, canonical(e) + "\n");
