@@ -2,8 +2,9 @@
 // delivery tags, and helpers shared by connecting and publishing.
 #pragma once
 
+#include "amqp/connection.hpp"
+
 #include "bloodbank/amqp.hpp"
-#include "bloodbank/timeval.hpp" // to_timeval, for every amqp_* timeout
 
 #include <amqp.h>
 
@@ -14,15 +15,6 @@
 #include <vector>
 
 namespace bb::amqp_detail {
-
-struct ConnectionDeleter {
-    void operator()(amqp_connection_state_t connection) const {
-        amqp_destroy_connection(connection);
-    }
-};
-using ConnectionPtr = std::unique_ptr<amqp_connection_state_t_, ConnectionDeleter>;
-
-constexpr amqp_channel_t channel = 1;
 
 // Delivery tags not yet answered, in a ring indexed by tag. Slots keep their
 // string capacity, so a long run allocates nothing per message.
@@ -63,10 +55,6 @@ Result<void> send_setup(Publisher::State& state);
 // false when it is no setup reply, an Error when the broker refused a step
 // ("cannot use exchange ...").
 Result<bool> take_setup_reply(Publisher::State& state, const amqp_frame_t& frame);
-
-// "connection refused", a broker's "NOT_FOUND - no exchange ...", ...
-std::string describe_reply(const amqp_rpc_reply_t& reply);
-std::string describe_status(int status);
 
 } // namespace bb::amqp_detail
 

@@ -1,0 +1,68 @@
+// Private to lib/src/amqp: a logged-in rabbitmq-c connection, shared by the
+// publisher and the consumer, and the words for what goes wrong with one.
+#pragma once
+
+#include "bloodbank/amqp.hpp"
+#include "bloodbank/timeval.hpp" // to_timeval, for every amqp_* timeout
+
+#include <amqp.h>
+
+#include <chrono>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace bb::amqp_detail {
+
+struct ConnectionDeleter {
+    void operator()(amqp_connection_state_t connection) const {
+        amqp_destroy_connection(connection);
+    }
+};
+using ConnectionPtr = std::unique_ptr<amqp_connection_state_t_, ConnectionDeleter>;
+
+constexpr amqp_channel_t channel = 1;
+
+// What logging in needs, whoever logs in.
+struct LoginOptions {
+    const TlsOptions& tls;
+    std::chrono::milliseconds connect_timeout; // TCP connect and the AMQP handshake
+    std::chrono::milliseconds rpc_timeout;     // each synchronous AMQP method
+    int heartbeat_seconds;                     // 0 turns heartbeats off
+};
+
+// A connection to `url`, logged in, with no channel open yet. Errors are
+// ErrorKind::unavailable, "cannot connect to amqp://guest@host:1/: why",
+// except a TLS file that cannot be used (not_found, io or usage).
+Result<ConnectionPtr> log_in(const AmqpUrl& url, const LoginOptions& options);
+
+// "cannot connect to TARGET: REASON", ErrorKind::unavailable.
+Error cannot_connect(const std::string& target, std::string_view reason);
+// Why a wait ended early: "stopped by SIGINT".
+std::string stopped_by_signal();
+
+// "connection refused", a broker's "NOT_FOUND - no exchange ...", ...
+std::string describe_reply(const amqp_rpc_reply_t& reply);
+std::string describe_status(int status);
+
+// Calls `connect_one(url)` for each URL in turn until one works. With several
+// URLs, an unreachable one is passed over and all their reasons end up in
+// "no broker reachable: ..."; any other error stops at once.
+template <class ConnectOne>
+auto connect_first(const std::vector<AmqpUrl>& urls, ConnectOne&& connect_one)
+    -> decltype(connect_one(urls.front())) {
+    if (urls.empty())
+        return make_error(ErrorKind::usage, "no RabbitMQ URL given");
+    std::string reasons;
+    for (const AmqpUrl& url : urls) {
+        auto connected = connect_one(url);
+        if (connected || urls.size() == 1 || connected.error().kind != ErrorKind::unavailable)
+            return connected;
+        reasons += reasons.empty() ? "" : "; ";
+        reasons += connected.error().message;
+    }
+    return make_error(ErrorKind::unavailable, "no broker reachable: " + reasons);
+}
+
+} // namespace bb::amqp_detail
