@@ -12,6 +12,7 @@ namespace bbtest {
 namespace {
 
 constexpr amqp_channel_t channel = 1;
+constexpr amqp_channel_t publishing_channel = 2;
 
 std::string text(amqp_bytes_t b) {
     return std::string(static_cast<const char*>(b.bytes), b.len);
@@ -157,6 +158,53 @@ std::uint32_t AmqpConsumer::message_count(const std::string& queue) {
     return ok->message_count;
 }
 
+void AmqpConsumer::publish(const std::string& exchange, const std::string& routing_key,
+                           const std::string& body, const std::string& message_id) {
+    if (!confirming_) {
+        amqp_channel_open(conn_.get(), publishing_channel);
+        check("channel.open");
+        amqp_confirm_select(conn_.get(), publishing_channel);
+        check("confirm.select");
+        confirming_ = true;
+    }
+    amqp_basic_properties_t props{};
+    props._flags = AMQP_BASIC_DELIVERY_MODE_FLAG | AMQP_BASIC_CONTENT_TYPE_FLAG;
+    props.delivery_mode = 2;
+    props.content_type = amqp_cstring_bytes("application/json");
+    if (!message_id.empty()) {
+        props._flags |= AMQP_BASIC_MESSAGE_ID_FLAG;
+        props.message_id = amqp_cstring_bytes(message_id.c_str());
+    }
+    amqp_bytes_t bytes{body.size(), const_cast<char*>(body.data())};
+    if (amqp_basic_publish(conn_.get(), publishing_channel, amqp_cstring_bytes(exchange.c_str()),
+                           amqp_cstring_bytes(routing_key.c_str()), 0, 0, &props,
+                           bytes) != AMQP_STATUS_OK)
+        throw std::runtime_error("test consumer: basic.publish failed");
+    unconfirmed_.insert(++published_);
+}
+
+void AmqpConsumer::wait_for_confirms() {
+    while (!unconfirmed_.empty()) {
+        amqp_frame_t frame;
+        timeval timeout{30, 0};
+        if (amqp_simple_wait_frame_noblock(conn_.get(), &frame, &timeout) != AMQP_STATUS_OK)
+            throw std::runtime_error("test consumer: no confirm from the broker");
+        if (frame.frame_type != AMQP_FRAME_METHOD)
+            continue;
+        if (frame.payload.method.id == AMQP_BASIC_NACK_METHOD)
+            throw std::runtime_error("test consumer: the broker nacked a message");
+        if (frame.payload.method.id == AMQP_BASIC_ACK_METHOD) {
+            auto* ack = static_cast<amqp_basic_ack_t*>(frame.payload.method.decoded);
+            if (ack->multiple)
+                unconfirmed_.erase(unconfirmed_.begin(),
+                                   unconfirmed_.upper_bound(ack->delivery_tag));
+            else
+                unconfirmed_.erase(ack->delivery_tag);
+        }
+    }
+    amqp_maybe_release_buffers(conn_.get());
+}
+
 std::vector<ReceivedMessage> AmqpConsumer::drain(const std::string& queue) {
     std::vector<ReceivedMessage> out;
     for (;;) {
@@ -192,6 +240,16 @@ std::vector<ReceivedMessage> AmqpConsumer::drain(const std::string& queue) {
         if (p._flags & AMQP_BASIC_TIMESTAMP_FLAG)
             m.timestamp = p.timestamp;
         m.has_headers = p._flags & AMQP_BASIC_HEADERS_FLAG;
+        if (m.has_headers)
+            for (int i = 0; i < p.headers.num_entries; ++i) {
+                const amqp_table_entry_t& e = p.headers.entries[i];
+                if (e.value.kind == AMQP_FIELD_KIND_UTF8 || e.value.kind == AMQP_FIELD_KIND_BYTES)
+                    m.headers[text(e.key)] = text(e.value.value.bytes);
+                else if (e.value.kind == AMQP_FIELD_KIND_I64)
+                    m.headers[text(e.key)] = std::to_string(e.value.value.i64);
+                else if (e.value.kind == AMQP_FIELD_KIND_I32)
+                    m.headers[text(e.key)] = std::to_string(e.value.value.i32);
+            }
         m.has_other_properties = p._flags & (AMQP_BASIC_PRIORITY_FLAG | AMQP_BASIC_REPLY_TO_FLAG |
                                              AMQP_BASIC_EXPIRATION_FLAG | AMQP_BASIC_USER_ID_FLAG |
                                              AMQP_BASIC_APP_ID_FLAG | AMQP_BASIC_CLUSTER_ID_FLAG);

@@ -7,8 +7,10 @@
 #include <amqp.h>
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -26,6 +28,7 @@ struct ReceivedMessage {
     std::optional<std::string> type;
     std::optional<std::uint64_t> timestamp;
     bool has_headers = false;
+    std::map<std::string, std::string> headers; // string and integer values, as text
     bool has_other_properties = false; // priority, reply_to, expiration, user_id, app_id...
 };
 
@@ -55,6 +58,14 @@ public:
     void delete_queue(const std::string& name);
     bool exchange_exists(const std::string& name);
 
+    // Publishes a persistent message on a channel in confirm mode of its
+    // own. An empty message_id sets none.
+    void publish(const std::string& exchange, const std::string& routing_key,
+                 const std::string& body, const std::string& message_id = "");
+    // Waits until the broker confirmed every message published: then they
+    // are in their queues. Throws on a nack or after 30 s.
+    void wait_for_confirms();
+
     // Every message in the queue now, oldest first, acknowledged on receipt.
     std::vector<ReceivedMessage> drain(const std::string& queue);
     std::uint32_t message_count(const std::string& queue);
@@ -67,6 +78,9 @@ private:
         void operator()(amqp_connection_state_t c) const;
     };
     std::unique_ptr<amqp_connection_state_t_, Deleter> conn_;
+    bool confirming_ = false;             // the publishing channel is open
+    std::uint64_t published_ = 0;         // delivery tag of the last message published
+    std::set<std::uint64_t> unconfirmed_; // acks may come out of order
 };
 
 } // namespace bbtest

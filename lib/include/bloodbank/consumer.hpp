@@ -111,10 +111,13 @@ public:
                          std::string_view routing_key, const std::vector<Header>& extra);
     // Copies sent but not yet confirmed.
     std::size_t forwards_pending() const;
-    // What happened to copies that the caller should hear about (a copy that
-    // the broker routed nowhere, so its original was rejected), oldest first;
-    // each is returned once.
-    std::vector<std::string> take_notices();
+    // The message ids of copies that the broker routed nowhere (no queue is
+    // bound for them on their exchange), whose originals were therefore
+    // rejected; each is returned once.
+    std::vector<std::string> take_dropped();
+    // Frames already read from the socket and not yet taken by receive():
+    // poll() on fd() would not show them.
+    bool has_buffered() const;
 
     // basic.cancel: the broker sends nothing more; what it sent is still
     // received, and may be acked.

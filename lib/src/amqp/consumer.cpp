@@ -33,7 +33,7 @@ struct Consumer::State {
     };
     std::deque<Forward> forwards; // in publish-tag order
     std::uint64_t next_publish_tag = 1;
-    std::vector<std::string> notices;
+    std::vector<std::string> dropped;
     bool broken = false;
     bool refused = false;
 };
@@ -202,9 +202,7 @@ Result<void> settle_forwards(Consumer::State& s, std::uint64_t tag, bool multipl
         if (!ack) {
             sent = send_nack(s, it->delivery_tag, true);
         } else if (it->returned) {
-            s.notices.push_back(
-                fmt::format("event {} could not be sent on (no queue is bound for it): dropped",
-                            it->message_id));
+            s.dropped.push_back(it->message_id);
             sent = send_nack(s, it->delivery_tag, false);
         } else {
             sent = send_ack(s, it->delivery_tag, false);
@@ -378,8 +376,13 @@ std::size_t Consumer::forwards_pending() const {
     return state_->forwards.size();
 }
 
-std::vector<std::string> Consumer::take_notices() {
-    return std::exchange(state_->notices, {});
+std::vector<std::string> Consumer::take_dropped() {
+    return std::exchange(state_->dropped, {});
+}
+
+bool Consumer::has_buffered() const {
+    amqp_connection_state_t conn = state_->connection.get();
+    return conn && (amqp_frames_enqueued(conn) || amqp_data_in_buffer(conn));
 }
 
 Result<void> Consumer::stop_consuming() {

@@ -50,7 +50,8 @@ private:
     bool limit_reached() const { return s_.count && finished_ >= s_.count; }
     std::uint64_t in_progress() const { return running_.size() + (in_pipe_ ? 1 : 0); }
 
-    void step(); // one turn of the loop
+    void step();      // one turn of the loop
+    void check_end(); // ends the run when an end condition holds
     void take(std::vector<Received>& arrived);
     void dispatch();     // queued deliveries to stdout or commands
     void stream_batch(); // not paced: all queued lines in one write
@@ -128,6 +129,21 @@ void Run::begin_stop() {
             connection_lost(r.error());
 }
 
+void Run::check_end() {
+    if (ended_)
+        return;
+    bool outstanding = !running_.empty() || in_pipe_ || consumer_->forwards_pending() > 0;
+    if (stopping_) {
+        if (!outstanding || stop_.count() > 1 || Clock::now() >= shutdown_deadline_)
+            end(ConsumeEnd::signal);
+    } else if (limit_reached() && !outstanding) {
+        end(ConsumeEnd::count);
+    } else if (s_.idle_timeout.count() > 0 && queued_.empty() && !outstanding &&
+               Clock::now() - last_arrival_ >= s_.idle_timeout) {
+        end(ConsumeEnd::idle);
+    }
+}
+
 void Run::step() {
     if (stop_.count() > 0 && !stopping_) {
         begin_stop();
@@ -137,20 +153,11 @@ void Run::step() {
                 running_.size(), running_.size() == 1 ? "" : "s",
                 std::chrono::duration<double>(s_.shutdown_timeout).count()));
     }
+    check_end();
     if (ended_)
         return;
-    bool outstanding = !running_.empty() || in_pipe_ || consumer_->forwards_pending() > 0;
-    if (stopping_) {
-        if (!outstanding || stop_.count() > 1 || Clock::now() >= shutdown_deadline_)
-            return end(ConsumeEnd::signal);
-    } else if (limit_reached() && !outstanding) {
-        return end(ConsumeEnd::count);
-    }
-    if (s_.idle_timeout.count() > 0 && !stopping_ && queued_.empty() && !outstanding &&
-        Clock::now() - last_arrival_ >= s_.idle_timeout)
-        return end(ConsumeEnd::idle);
-
     dispatch();
+    check_end(); // the last event may just have been written
     if (ended_)
         return;
 
@@ -163,7 +170,7 @@ void Run::step() {
     milliseconds wait(1000); // heartbeats are sent from receive()
     if (in_pipe_)
         wait = pipe_wait_;
-    if (!queued_.empty() && !exec_mode())
+    if ((!queued_.empty() && !exec_mode()) || consumer_->has_buffered())
         wait = milliseconds(0);
     if (s_.idle_timeout.count() > 0)
         wait = std::min(wait, until(last_arrival_ + s_.idle_timeout));
@@ -196,8 +203,15 @@ void Run::step() {
     std::vector<Received> arrived;
     if (auto r = consumer_->receive(milliseconds(0), arrived); !r)
         connection_lost(r.error());
-    for (std::string& n : consumer_->take_notices())
-        listener_.notice(n);
+    for (const std::string& id : consumer_->take_dropped()) {
+        // A dead letter that its exchange routed nowhere: the event is gone.
+        listener_.notice(fmt::format("event {}: the dead-letter exchange \"{}\" has no queue "
+                                     "bound for it: rejected",
+                                     id, s_.consumer.dead_letter_exchange));
+        if (outcome_.counts.dead_lettered > 0)
+            --outcome_.counts.dead_lettered;
+        ++outcome_.counts.rejected;
+    }
     take(arrived);
     if (Clock::now() - last_progress_ >= milliseconds(250)) {
         last_progress_ = Clock::now();
