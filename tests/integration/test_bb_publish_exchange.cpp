@@ -3,10 +3,12 @@
 // stdin is a file whose offset the test shares with the child, so "nothing
 // read" is measured, not inferred from the output.
 #include "support/skip.hpp"
+#include "support/temp_dir.hpp"
 #include "test_bb_publish_support.hpp"
 
 #include <cstdio>
 #include <fcntl.h>
+#include <filesystem>
 #include <unistd.h>
 
 using namespace bbtest;
@@ -119,4 +121,37 @@ TEST_CASE("bb-publish exchange: a missing one with --no-declare ends every run b
         CHECK(seen.result.err.find("NOT_FOUND - no exchange") != std::string::npos);
     }
     ::close(fd);
+}
+
+// A spool is for a broker that cannot be reached, not for one that refuses the
+// exchange: spooling would only defer the configuration error while events
+// pile up that no drain could deliver.
+TEST_CASE("bb-publish exchange: one of another type with --spool ends every run before any "
+          "input, nothing spooled") {
+    auto s = services();
+    if (!s)
+        return;
+    Bus bus(*s, false);
+    std::string fanout = unique_name("fanout");
+    bus.admin.declare_exchange(fanout, "fanout");
+    TempDir tmp("bb-spool");
+    std::string spool = tmp.file("spool");
+    int fd = input_file(bus.cwd, three_events());
+    auto o = bus.options("");
+    o.env["EXCHANGE_NAME"] = fanout;
+    for (int i = 0; i < runs; ++i) {
+        CAPTURE(i);
+        Observed seen = publish_from_file(fd, o, {"--spool", spool});
+        CHECK(seen.result.status == 69);
+        CHECK(seen.read == 0);
+        CHECK(seen.result.out.empty());
+        CHECK(seen.result.err.find("PRECONDITION_FAILED - inequivalent arg 'type'") !=
+              std::string::npos);
+        CHECK(seen.result.err.find("keeping the events in the spool") == std::string::npos);
+    }
+    ::close(fd);
+    // The folder may have been created and checked, but it holds no segment.
+    if (std::filesystem::exists(spool))
+        CHECK(std::filesystem::is_empty(spool));
+    bus.admin.delete_exchange(fanout);
 }

@@ -155,8 +155,9 @@ std::string login_failure(const amqp_rpc_reply_t& reply, const AmqpUrl& url,
     }
 }
 
-Result<std::unique_ptr<Publisher::State>> connect_one(const AmqpUrl& url,
-                                                      const PublisherOptions& options) {
+// `setup_refused`: set when the broker refused the channel setup on purpose.
+Result<std::unique_ptr<Publisher::State>>
+connect_one(const AmqpUrl& url, const PublisherOptions& options, bool& setup_refused) {
     auto state = std::make_unique<Publisher::State>();
     state->options = options;
     state->target = url.redacted();
@@ -202,8 +203,10 @@ Result<std::unique_ptr<Publisher::State>> connect_one(const AmqpUrl& url,
             if (rc != AMQP_STATUS_OK)
                 return refused(state->target, describe_status(rc));
             auto taken = take_setup_reply(*state, frame);
-            if (!taken)
+            if (!taken) {
+                setup_refused = setup_refused || state->refused;
                 return taken.error();
+            }
             if (!*taken)
                 return refused(state->target, "unexpected frame from the broker");
         }
@@ -214,14 +217,19 @@ Result<std::unique_ptr<Publisher::State>> connect_one(const AmqpUrl& url,
 
 } // namespace
 
-Result<Publisher> Publisher::connect(const PublisherOptions& options) {
+Result<Publisher> Publisher::connect(const PublisherOptions& options, bool* refused) {
     if (options.urls.empty())
         return make_error(ErrorKind::usage, "no RabbitMQ URL given");
+    bool any_refused = false;
+    if (refused)
+        *refused = false;
     std::string reasons;
     for (const AmqpUrl& url : options.urls) {
-        auto state = connect_one(url, options);
+        auto state = connect_one(url, options, any_refused);
         if (state)
             return Publisher(std::move(*state));
+        if (refused)
+            *refused = any_refused;
         if (options.urls.size() == 1 || state.error().kind != ErrorKind::unavailable)
             return state.error();
         reasons += reasons.empty() ? "" : "; ";

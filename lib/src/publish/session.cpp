@@ -94,10 +94,12 @@ PublishOutcome PublishSession::publish(PublishSink& sink) {
         // refusal then ends the run the same way every time, with the input
         // left whole, instead of racing the first records.
         targets->broker.wait_for_setup = true;
-        auto connected = Publisher::connect(targets->broker);
+        // A refusal is a configuration error: spooling would only defer it.
+        bool refused = false;
+        auto connected = Publisher::connect(targets->broker, &refused);
         if (connected)
             publisher.emplace(std::move(*connected));
-        else if (stop_requested())
+        else if (stop_requested() || refused)
             return stopped(std::move(outcome), connected.error(), sink);
         else if (spool && connected.error().kind == ErrorKind::unavailable)
             sink.notice(connected.error().message + "; keeping the events in the spool");
