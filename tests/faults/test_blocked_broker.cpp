@@ -10,6 +10,7 @@
 
 #include <chrono>
 #include <csignal>
+#include <optional>
 #include <thread>
 
 using namespace bbtest;
@@ -81,6 +82,27 @@ std::vector<std::string> only_signals_end_waits(const FaultStream& stream,
             max_in_flight};
 }
 
+// bb-publish streaming `input` (lines_per_second), with only signals and
+// `shutdown_timeout` to end its waits; once it has reported `outcomes`, the
+// broker blocks it. Then the test sends its signals.
+struct BlockedStream {
+    BlockedStream(const PrivateServices& s, StreamInput input, double lines_per_second,
+                  std::size_t outcomes, const std::string& shutdown_timeout,
+                  const std::string& max_in_flight)
+        : stream(s, std::move(input)) {
+        stream.start(only_signals_end_waits(stream, shutdown_timeout, max_in_flight),
+                     lines_per_second);
+        stream.wait_for_progress(2 * outcomes, outcomes);
+        blocked.emplace(s);
+        // The broker stops reading on the first publish after the alarm; the
+        // window or the socket's buffers are full well within this time.
+        std::this_thread::sleep_for(2s);
+        REQUIRE(stream.publisher->running());
+    }
+    FaultStream stream;
+    std::optional<BlockedBroker> blocked;
+};
+
 // Every line read has an outcome, confirmed or spooled, and the drain (with
 // the broker unblocked) leaves none of them lost.
 void check_accounted(const FaultStream& stream, const StreamOutcome& done, BlockedBroker& blocked,
@@ -95,16 +117,17 @@ void check_accounted(const FaultStream& stream, const StreamOutcome& done, Block
     CHECK(r.unexpected == 0);
 }
 
-// Sends `signal` and waits (up to exit_bound) for the exit; reports the time
-// it took, a figure for the record, not an assertion.
-int signal_and_wait(Background& p, int signal, const std::string& what) {
+// SIGTERM, and the wait (up to exit_bound) for the exit, which must be 143;
+// reports the time it took, a figure for the record, not an assertion.
+StreamOutcome sigterm_and_wait(BlockedStream& b, const std::string& what) {
     auto sent = std::chrono::steady_clock::now();
-    kill(p.pid(), signal);
-    int status = wait_for_exit(p, exit_bound);
+    kill(b.stream.publisher->pid(), SIGTERM);
+    int status = wait_for_exit(*b.stream.publisher, exit_bound);
     MESSAGE(what << ": exited "
                  << std::chrono::duration<double>(std::chrono::steady_clock::now() - sent).count()
                  << " s after the signal");
-    return status;
+    CHECK(status == 143);
+    return b.stream.outcome(status);
 }
 
 // Whether `p` writes `text` to stderr (waited for up to exit_bound).
@@ -120,66 +143,38 @@ TEST_CASE("blocked broker: the first SIGTERM ends a write the broker does not ta
     auto s = private_services();
     if (!s)
         return;
-    FaultStream stream(*s, large_events(5000));
-    // Window far larger than the socket's buffers: the socket fills first.
-    stream.start(only_signals_end_waits(stream, "300", "65535"), 200);
-    stream.wait_for_progress(100, 50);
-    BlockedBroker blocked(*s);
-    // The broker stops reading on the first publish after the alarm; the
-    // socket's buffers are full well within this time.
-    std::size_t before = outcomes_so_far(*stream.publisher);
-    std::this_thread::sleep_for(2s);
-    REQUIRE(stream.publisher->running());
-    int status = signal_and_wait(*stream.publisher, SIGTERM, "SIGTERM in a blocked write");
-    StreamOutcome done = stream.outcome(status);
-    MESSAGE("outcomes before the block: " << before
-                                          << ", after the signal: " << done.report.size());
-
-    CHECK(status == 143);
+    // Large events, a window far larger than the socket's buffers: the socket fills first.
+    BlockedStream b(*s, large_events(5000), 200, 50, "300", "65535");
+    StreamOutcome done = sigterm_and_wait(b, "SIGTERM in a blocked write");
     // The signal ended the write, not the write deadline.
     CHECK(done.err.find("the broker stopped accepting data; stopped by SIGTERM") !=
           std::string::npos);
     CHECK(done.err.find("(timed out)") == std::string::npos);
-    check_accounted(stream, done, blocked, "SIGTERM in a blocked write");
+    check_accounted(b.stream, done, *b.blocked, "SIGTERM in a blocked write");
 }
 
 TEST_CASE("blocked broker: --shutdown-timeout bounds the wait for confirms after one SIGTERM") {
     auto s = private_services();
     if (!s)
         return;
-    FaultStream stream(*s, make_input(20000));
     // A small window of small events: it fills before the socket does.
-    stream.start(only_signals_end_waits(stream, "2", "64"), 2000);
-    stream.wait_for_progress(2000, 1000);
-    BlockedBroker blocked(*s);
-    std::this_thread::sleep_for(1s);
-    REQUIRE(stream.publisher->running());
-    int status = signal_and_wait(*stream.publisher, SIGTERM, "SIGTERM, --shutdown-timeout 2");
-    StreamOutcome done = stream.outcome(status);
-
-    CHECK(status == 143);
+    BlockedStream b(*s, make_input(20000), 2000, 1000, "2", "64");
+    StreamOutcome done = sigterm_and_wait(b, "SIGTERM, --shutdown-timeout 2");
     CHECK(done.err.find("SIGTERM: stopped reading; waiting up to 2 s for") != std::string::npos);
-    check_accounted(stream, done, blocked, "SIGTERM, --shutdown-timeout 2");
+    check_accounted(b.stream, done, *b.blocked, "SIGTERM, --shutdown-timeout 2");
 }
 
 TEST_CASE("blocked broker: a second SIGTERM ends the wait for confirms") {
     auto s = private_services();
     if (!s)
         return;
-    FaultStream stream(*s, make_input(20000));
     // The shutdown wait is far longer than the bound: only the second signal ends it.
-    stream.start(only_signals_end_waits(stream, "300", "64"), 2000);
-    stream.wait_for_progress(2000, 1000);
-    BlockedBroker blocked(*s);
-    std::this_thread::sleep_for(1s);
-    REQUIRE(stream.publisher->running());
-    kill(stream.publisher->pid(), SIGTERM);
+    BlockedStream b(*s, make_input(20000), 2000, 1000, "300", "64");
+    Background& publisher = *b.stream.publisher;
+    kill(publisher.pid(), SIGTERM);
     // It waits for the confirms in flight, and says so, before the second one.
-    REQUIRE(err_mentions(*stream.publisher, "SIGTERM: stopped reading; waiting up to 300 s for"));
-    REQUIRE(stream.publisher->running());
-    int status = signal_and_wait(*stream.publisher, SIGTERM, "second SIGTERM");
-    StreamOutcome done = stream.outcome(status);
-
-    CHECK(status == 143);
-    check_accounted(stream, done, blocked, "second SIGTERM");
+    REQUIRE(err_mentions(publisher, "SIGTERM: stopped reading; waiting up to 300 s for"));
+    REQUIRE(publisher.running());
+    StreamOutcome done = sigterm_and_wait(b, "second SIGTERM");
+    check_accounted(b.stream, done, *b.blocked, "second SIGTERM");
 }
