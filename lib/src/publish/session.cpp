@@ -138,9 +138,9 @@ PublishOutcome PublishSession::drain(PublishSink& sink) {
     if (!plan)
         return stopped(std::move(outcome), plan.error(), sink);
     if (plan->recovered.files > 0)
-        sink.notice(fmt::format("recovered {} events from {} unfinished spool files of "
+        sink.notice(fmt::format("recovered {} from {} unfinished spool files of "
                                 "processes that died while writing them",
-                                plan->recovered.events, plan->recovered.files));
+                                event_count(plan->recovered.events), plan->recovered.files));
     for (const std::string& name : plan->unknown)
         sink.notice(fmt::format("warning: spool {}: {} is not a segment "
                                 "(YYYYMMDDTHHMMSS.ffffffZ-PID-SEQ.ndjson): not drained",
