@@ -3,7 +3,6 @@
 // unfinished files, a spool folder others can write into, and files that are
 // not segments.
 #include "support/lines.hpp"
-#include "support/temp_dir.hpp"
 #include "test_bb_publish_spool_support.hpp"
 
 #include <fmt/format.h>
@@ -36,8 +35,8 @@ std::vector<std::string> ids(const std::vector<EnvelopeSpec>& events) {
 }
 
 // A bus whose queue takes "test.#" only: "other.*" events are unroutable.
-struct TestOnlyBus : Bus {
-    explicit TestOnlyBus(const Services& s) : Bus(s, false) {
+struct TestOnlyBus : SpoolBus {
+    explicit TestOnlyBus(const Services& s) : SpoolBus(s, false) {
         admin.declare_queue(queue);
         admin.bind(queue, exchange, "test.#");
     }
@@ -51,8 +50,7 @@ TEST_CASE("drain: an unroutable event is set aside in rejected/ with its reason,
     if (!services)
         return;
     TestOnlyBus bus(*services);
-    TempDir tmp("bb-drain");
-    std::string spool = tmp.file("spool");
+    const std::string& spool = bus.spool;
     EnvelopeSpec first, poison, after, later;
     poison.event_type = "other.unbound";
     spool_events(bus, spool, {first, poison, after});
@@ -93,9 +91,8 @@ TEST_CASE("drain: a file-size limit while spooling is a write error: exit 74, th
     auto services = bbtest::services();
     if (!services)
         return;
-    Bus bus(*services);
-    TempDir tmp("bb-drain");
-    std::string spool = tmp.file("spool");
+    SpoolBus bus(*services);
+    const std::string& spool = bus.spool;
     std::string input;
     for (int i = 0; i < 100; ++i)
         input += canonical(EnvelopeSpec{}) + "\n";
@@ -115,9 +112,8 @@ TEST_CASE("drain: events in a running writer's unfinished file are named as left
     auto services = bbtest::services();
     if (!services)
         return;
-    Bus bus(*services);
-    TempDir tmp("bb-drain");
-    std::string spool = tmp.file("spool");
+    SpoolBus bus(*services);
+    const std::string& spool = bus.spool;
     EnvelopeSpec e = spool_one_event(bus, spool);
     // This test's process is running: its file is not taken, however old.
     std::ofstream(fmt::format("{}/.tmp-{}-1", spool, ::getpid()))
@@ -142,9 +138,8 @@ TEST_CASE("drain: a spool folder others can write into, or another user's, is re
     auto services = bbtest::services();
     if (!services)
         return;
-    Bus bus(*services);
-    TempDir tmp("bb-drain");
-    std::string spool = tmp.file("spool");
+    SpoolBus bus(*services);
+    const std::string& spool = bus.spool;
     EnvelopeSpec e = spool_one_event(bus, spool);
     REQUIRE(::chmod(spool.c_str(), 0777) == 0);
     std::string refused = "spool " + spool + ": refused: its group or others can write to it";
@@ -177,9 +172,8 @@ TEST_CASE("drain: files that are not segments are named, and a bad line is named
     auto services = bbtest::services();
     if (!services)
         return;
-    Bus bus(*services);
-    TempDir tmp("bb-drain");
-    std::string spool = tmp.file("spool");
+    SpoolBus bus(*services);
+    const std::string& spool = bus.spool;
     EnvelopeSpec e = spool_one_event(bus, spool);
     auto segments = segments_in(spool);
     REQUIRE(segments.size() == 1);

@@ -3,10 +3,12 @@
 // stdin is a file whose offset the test shares with the child, so "nothing
 // read" is measured, not inferred from the output.
 #include "support/skip.hpp"
+#include "support/temp_dir.hpp"
 #include "test_bb_publish_support.hpp"
 
 #include <cstdio>
 #include <fcntl.h>
+#include <filesystem>
 #include <unistd.h>
 
 using namespace bbtest;
@@ -54,6 +56,22 @@ Observed publish_from_file(int fd, RunOptions o, std::vector<std::string> more =
     return seen;
 }
 
+// Runs bb-publish `runs` times on the input of `fd`: every run must end with
+// 69 and the broker's `reason`, nothing read, nothing reported, nothing kept
+// in a spool.
+void check_refused_before_input(int fd, const RunOptions& o, const std::vector<std::string>& more,
+                                const std::string& reason) {
+    for (int i = 0; i < runs; ++i) {
+        CAPTURE(i);
+        Observed seen = publish_from_file(fd, o, more);
+        CHECK(seen.result.status == 69);
+        CHECK(seen.read == 0);
+        CHECK(seen.result.out.empty()); // no report line: no record was taken
+        CHECK(seen.result.err.find(reason) != std::string::npos);
+        CHECK(seen.result.err.find("keeping the events in the spool") == std::string::npos);
+    }
+}
+
 } // namespace
 
 TEST_CASE("bb-publish exchange: an empty EXCHANGE_NAME is a usage error before any input") {
@@ -76,7 +94,11 @@ TEST_CASE("bb-publish exchange: an empty EXCHANGE_NAME is a usage error before a
     CHECK(bus.admin.drain(bus.queue).empty());
 }
 
-TEST_CASE("bb-publish exchange: one of another type ends every run before any input, exit 69") {
+// With a spool too: a spool is for a broker that cannot be reached, not for
+// one that refuses the exchange; spooling would only defer the configuration
+// error while events pile up that no drain could deliver.
+TEST_CASE("bb-publish exchange: one of another type ends every run before any input, exit 69, "
+          "with a spool too") {
     auto s = services();
     if (!s)
         return;
@@ -88,15 +110,14 @@ TEST_CASE("bb-publish exchange: one of another type ends every run before any in
     int fd = input_file(bus.cwd, three_events());
     auto o = bus.options("");
     o.env["EXCHANGE_NAME"] = fanout;
-    for (int i = 0; i < runs; ++i) {
-        CAPTURE(i);
-        Observed seen = publish_from_file(fd, o);
-        CHECK(seen.result.status == 69);
-        CHECK(seen.read == 0);
-        CHECK(seen.result.out.empty()); // no report line: no record was taken
-        CHECK(seen.result.err.find("PRECONDITION_FAILED - inequivalent arg 'type'") !=
-              std::string::npos);
-    }
+    check_refused_before_input(fd, o, {}, "PRECONDITION_FAILED - inequivalent arg 'type'");
+    TempDir tmp("bb-spool");
+    std::string spool = tmp.file("spool");
+    check_refused_before_input(fd, o, {"--spool", spool},
+                               "PRECONDITION_FAILED - inequivalent arg 'type'");
+    // The folder may have been made and checked, but it holds no segment.
+    if (std::filesystem::exists(spool))
+        CHECK(std::filesystem::is_empty(spool));
     ::close(fd);
     CHECK(bus.admin.drain(bus.queue).empty());
     bus.admin.delete_exchange(fanout);
@@ -110,13 +131,6 @@ TEST_CASE("bb-publish exchange: a missing one with --no-declare ends every run b
     int fd = input_file(bus.cwd, three_events());
     auto o = bus.options("");
     o.env["EXCHANGE_NAME"] = unique_name("missing");
-    for (int i = 0; i < runs; ++i) {
-        CAPTURE(i);
-        Observed seen = publish_from_file(fd, o, {"--no-declare"});
-        CHECK(seen.result.status == 69);
-        CHECK(seen.read == 0);
-        CHECK(seen.result.out.empty());
-        CHECK(seen.result.err.find("NOT_FOUND - no exchange") != std::string::npos);
-    }
+    check_refused_before_input(fd, o, {"--no-declare"}, "NOT_FOUND - no exchange");
     ::close(fd);
 }

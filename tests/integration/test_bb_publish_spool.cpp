@@ -26,9 +26,8 @@ TEST_CASE("publish: with the broker down, a spool keeps every valid event and --
     auto services = bbtest::services();
     if (!services)
         return;
-    Bus bus(*services);
-    TempDir tmp("bb-spool");
-    std::string spool = tmp.file("spool");
+    SpoolBus bus(*services);
+    const std::string& spool = bus.spool;
     std::vector<EnvelopeSpec> events(5);
     events[3].parents = {events[1].event_id};
     std::string input;
@@ -151,9 +150,8 @@ TEST_CASE("publish: a drain refuses to run while another holds the spool") {
     auto services = bbtest::services();
     if (!services)
         return;
-    Bus bus(*services);
-    TempDir tmp("bb-spool");
-    std::string spool = tmp.file("spool");
+    SpoolBus bus(*services);
+    const std::string& spool = bus.spool;
     EnvelopeSpec e = spool_one_event(bus, spool);
 
     {
@@ -175,26 +173,14 @@ TEST_CASE("publish: a drain publishes the whole lines a killed writer left in it
     auto services = bbtest::services();
     if (!services)
         return;
-    Bus bus(*services);
-    TempDir tmp("bb-spool");
-    std::string spool = tmp.file("spool");
+    SpoolBus bus(*services);
+    const std::string& spool = bus.spool;
     EnvelopeSpec first = spool_one_event(bus, spool);
 
-    // What a bb-publish killed with SIGKILL leaves: its pid gone, its
-    // uncommitted segment holding whole lines and one cut short.
-    pid_t gone = ::fork();
-    REQUIRE(gone >= 0);
-    if (gone == 0)
-        ::_exit(0);
-    REQUIRE(::waitpid(gone, nullptr, 0) == gone);
+    // Whole lines and one cut short.
     std::vector<EnvelopeSpec> kept(2);
-    std::string orphan = spool + "/.tmp-" + std::to_string(gone) + "-1";
-    std::ofstream(orphan, std::ios::binary) << canonical(kept[0]) << "\n"
-                                            << canonical(kept[1]) << "\n"
-                                            << canonical(EnvelopeSpec{}).substr(0, 30);
-    // Untouched for an hour: no live writer is behind it.
-    timespec old[2] = {{::time(nullptr) - 3600, 0}, {::time(nullptr) - 3600, 0}};
-    REQUIRE(::utimensat(AT_FDCWD, orphan.c_str(), old, 0) == 0);
+    leave_dead_writers_file(spool, canonical(kept[0]) + "\n" + canonical(kept[1]) + "\n" +
+                                       canonical(EnvelopeSpec{}).substr(0, 30));
 
     RunResult r = bus.publish({"--drain", spool, "-v"}, "");
     CHECK(r.status == 0);
@@ -205,6 +191,21 @@ TEST_CASE("publish: a drain publishes the whole lines a killed writer left in it
     CHECK(ids_of(bus.admin.drain(bus.queue)) == expected);
     CHECK(segments_in(spool).empty());
     CHECK(hidden_files_in(spool).empty());
+}
+
+TEST_CASE("publish: a drain that recovers one event from a killed writer's file says \"1 event\"") {
+    auto services = bbtest::services();
+    if (!services)
+        return;
+    SpoolBus bus(*services);
+    const std::string& spool = bus.spool;
+    spool_one_event(bus, spool);
+    leave_dead_writers_file(spool, canonical(EnvelopeSpec{}) + "\n");
+
+    RunResult r = bus.publish({"--drain", spool, "-v"}, "");
+    CHECK(r.status == 0);
+    CHECK(contains(r.err, "recovered 1 event from 1 unfinished spool files"));
+    CHECK(bus.admin.drain(bus.queue).size() == 2);
 }
 
 TEST_CASE("publish: --drain errors: a missing spool, an unreachable broker, bad combinations") {

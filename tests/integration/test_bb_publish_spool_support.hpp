@@ -1,14 +1,21 @@
-// What the spool and drain integration tests share: a broker that is down,
-// an event spooled while it is, and reading what a spool folder holds.
+// What the spool and drain integration tests share: a bus with a spool
+// folder, a broker that is down, an event spooled while it is, the file a
+// killed writer leaves, and reading what a spool folder holds.
 #pragma once
 
 #include "support/ports.hpp"
+#include "support/temp_dir.hpp"
 #include "test_bb_publish_support.hpp"
 
 #include <algorithm>
+#include <ctime>
+#include <fcntl.h>
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 #include <vector>
 
 namespace bbtest::publish {
@@ -29,6 +36,14 @@ inline RunOptions broker_down(const Bus& bus, const std::string& input) {
     return down;
 }
 
+// A bus and a spool folder of its own (made by the first run that spools),
+// removed with its temporary directory.
+struct SpoolBus : Bus {
+    explicit SpoolBus(const Services& s, bool bind_queue = true) : Bus(s, bind_queue) {}
+    TempDir tmp{"bb-spool"};
+    const std::string spool = tmp.file("spool");
+};
+
 // One event spooled while the broker is down; returns it.
 inline EnvelopeSpec spool_one_event(const Bus& bus, const std::string& spool) {
     EnvelopeSpec e;
@@ -36,6 +51,21 @@ inline EnvelopeSpec spool_one_event(const Bus& bus, const std::string& spool) {
         Bus::run_publish({"--quiet", "--spool", spool}, broker_down(bus, canonical(e) + "\n"));
     REQUIRE(r.status == 75);
     return e;
+}
+
+// What a bb-publish killed with SIGKILL leaves in `spool`: its unfinished
+// segment, holding `text`, of a pid that no longer runs, untouched for an
+// hour (no live writer is behind it).
+inline void leave_dead_writers_file(const std::string& spool, const std::string& text) {
+    pid_t gone = ::fork();
+    REQUIRE(gone >= 0);
+    if (gone == 0)
+        ::_exit(0);
+    REQUIRE(::waitpid(gone, nullptr, 0) == gone);
+    std::string orphan = spool + "/.tmp-" + std::to_string(gone) + "-1";
+    std::ofstream(orphan, std::ios::binary) << text;
+    timespec old[2] = {{::time(nullptr) - 3600, 0}, {::time(nullptr) - 3600, 0}};
+    REQUIRE(::utimensat(AT_FDCWD, orphan.c_str(), old, 0) == 0);
 }
 
 inline std::vector<fs::path> segments_in(const fs::path& dir) {

@@ -63,7 +63,10 @@ public:
     // over TLS also "certificate verify failed: ...". A TLS file that cannot
     // be used stops at once, without trying further URLs: ErrorKind::not_found
     // (missing), io (unreadable) or usage (not PEM, key not matching).
-    static Result<Publisher> connect(const PublisherOptions& options);
+    // `refused`, when given, tells whether a broker that was reached refused
+    // the channel or the exchange on purpose (another type, no permission):
+    // a configuration error, which waiting for the broker would not cure.
+    static Result<Publisher> connect(const PublisherOptions& options, bool* refused = nullptr);
 
     Publisher(Publisher&&) noexcept;
     Publisher& operator=(Publisher&&) noexcept;

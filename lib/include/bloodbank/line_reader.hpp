@@ -59,6 +59,10 @@ public:
     Item next();
     // One read(); returns false at end of input. Errors are ErrorKind::io.
     Result<bool> fill();
+    // For a caller with nothing else to wait for: next(), reading (and
+    // waiting with poll(), so a non-blocking stdin works too) until it is no
+    // longer need_input. Errors are fill()'s.
+    Result<Item> next_waiting();
 
     int fd() const { return fd_; }
     std::size_t max_record_bytes() const { return max_; }

@@ -185,4 +185,7 @@ void append_report_line(const LineOutcome& outcome, std::string& out);
 // for "published".
 std::string summary_text(const PublishSummary& summary, bool dry_run);
 
+// "1 event", "2 events": a count of events in a closing line or a notice.
+std::string event_count(std::size_t n);
+
 } // namespace bb

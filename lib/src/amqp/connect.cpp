@@ -12,8 +12,9 @@ namespace {
 
 using namespace amqp_detail;
 
-Result<std::unique_ptr<Publisher::State>> connect_one(const AmqpUrl& url,
-                                                      const PublisherOptions& options) {
+// `setup_refused`: set when the broker refused the channel setup on purpose.
+Result<std::unique_ptr<Publisher::State>>
+connect_one(const AmqpUrl& url, const PublisherOptions& options, bool& setup_refused) {
     auto state = std::make_unique<Publisher::State>();
     state->options = options;
     state->target = url.redacted();
@@ -36,8 +37,10 @@ Result<std::unique_ptr<Publisher::State>> connect_one(const AmqpUrl& url,
             if (rc != AMQP_STATUS_OK)
                 return cannot_connect(state->target, describe_status(rc));
             auto taken = take_setup_reply(*state, frame);
-            if (!taken)
+            if (!taken) {
+                setup_refused = setup_refused || state->refused;
                 return taken.error();
+            }
             if (!*taken)
                 return cannot_connect(state->target, "unexpected frame from the broker");
         }
@@ -48,13 +51,17 @@ Result<std::unique_ptr<Publisher::State>> connect_one(const AmqpUrl& url,
 
 } // namespace
 
-Result<Publisher> Publisher::connect(const PublisherOptions& options) {
-    return connect_first(options.urls, [&](const AmqpUrl& url) -> Result<Publisher> {
-        auto state = connect_one(url, options);
+Result<Publisher> Publisher::connect(const PublisherOptions& options, bool* refused) {
+    bool any_refused = false;
+    auto connected = connect_first(options.urls, [&](const AmqpUrl& url) -> Result<Publisher> {
+        auto state = connect_one(url, options, any_refused);
         if (!state)
             return state.error();
         return Publisher(std::move(*state));
     });
+    if (refused)
+        *refused = !connected && any_refused;
+    return connected;
 }
 
 } // namespace bb

@@ -222,6 +222,11 @@ constexpr std::size_t writable_after_pollout = 4096;
 // Method and header frames of one message, beyond its body and routing key.
 constexpr std::size_t frame_overhead = 256;
 
+// Waits for the socket to take data, reading the broker's frames meanwhile.
+// A broker that blocks publishers (a memory or disk alarm) stops reading: the
+// wait ends at write_timeout, or at once on a stop request, since nothing was
+// written yet that a signal would leave half sent. Either way the connection
+// counts as lost, and what is in flight as unconfirmed.
 Result<void> wait_writable(Publisher::State& s) {
     int fd = amqp_get_sockfd(s.connection.get());
     auto deadline = Clock::now() + s.options.write_timeout;
@@ -232,16 +237,20 @@ Result<void> wait_writable(Publisher::State& s) {
             return {};
         if (ready < 0 && errno != EINTR)
             return lost(s, "poll failed");
-        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
-        if (left.count() <= 0) {
+        switch (wait_ready(fd, POLLOUT | POLLIN, deadline)) {
+        case WaitResult::stopped:
+            s.broken = true;
+            return lost(s, fmt::format("the broker stopped accepting data; stopped by {}",
+                                       signal_name(stop_requested())));
+        case WaitResult::timed_out:
             s.broken = true;
             return lost(s, "the broker stopped accepting data (timed out)");
-        }
-        p = {fd, POLLOUT | POLLIN, 0};
-        if (::poll(&p, 1, static_cast<int>(std::min<long>(left.count(), 100))) > 0 &&
-            (p.revents & POLLIN))
+        case WaitResult::ready:
+            // Frames to read, or the socket failed: read_frames() tells.
             if (auto r = read_frames(s, std::chrono::milliseconds(0), s.early); !r)
                 return r;
+            break;
+        }
     }
 }
 

@@ -5,7 +5,6 @@
 
 #include <fmt/format.h>
 
-#include <poll.h>
 #include <string_view>
 
 namespace bb {
@@ -27,16 +26,12 @@ Result<std::vector<Uuid>> read_id_list(int fd, std::size_t max_ids) {
     std::vector<Uuid> ids;
     LineReader lines(fd, max_line_bytes, LineReader::Framing::lines);
     for (;;) {
-        LineReader::Item item = lines.next();
+        auto next = lines.next_waiting();
+        if (!next)
+            return next.error();
+        LineReader::Item item = *next;
         if (item.status == LineReader::Status::end)
             return ids;
-        if (item.status == LineReader::Status::need_input) {
-            pollfd readable{fd, POLLIN, 0}; // a non-blocking stdin waits here
-            ::poll(&readable, 1, -1);
-            if (auto filled = lines.fill(); !filled)
-                return filled.error();
-            continue;
-        }
         if (item.status != LineReader::Status::record)
             return make_error(ErrorKind::data, fmt::format("line {}: {} bytes is not an event id",
                                                            item.line, item.bytes));

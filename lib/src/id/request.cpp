@@ -16,7 +16,6 @@
 #include <cstring>
 #include <limits>
 #include <map>
-#include <poll.h>
 #include <set>
 #include <unistd.h>
 
@@ -345,16 +344,12 @@ Result<BatchSummary> run_id_batch(std::string_view path, int out_fd, std::string
     const std::size_t max_line = JsonLimits{}.max_bytes;
     LineReader lines(in_fd, max_line, LineReader::Framing::lines);
     for (;;) {
-        LineReader::Item item = lines.next();
+        auto next = lines.next_waiting();
+        if (!next)
+            return next.error();
+        LineReader::Item item = *next;
         if (item.status == LineReader::Status::end)
             break;
-        if (item.status == LineReader::Status::need_input) {
-            pollfd readable{in_fd, POLLIN, 0}; // a non-blocking stdin waits here
-            ::poll(&readable, 1, -1);
-            if (auto filled = lines.fill(); !filled)
-                return filled.error();
-            continue;
-        }
         ++summary.lines;
         Result<Uuid> id =
             item.status == LineReader::Status::oversize

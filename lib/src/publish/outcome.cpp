@@ -32,11 +32,6 @@ int drain_status(const DrainSummary& s, bool require_tracking) {
     return 0;
 }
 
-// "1 event", "2 events".
-std::string events(std::size_t n) {
-    return fmt::format("{} {}", n, n == 1 ? "event" : "events");
-}
-
 // What a drain says after the run's lines: its progress, what it set aside,
 // what may be sent twice, and what it could not take yet.
 void drain_lines(const DrainSummary& s, const std::string& spool_dir, bool quiet,
@@ -47,16 +42,16 @@ void drain_lines(const DrainSummary& s, const std::string& spool_dir, bool quiet
     if (s.set_aside > 0)
         lines.push_back(fmt::format("set aside {} in {}/rejected, with the reasons in its "
                                     ".reasons files; move a file back into {} to send it again",
-                                    events(s.set_aside), spool_dir, spool_dir));
+                                    event_count(s.set_aside), spool_dir, spool_dir));
     if (s.possible_duplicates > 0)
         lines.push_back(fmt::format("{} published but not marked so in their segment: the next "
                                     "drain sends them again",
-                                    events(s.possible_duplicates)));
+                                    event_count(s.possible_duplicates)));
     if (s.unfinished_events > 0)
         lines.push_back(fmt::format(
             "{} left in {} unfinished {} of writers that are still running or wrote them less "
             "than 10 minutes ago; a later drain takes them",
-            events(s.unfinished_events), s.unfinished_files,
+            event_count(s.unfinished_events), s.unfinished_files,
             s.unfinished_files == 1 ? "file" : "files"));
 }
 
@@ -74,8 +69,8 @@ void run_lines(const PublishSummary& s, bool dry_run, const std::string& spool_d
     if (s.spooled > 0)
         lines.push_back(fmt::format("{} kept in the spool {}; publish {} with "
                                     "bb-publish --drain {}",
-                                    events(s.spooled), spool_dir, s.spooled == 1 ? "it" : "them",
-                                    shell_quote(spool_dir)));
+                                    event_count(s.spooled), spool_dir,
+                                    s.spooled == 1 ? "it" : "them", shell_quote(spool_dir)));
 }
 
 } // namespace

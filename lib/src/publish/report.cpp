@@ -104,4 +104,8 @@ std::string summary_text(const PublishSummary& s, bool dry_run) {
                        s.published, s.invalid, s.failed(), spooled, seconds, rate);
 }
 
+std::string event_count(std::size_t n) {
+    return fmt::format("{} {}", n, n == 1 ? "event" : "events");
+}
+
 } // namespace bb

@@ -94,10 +94,12 @@ PublishOutcome PublishSession::publish(PublishSink& sink) {
         // refusal then ends the run the same way every time, with the input
         // left whole, instead of racing the first records.
         targets->broker.wait_for_setup = true;
-        auto connected = Publisher::connect(targets->broker);
+        // A refusal is a configuration error: spooling would only defer it.
+        bool refused = false;
+        auto connected = Publisher::connect(targets->broker, &refused);
         if (connected)
             publisher.emplace(std::move(*connected));
-        else if (stop_requested())
+        else if (stop_requested() || refused)
             return stopped(std::move(outcome), connected.error(), sink);
         else if (spool && connected.error().kind == ErrorKind::unavailable)
             sink.notice(connected.error().message + "; keeping the events in the spool");
@@ -136,9 +138,9 @@ PublishOutcome PublishSession::drain(PublishSink& sink) {
     if (!plan)
         return stopped(std::move(outcome), plan.error(), sink);
     if (plan->recovered.files > 0)
-        sink.notice(fmt::format("recovered {} events from {} unfinished spool files of "
+        sink.notice(fmt::format("recovered {} from {} unfinished spool files of "
                                 "processes that died while writing them",
-                                plan->recovered.events, plan->recovered.files));
+                                event_count(plan->recovered.events), plan->recovered.files));
     for (const std::string& name : plan->unknown)
         sink.notice(fmt::format("warning: spool {}: {} is not a segment "
                                 "(YYYYMMDDTHHMMSS.ffffffZ-PID-SEQ.ndjson): not drained",

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <poll.h>
 #include <unistd.h>
 
 namespace bb {
@@ -149,6 +150,18 @@ LineReader::Scan LineReader::scan_document(std::size_t& pos) {
         }
     }
     return Scan::open;
+}
+
+Result<LineReader::Item> LineReader::next_waiting() {
+    for (;;) {
+        Item item = next();
+        if (item.status != Status::need_input)
+            return item;
+        pollfd readable{fd_, POLLIN, 0}; // a non-blocking stdin waits here
+        ::poll(&readable, 1, -1);
+        if (auto filled = fill(); !filled)
+            return filled.error();
+    }
 }
 
 LineReader::Item LineReader::next() {
