@@ -135,10 +135,12 @@ int run_batch(const Options& o) {
 
 int main(int argc, char** argv) {
     CLI::App cli(description, std::string(program));
-    // No connection, no waiting: only usage, data, internal and I/O errors.
+    // No connection, no waiting, no settings: only usage, data, internal and
+    // I/O errors, and nothing read from the environment or a .env file.
     bb::app::init(
         cli, program,
-        {bb::ErrorKind::usage, bb::ErrorKind::data, bb::ErrorKind::internal, bb::ErrorKind::io});
+        {bb::ErrorKind::usage, bb::ErrorKind::data, bb::ErrorKind::internal, bb::ErrorKind::io},
+        bb::app::Settings::none);
     Options o;
     o.ns = std::string(bb::default_id_namespace);
     auto* type_opt = cli.add_option("TYPE", o.event_type, "Event type (the routing key)");

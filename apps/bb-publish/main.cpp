@@ -53,6 +53,7 @@ struct Options {
     bool track = false;
     bool no_track = false;
     bool require_tracking = false;
+    bool dedupe = false;
     double track_timeout = 1;
 
     std::optional<std::string> spool;
@@ -200,6 +201,9 @@ void add_options(CLI::App& cli, Options& o) {
     tracking.add_flag("--no-track", o.no_track, "Do not record causal links");
     tracking.add_flag("--require-tracking", o.require_tracking,
                       "Exit 69 when a link or event record could not be written to Redis");
+    tracking.add_flag("--dedupe", o.dedupe,
+                      "Do not publish an event whose event_id was confirmed before (within the "
+                      "tracking TTL): report it as duplicate; needs Redis (exit 69 without it)");
     tracking
         .add_option("--track-timeout", o.track_timeout,
                     "Time allowed to connect to Redis and for each batch of writes (default 1)")
@@ -316,6 +320,7 @@ bb::Result<bb::PublishSessionOptions> session_options(const Options& o, const bb
                                  : std::nullopt;
     options.track_timeout = ms(o.track_timeout);
     options.require_tracking = o.require_tracking;
+    options.dedupe = o.dedupe;
     return options;
 }
 
@@ -386,6 +391,12 @@ int main(int argc, char** argv) {
                         o.file != "-" || o.spool))
             return usage_error("--drain publishes the spool as it is: it takes no input, "
                                "--dry-run, --type, --parent, --id-key, --file or --spool");
+        // The spool and a drain publish without asking Redis, so they would
+        // break the promise; tracking writes the marks that --dedupe reads.
+        if (o.dedupe &&
+            (o.drain || o.no_track || !config->value(bb::ConfigItem::spool_dir).empty()))
+            return usage_error("--dedupe cannot be combined with --drain, --no-track, --spool or "
+                               "BB_SPOOL_DIR");
         if (!o.dry_run)
             o.tls = bb::app::amqp_tls_options(program, flags, *config); // warns on --insecure
         return run(o, *config);

@@ -34,19 +34,22 @@ std::string version_text(std::string_view program) {
     return fmt::format("{} (bloodbank) {}", program, BB_VERSION);
 }
 
-std::string help_footer(std::initializer_list<ErrorKind> exits) {
+std::string help_footer(std::initializer_list<ErrorKind> exits, Settings settings) {
     std::string statuses = "0 ok";
     for (const ErrorKindInfo& kind : error_kinds())
         if (std::find(exits.begin(), exits.end(), kind.kind) != exits.end())
             statuses += fmt::format(", {} {}", kind.exit_code, kind.meaning);
-    return fmt::format("Exit status: {}.\nSee bloodbank(7) for the environment and the .env file.",
-                       statuses);
+    std::string_view environment = settings == Settings::read
+                                       ? "See bloodbank(7) for the environment and the .env file."
+                                       : "No environment variable and no .env file is read.";
+    return fmt::format("Exit status: {}.\n{}", statuses, environment);
 }
 
-void init(CLI::App& cli, std::string_view program, std::initializer_list<ErrorKind> exits) {
+void init(CLI::App& cli, std::string_view program, std::initializer_list<ErrorKind> exits,
+          Settings settings) {
     cli.formatter(std::make_shared<SectionFormatter>());
     cli.set_version_flag("--version", version_text(program), "Print the version and exit");
-    cli.footer(help_footer(exits));
+    cli.footer(help_footer(exits, settings));
 }
 
 void usage(CLI::App& cli, std::string_view lines) {

@@ -17,14 +17,19 @@ namespace bb::app {
 // "bb-id (bloodbank) 0.1.0"
 std::string version_text(std::string_view program);
 
+// Whether an app reads the settings of bloodbank(7) (environment, .env):
+// its --help footer must not send a reader there for settings it ignores.
+enum class Settings { read, none };
+
 // The --help footer: "Exit status: 0 ok, 64 usage, ..." listing the statuses
 // of `exits` (what the app can return), from the table of error kinds, then
-// where the environment is documented.
-std::string help_footer(std::initializer_list<ErrorKind> exits);
+// where the environment is documented, or that the app reads none.
+std::string help_footer(std::initializer_list<ErrorKind> exits, Settings settings = Settings::read);
 
 // Sets the help footer for `exits` and the --version flag, and a help
 // formatter that shows each section() as its options' groups.
-void init(CLI::App& cli, std::string_view program, std::initializer_list<ErrorKind> exits);
+void init(CLI::App& cli, std::string_view program, std::initializer_list<ErrorKind> exits,
+          Settings settings = Settings::read);
 
 // Replaces the "Usage:" line of the app's --help (after init()), for an app
 // whose forms CLI11's single line would misstate.

@@ -44,3 +44,9 @@ TEST_CASE("error: the help footer lists the statuses an app can return, in order
           "Exit status: 0 ok, 64 usage, 74 I/O error.\n"
           "See bloodbank(7) for the environment and the .env file.");
 }
+
+TEST_CASE("error: an app that reads no settings says so in its help footer") {
+    CHECK(bb::app::help_footer({bb::ErrorKind::usage}, bb::app::Settings::none) ==
+          "Exit status: 0 ok, 64 usage.\n"
+          "No environment variable and no .env file is read.");
+}

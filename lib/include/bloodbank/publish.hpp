@@ -78,6 +78,9 @@ enum class LineStatus {
     invalid,
     spooled, // not confirmed, and kept in the spool
     valid,   // --dry-run
+    // --dedupe: already confirmed (and recorded in Redis) by an earlier run;
+    // not published again, and a success.
+    duplicate,
 };
 std::string_view to_string(LineStatus status);
 
@@ -103,12 +106,14 @@ struct PublishSummary {
     std::size_t returned = 0;
     std::size_t unconfirmed = 0;
     std::size_t spooled = 0;
+    std::size_t duplicates = 0; // --dedupe: not published again
     std::size_t reconnects = 0; // connections made again after a loss
     std::size_t resent = 0;     // events sent again after a reconnect (in doubt)
     std::chrono::duration<double> elapsed{0};
     std::optional<Error> input_error;  // reading the input failed (74)
     std::optional<Error> spool_error;  // writing the spool failed (74): names the first unkept line
     std::optional<Error> broker_error; // the broker was lost for good or gave no confirms
+    std::optional<Error> dedupe_error; // --dedupe: Redis could not say what was published
     bool input_stopped = false;        // input was left unread (broker lost, no spool)
     int signal = 0;                    // SIGINT/SIGTERM/SIGHUP stopped the run
     TrackingReport tracking;
@@ -155,6 +160,11 @@ struct PipelineOptions {
     // confirms in flight, spool or report the rest. Second: stop waiting.
     const StopRequests* signals = nullptr;
     std::chrono::milliseconds shutdown_timeout{10000};
+    // --dedupe (needs a tracker): before an event is sent, the tracker is
+    // asked, a batch of events per round trip, whether its id was confirmed
+    // and recorded already; such an event is a duplicate and is not sent. The
+    // mark is the tracker's event record, written only after the confirm.
+    bool dedupe = false;
 };
 
 // Runs the whole input through. `channel` (a Publisher, amqp.hpp) may be null
@@ -181,8 +191,8 @@ int publish_exit_status(const PublishSummary& summary, bool require_tracking);
 void append_report_line(const LineOutcome& outcome, std::string& out);
 
 // "published 998, invalid 2, failed 0 in 0.42 s (2376 events/s)", with
-// ", spooled 5" after failed when events were spooled; a dry run says "valid"
-// for "published".
+// ", spooled 5" after failed when events were spooled and ", duplicate 7"
+// when --dedupe skipped events; a dry run says "valid" for "published".
 std::string summary_text(const PublishSummary& summary, bool dry_run);
 
 // "1 event", "2 events": a count of events in a closing line or a notice.

@@ -50,6 +50,10 @@ struct PublishSessionOptions {
     std::optional<bool> track;
     std::chrono::milliseconds track_timeout{1000};
     bool require_tracking = false; // a link or record not written fails the run (69)
+    // Events already confirmed and recorded are not published again
+    // (PipelineOptions::dedupe). Turns tracking on; Redis unreachable at the
+    // start publishes nothing (69), as with require_tracking.
+    bool dedupe = false;
 };
 
 enum class PublishMode { publish, drain };

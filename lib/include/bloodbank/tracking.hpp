@@ -93,6 +93,13 @@ public:
     // The end of the run: one more reconnect attempt if Redis is away, then
     // everything still waiting is written or counted as not written.
     void finish();
+    // For bb-publish --dedupe: whether each event's bloodbank:event:{id} hash
+    // exists, i.e. whether it was confirmed and recorded within the TTL (the
+    // hash is written only for confirmed events). Writes what is queued
+    // first, so that events confirmed earlier in this run count; then one
+    // pipelined round trip of EXISTS. An error (unavailable) while Redis is
+    // away: the caller cannot tell, and must not publish as if it could.
+    Result<std::vector<bool>> recorded(const std::vector<Uuid>& ids);
     std::size_t queued() const { return batch_.size() + retry_.size(); }
 
     // Lines for the user since the last call: an outage began ("warning:

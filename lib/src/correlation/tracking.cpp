@@ -146,6 +146,34 @@ void Tracker::flush() {
     check_recovered();
 }
 
+Result<std::vector<bool>> Tracker::recorded(const std::vector<Uuid>& ids) {
+    flush();
+    if (!redis_ || down_since_)
+        return make_error(ErrorKind::unavailable,
+                          outage_error_ ? outage_error_->message : "Redis is not connected");
+    std::vector<std::string> keys;
+    keys.reserve(ids.size());
+    for (const Uuid& id : ids) {
+        keys.push_back(event_key(id));
+        redis_->append({"EXISTS", keys.back()});
+    }
+    auto replies = redis_->flush();
+    if (!replies) {
+        lose(replies.error());
+        return replies.error();
+    }
+    std::vector<bool> seen;
+    seen.reserve(ids.size());
+    for (const auto& reply : *replies) {
+        if (reply->type == REDIS_REPLY_ERROR)
+            return make_error(
+                ErrorKind::unavailable,
+                fmt::format("Redis refused EXISTS: {}", std::string_view(reply->str, reply->len)));
+        seen.push_back(reply->type == REDIS_REPLY_INTEGER && reply->integer > 0);
+    }
+    return seen;
+}
+
 void Tracker::finish() {
     if (!batch_.empty() || !retry_.empty()) {
         try_reconnect(true);

@@ -31,6 +31,9 @@ void count(LineStatus status, PublishSummary& summary) {
     case LineStatus::valid:
         ++summary.valid;
         break;
+    case LineStatus::duplicate:
+        ++summary.duplicates;
+        break;
     }
 }
 

@@ -59,7 +59,7 @@ void drain_lines(const DrainSummary& s, const std::string& spool_dir, bool quiet
 // summary and where spooled events went.
 void run_lines(const PublishSummary& s, bool dry_run, const std::string& spool_dir, bool quiet,
                std::vector<std::string>& lines) {
-    for (const auto* error : {&s.input_error, &s.broker_error, &s.spool_error})
+    for (const auto* error : {&s.input_error, &s.broker_error, &s.spool_error, &s.dedupe_error})
         if (*error)
             lines.push_back((*error)->message);
     if (tracking_incomplete(s.tracking))

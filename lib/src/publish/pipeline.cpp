@@ -38,10 +38,11 @@ enum class Phase {
 // Why no more input is read; the first reason stands.
 enum class StopReason {
     end_of_input,
-    input_error, // summary.input_error says what
-    spool_error, // summary.spool_error: nothing more can be kept
-    broker_gone, // no broker and no spool: nothing more can be published or kept
-    signal,      // a stop request
+    input_error,  // summary.input_error says what
+    spool_error,  // summary.spool_error: nothing more can be kept
+    broker_gone,  // no broker and no spool: nothing more can be published or kept
+    dedupe_error, // summary.dedupe_error: nothing can be checked before it is sent
+    signal,       // a stop request
 };
 
 class Pipeline {
@@ -59,12 +60,14 @@ private:
     bool reading() const { return phase_ == Phase::reading; }
     bool room() const {
         // After a loss, reconnect first: new records might still be published.
-        return link_.state() != LinkState::lost && link_.window_open() && ledger_.room();
+        return link_.state() != LinkState::lost && link_.window_open() && ledger_.room() &&
+               (!options_.dedupe || link_.in_flight() + pending_.size() < options_.max_in_flight);
     }
     void stop_reading(StopReason reason);
     void handle(const LineReader::Item& item);
     void invalid(std::size_t line, std::string error, std::string_view record);
     void publish(std::size_t line, Envelope envelope);
+    void send_pending();
     void recover();
     void check_signals();
     void emit_ready();
@@ -90,6 +93,9 @@ private:
     Clock::time_point started_ = Clock::now();
     Clock::time_point last_progress_ = started_;
     std::string body_; // serialization buffer, reused
+    // --dedupe: events read but not checked yet, checked a batch at a time.
+    std::vector<std::uint64_t> pending_;
+    std::vector<Uuid> pending_ids_;
 };
 
 void Pipeline::stop_reading(StopReason reason) {
@@ -164,7 +170,45 @@ void Pipeline::publish(std::size_t line, Envelope envelope) {
         e.settled = true; // no broker (with a spool): straight to the spool
         return;
     }
+    if (options_.dedupe) {
+        pending_.push_back(ledger_.tail() - 1);
+        return;
+    }
     link_.send(ledger_.tail() - 1);
+}
+
+// One round trip asks Redis about every event read since the last check,
+// instead of one per event; those it has not seen confirmed are sent. An
+// event that cannot be checked is not sent: it fails (unconfirmed), so a run
+// again publishes it, and reading stops.
+void Pipeline::send_pending() {
+    if (pending_.empty())
+        return;
+    pending_ids_.clear();
+    for (std::uint64_t seq : pending_)
+        pending_ids_.push_back(ledger_.at(seq).envelope.event_id);
+    auto seen = tracker_->recorded(pending_ids_);
+    if (!seen) {
+        summary_.dedupe_error =
+            make_error(seen.error().kind,
+                       fmt::format("--dedupe: cannot check what was published ({}); the events not "
+                                   "checked were not published",
+                                   seen.error().message));
+        stop_reading(StopReason::dedupe_error);
+    }
+    for (std::size_t i = 0; i < pending_.size(); ++i) {
+        Entry& e = ledger_.at(pending_[i]);
+        if (seen && (*seen)[i]) {
+            e.status = LineStatus::duplicate;
+            e.settled = true;
+        } else if (seen && link_.publishing()) {
+            link_.send(pending_[i]);
+        } else {
+            e.status = LineStatus::unconfirmed; // never sent: nothing will answer it
+            e.settled = true;
+        }
+    }
+    pending_.clear();
 }
 
 void Pipeline::recover() {
@@ -295,10 +339,12 @@ PublishSummary Pipeline::run() {
             }
             handle(item);
             if (++handled % 256 == 0) {
+                send_pending();
                 emit_ready();
                 maybe_progress();
             }
         }
+        send_pending();
         emit_ready();
         if (!reading() && ledger_.empty())
             break;
@@ -341,6 +387,7 @@ PublishSummary run_publish(LineReader& reader, const EnvelopeRecipe& recipe,
     checked.max_in_flight = std::max<std::size_t>(1, options.max_in_flight);
     if (checked.dry_run)
         channel = nullptr, tracker = nullptr, checked.spool = nullptr;
+    checked.dedupe = options.dedupe && tracker; // the tracker is what it asks
     if (!channel && !checked.spool)
         checked.dry_run = true;
     return Pipeline(reader, recipe, checked, channel, tracker, sink).run();

@@ -67,6 +67,8 @@ std::string_view to_string(LineStatus status) {
         return "invalid";
     case LineStatus::spooled:
         return "spooled";
+    case LineStatus::duplicate:
+        return "duplicate";
     case LineStatus::valid:
         break;
     }
@@ -100,8 +102,10 @@ std::string summary_text(const PublishSummary& s, bool dry_run) {
         return fmt::format("valid {}, invalid {} in {:.2f} s", s.valid, s.invalid, seconds);
     double rate = seconds > 0 ? static_cast<double>(s.published) / seconds : 0.0;
     std::string spooled = s.spooled ? fmt::format(", spooled {}", s.spooled) : std::string();
-    return fmt::format("published {}, invalid {}, failed {}{} in {:.2f} s ({:.0f} events/s)",
-                       s.published, s.invalid, s.failed(), spooled, seconds, rate);
+    std::string duplicates =
+        s.duplicates ? fmt::format(", duplicate {}", s.duplicates) : std::string();
+    return fmt::format("published {}, invalid {}, failed {}{}{} in {:.2f} s ({:.0f} events/s)",
+                       s.published, s.invalid, s.failed(), spooled, duplicates, seconds, rate);
 }
 
 std::string event_count(std::size_t n) {

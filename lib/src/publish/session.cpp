@@ -30,7 +30,7 @@ Result<PublishSession::Targets> PublishSession::targets() const {
     Targets targets{options_.publisher, std::nullopt};
     targets.broker.urls = std::move(*urls);
     targets.broker.exchange = std::move(*exchange);
-    if (tracking_enabled(config_, options_.track)) {
+    if (options_.dedupe || tracking_enabled(config_, options_.track)) {
         auto redis = config_.redis();
         if (!redis)
             return redis.error();
@@ -44,6 +44,7 @@ Result<PublishSession::Targets> PublishSession::targets() const {
 
 PipelineOptions PublishSession::pipeline_options() const {
     PipelineOptions pipeline = options_.pipeline;
+    pipeline.dedupe = options_.dedupe;
     if (options_.stop_on_signals)
         pipeline.signals = &StopSignals::install();
     return pipeline;
@@ -108,14 +109,18 @@ PublishOutcome PublishSession::publish(PublishSink& sink) {
         // Links are written for confirmed events only, so not without a broker.
         if (targets->tracking && publisher) {
             tracker.emplace(Tracker::open(*targets->tracking));
-            // Required tracking that cannot start publishes nothing, so that
-            // 69 always means "nothing of it published, safe to run again".
-            if (auto outage = tracker->outage(); options_.require_tracking && outage)
+            // Required tracking, or a dedupe that cannot ask Redis, publishes
+            // nothing when Redis cannot be reached, so that 69 always means
+            // "nothing of it published, safe to run again".
+            const char* needs_redis = options_.dedupe             ? "--dedupe"
+                                      : options_.require_tracking ? "--require-tracking"
+                                                                  : nullptr;
+            if (auto outage = tracker->outage(); needs_redis && outage)
                 return stopped(std::move(outcome),
                                make_error(ErrorKind::unavailable,
                                           fmt::format("correlation tracking unavailable ({}); "
-                                                      "nothing published (--require-tracking)",
-                                                      outage->message)),
+                                                      "nothing published ({})",
+                                                      outage->message, needs_redis)),
                                sink);
         }
     }
