@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # A short tour: build the tools, start the private RabbitMQ and Redis, publish
-# a small causal chain (upload -> ready -> processed -> llm.prompt) and trace
-# it from both ends, then show a deterministic id. Services that were already
-# up are used and left running; those started here are stopped at the end.
+# a small causal chain (upload -> ready -> processed -> llm.prompt) while
+# bb-consume runs a command for each event, trace it from both ends, then
+# show a deterministic id. Services that were already up are used and left
+# running; those started here are stopped at the end.
 set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=lib/common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
@@ -15,7 +16,7 @@ bin=$build_dir/bin
 bb_configure "$build_dir"
 # Only the tools (not the tests); each one once its folder has a main.cpp.
 targets=()
-for tool in bb-id bb-publish bb-trace; do
+for tool in bb-id bb-publish bb-consume bb-trace; do
     [[ -f apps/$tool/main.cpp ]] && targets+=(--target "$tool")
 done
 ((${#targets[@]})) || bb_die "no tool has been written yet (apps/*/main.cpp)"
@@ -47,25 +48,21 @@ demo_chain() {
 
     # bb-publish sets `mandatory`: an event no queue would receive comes back
     # as "returned" instead of vanishing. A real bus has consumers; the demo
-    # gives it one queue bound to every event type.
-    section "a consumer's queue, bound to the exchange for every event type"
-    local definitions=$BB_STATE_DIR/demo-definitions.json
-    cat >"$definitions" <<'JSON'
-{"exchanges": [{"name": "bloodbank.events.v1", "vhost": "/", "type": "topic",
-                "durable": true, "auto_delete": false, "internal": false, "arguments": {}}],
- "queues": [{"name": "bloodbank.demo", "vhost": "/", "durable": true,
-             "auto_delete": false, "arguments": {}}],
- "bindings": [{"source": "bloodbank.events.v1", "vhost": "/", "destination": "bloodbank.demo",
-               "destination_type": "queue", "routing_key": "#", "arguments": {}}]}
-JSON
-    show "$BB_RABBITMQCTL" import_definitions "$definitions"
-    # The import finishes in the background: wait for the binding itself.
-    local tries
-    for ((tries = 0; tries < 100; tries++)); do
-        "$BB_RABBITMQCTL" -q list_bindings destination_name routing_key 2>/dev/null |
-            grep -q $'^bloodbank.demo\t#$' && break
-        sleep 0.1
-    done
+    # gives it one: a durable queue bound to every event type, declared (and
+    # emptied of what earlier demos left) by bb-consume itself.
+    section "a consumer's durable queue, bound to the exchange for every event type"
+    echo_command "$bin/bb-consume" --queue bloodbank.demo --idle-timeout 0.5 -q ">/dev/null"
+    "$bin/bb-consume" --queue bloodbank.demo --idle-timeout 0.5 -q >/dev/null
+
+    # The consumer runs while the chain is published: a command per event,
+    # acked once it exits 0, with the event in its environment.
+    received=$(mktemp)
+    # shellcheck disable=SC2016 # expanded by the command's shell, per event
+    local per_event='echo "$BB_EVENT_TYPE $BB_EVENT_ID parents: ${BB_CORRELATION_IDS:-none}"'
+    echo_command "$bin/bb-consume" --queue bloodbank.demo --count 4 --exec sh -c "'$per_event'" "> received.txt &"
+    "$bin/bb-consume" --queue bloodbank.demo --count 4 --exec sh -c "$per_event" >"$received" &
+    consumer=$!
+    trap 'kill "$consumer" 2>/dev/null; rm -f "$received"; bb_services_release' EXIT
 
     section "publish a causal chain: each event names its parent"
     local upload ready processed prompt
@@ -84,14 +81,19 @@ JSON
     section "everything the upload caused, as JSON"
     show "$bin/bb-trace" descendants "$upload" --format json
 
-    section "what the consumer's queue received"
+    section "what bb-consume received: one command per event, then it exits (--count 4)"
+    wait "$consumer"
+    echo_command cat received.txt
+    cat "$received"
+    rm -f "$received"
+    trap bb_services_release EXIT
     show "$BB_RABBITMQCTL" -q list_queues name messages
 }
 
-if [[ -x $bin/bb-publish && -x $bin/bb-trace ]]; then
+if [[ -x $bin/bb-publish && -x $bin/bb-consume && -x $bin/bb-trace ]]; then
     demo_chain
 else
-    section "bb-publish and bb-trace are not built yet: showing bb-id only"
+    section "bb-publish, bb-consume and bb-trace are not built yet: showing bb-id only"
 fi
 
 if [[ -x $bin/bb-id ]]; then

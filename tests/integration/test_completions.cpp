@@ -123,6 +123,20 @@ TEST_CASE("completions: bash completes event types from the catalog") {
     CHECK(complete("bb-id", {"bb-id", "--ra"}) == Set{"--random"});
 }
 
+TEST_CASE("completions: bash completes bb-consume's options, patterns and command") {
+    CHECK(complete("bb-consume", {"bb-consume", "--format", "d"}) == Set{"delivery"});
+    CHECK(complete("bb-consume", {"bb-consume", "--format", ""}) == Set{"body", "delivery"});
+    CHECK(complete("bb-consume", {"bb-consume", "--dead"}) == Set{"--dead-letter"});
+    CHECK(complete("bb-consume", {"bb-consume", "--queue", ""}).empty());
+    // A pattern may be an event type as it is.
+    CHECK(complete("bb-consume", {"bb-consume", "fireflies.transcript.u"}) ==
+          Set{"fireflies.transcript.upload"});
+    // After --exec or --, the rest of the line is the command: no options of bb-consume.
+    CHECK(complete("bb-consume", {"bb-consume", "--exec", "bb-pub"}) == Set{"bb-publish"});
+    CHECK(complete("bb-consume", {"bb-consume", "--", "bb-pub"}) == Set{"bb-publish"});
+    CHECK(complete("bb-consume", {"bb-consume", "--exec", "bb-id", "--dead"}).empty());
+}
+
 TEST_CASE("completions: bash completes file names for --file and --env-file") {
     std::string dir = bbtest::make_temp_dir();
     std::ofstream(dir + "/events.ndjson") << "{}\n";
@@ -131,6 +145,9 @@ TEST_CASE("completions: bash completes file names for --file and --env-file") {
     CHECK(complete("bb-publish", {"bb-publish", "--env-file", "oth"}, dir) == Set{"other.txt"});
     CHECK(complete("bb-id", {"bb-id", "--batch", "--file", "ev"}, dir) == Set{"events.ndjson"});
     CHECK(complete("bb-trace", {"bb-trace", "--env-file", "ev"}, dir) == Set{"events.ndjson"});
+    CHECK(complete("bb-consume", {"bb-consume", "--env-file", "ev"}, dir) == Set{"events.ndjson"});
+    CHECK(complete("bb-consume", {"bb-consume", "--exec", "cat", "ev"}, dir) ==
+          Set{"events.ndjson"});
     std::filesystem::remove_all(dir);
 }
 
@@ -158,6 +175,7 @@ TEST_CASE("completions: bash completes bb-trace's subcommands and options") {
 TEST_CASE("completions: the bash files know every option of every --help") {
     check_knows_every_option("bash/bb-id", bbtest::all_listed_options("bb-id"));
     check_knows_every_option("bash/bb-publish", bbtest::all_listed_options("bb-publish"));
+    check_knows_every_option("bash/bb-consume", bbtest::all_listed_options("bb-consume"));
     check_knows_every_option("bash/bb-trace",
                              bbtest::all_listed_options("bb-trace", trace_subcommands));
 }
@@ -165,9 +183,10 @@ TEST_CASE("completions: the bash files know every option of every --help") {
 TEST_CASE("completions: the zsh files know every option of every --help and parse") {
     check_knows_every_option("zsh/_bb-id", bbtest::all_listed_options("bb-id"));
     check_knows_every_option("zsh/_bb-publish", bbtest::all_listed_options("bb-publish"));
+    check_knows_every_option("zsh/_bb-consume", bbtest::all_listed_options("bb-consume"));
     check_knows_every_option("zsh/_bb-trace",
                              bbtest::all_listed_options("bb-trace", trace_subcommands));
-    for (const char* name : {"_bb-id", "_bb-publish", "_bb-trace"}) {
+    for (const char* name : {"_bb-id", "_bb-publish", "_bb-trace", "_bb-consume"}) {
         std::string text = read_file(completion_file(std::string("zsh/") + name));
         CHECK_MESSAGE(text.rfind(std::string("#compdef ") + (name + 1) + "\n", 0) == 0, name);
     }
@@ -177,7 +196,7 @@ TEST_CASE("completions: the zsh files know every option of every --help and pars
         MESSAGE("zsh is not installed: the zsh files were not parsed");
         return;
     }
-    for (const char* name : {"_bb-id", "_bb-publish", "_bb-trace"}) {
+    for (const char* name : {"_bb-id", "_bb-publish", "_bb-trace", "_bb-consume"}) {
         auto r = bbtest::run({"/usr/bin/zsh", "-n", completion_file(std::string("zsh/") + name)});
         CHECK_MESSAGE(r.status == 0, name << ": " << r.err);
     }

@@ -91,6 +91,10 @@ TEST_CASE("man pages: bb-publish --help and man/bb-publish.1 name the same optio
     check_man_page("bb-publish", {}, "bb-publish.1");
 }
 
+TEST_CASE("man pages: bb-consume --help and man/bb-consume.1 name the same options") {
+    check_man_page("bb-consume", {}, "bb-consume.1");
+}
+
 TEST_CASE("man pages: bb-trace and its subcommands' --help and man/bb-trace.1 name the same "
           "options") {
     check_man_page("bb-trace",

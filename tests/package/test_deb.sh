@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds the .deb with CPack, unpacks it into a temporary root with dpkg -x
-# and runs every packaged binary's --version from there. Also checks the
+# and runs every packaged binary's --version from there, and checks each
+# comes with its man page and bash and zsh completions. Also checks the
 # package declares the Debian runtime libraries it links against (and
 # recommends the CA certificates amqps:// verifies with), and that no
 # binary with libstdc++ linked in loads libstdc++.so as well.
@@ -26,7 +27,7 @@ if [[ $(dpkg-deb -f "$deb" Recommends) != *ca-certificates* ]]; then
 fi
 
 status=0
-for tool in bb-id bb-publish bb-trace; do
+for tool in bb-id bb-publish bb-consume bb-trace; do
   exe="$root/usr/bin/$tool"
   if [[ ! -x $exe ]]; then
     echo "missing from the package: /usr/bin/$tool" >&2
@@ -47,6 +48,12 @@ for tool in bb-id bb-publish bb-trace; do
     echo "missing man page for $tool" >&2
     status=1
   fi
+  for completion in bash-completion/completions/$tool zsh/vendor-completions/_$tool; do
+    if [[ ! -f $root/usr/share/$completion ]]; then
+      echo "missing completion: /usr/share/$completion" >&2
+      status=1
+    fi
+  done
 done
 [[ -f $root/usr/share/man/man7/bloodbank.7 || -f $root/usr/share/man/man7/bloodbank.7.gz ]] || { echo "missing bloodbank(7)" >&2; status=1; }
 exit $status
