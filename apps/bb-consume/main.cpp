@@ -91,18 +91,22 @@ void add_options(CLI::App& cli, Options& o) {
                                            "[ARG...], last on the line)");
     exec.add_option("--concurrency", o.concurrency, "Commands running at once (default 1)")
         ->type_name("N");
-    exec.add_option("--max-attempts", o.max_attempts,
-                    "Failures of an event's command before it is dead-lettered (default 3)")
-        ->type_name("N");
-    exec.add_option("--dead-letter", o.dead_letter,
-                    "Send events that failed --max-attempts times, and bodies that are no "
-                    "envelope, to EXCHANGE (declared, a durable topic exchange) with their "
-                    "routing key and the reason in headers (default: reject them)")
-        ->type_name("EXCHANGE");
     exec.add_option("--exec-timeout", o.exec_timeout,
                     "Kill a command running longer than SECONDS; it counts as a failure "
                     "(default: no limit)")
         ->type_name("SECONDS");
+
+    CLI::App& failures = bb::app::section(cli, "Failures");
+    failures
+        .add_option("--max-attempts", o.max_attempts,
+                    "Failures of an event's command before it is dead-lettered (default 3)")
+        ->type_name("N");
+    failures
+        .add_option("--dead-letter", o.dead_letter,
+                    "Send events whose command failed --max-attempts times, and bodies that are "
+                    "no envelope, to EXCHANGE (declared, a durable topic exchange) with their "
+                    "routing key and the reason in headers (default: reject them)")
+        ->type_name("EXCHANGE");
 
     CLI::App& filter = bb::app::section(cli, "Filter");
     filter
@@ -339,7 +343,7 @@ int main(int argc, char** argv) {
     add_options(cli, o);
     CLI::App& connection = bb::app::section(cli, "Connection");
     bb::app::add_amqp_options(connection, flags);
-    bb::app::add_redis_options(connection, flags);
+    bb::app::add_redis_options(connection, flags, bb::app::RedisUse::read_only);
     bb::app::add_config_options(bb::app::section(cli, "Configuration"), flags);
     return bb::app::run(cli, program, argc, argv, [&]() -> int {
         if (exec_given && o.command.front().empty())

@@ -40,7 +40,7 @@ void add_amqp_options(CLI::App& cli, ConnectionFlags& flags) {
         ->allow_extra_args(false)
         ->group("Connection");
     add_setting_option(cli, flags, "--exchange", ConfigItem::exchange_name, "NAME",
-                       "Topic exchange to publish to (EXCHANGE_NAME)", "Connection");
+                       "Topic exchange of the events (EXCHANGE_NAME)", "Connection");
     add_setting_option(cli, flags, "--password-file", ConfigItem::rabbit_password_file, "PATH",
                        "Read the RabbitMQ password from the first line of PATH "
                        "(RABBIT_PASSWORD_FILE); it replaces the password of every URL",
@@ -76,7 +76,7 @@ bb::TlsOptions amqp_tls_options(std::string_view program, const ConnectionFlags&
     return tls;
 }
 
-void add_redis_options(CLI::App& cli, ConnectionFlags& flags) {
+void add_redis_options(CLI::App& cli, ConnectionFlags& flags, RedisUse use) {
     add_setting_option(cli, flags, "--redis-url", ConfigItem::redis_url, "URL",
                        "Redis URL redis://[[user:]password@]host[:port][/db] (REDIS_URL); "
                        "replaces the REDIS_HOST, REDIS_PORT, REDIS_DB and REDIS_PASSWORD settings",
@@ -92,8 +92,9 @@ void add_redis_options(CLI::App& cli, ConnectionFlags& flags) {
                        "(REDIS_PASSWORD_FILE); it replaces REDIS_PASSWORD and a password in "
                        "the Redis URL",
                        "Connection");
-    add_setting_option(cli, flags, "--ttl-days", ConfigItem::correlation_ttl_days, "DAYS",
-                       "Days to keep correlation links (CORRELATION_TTL_DAYS)", "Connection");
+    if (use == RedisUse::read_write)
+        add_setting_option(cli, flags, "--ttl-days", ConfigItem::correlation_ttl_days, "DAYS",
+                           "Days to keep correlation links (CORRELATION_TTL_DAYS)", "Connection");
 }
 
 void add_http_options(CLI::App& cli, ConnectionFlags& flags) {

@@ -90,10 +90,14 @@ bb::TlsOptions amqp_tls_options(std::string_view program, const ConnectionFlags&
 
 // Group "Connection": --redis-url URL (REDIS_URL), --redis-host HOST,
 // --redis-port PORT, --redis-db N, --redis-password-file PATH
-// (REDIS_PASSWORD_FILE) and --ttl-days DAYS (CORRELATION_TTL_DAYS).
+// (REDIS_PASSWORD_FILE) and, unless `use` is read_only, --ttl-days DAYS
+// (CORRELATION_TTL_DAYS).
 // --redis-host/--redis-port/--redis-db without --redis-url set any REDIS_URL
 // from the environment or .env aside, so that what was typed is what is used.
-void add_redis_options(CLI::App& cli, ConnectionFlags& flags);
+// An app that only reads Redis (bb-consume's --descends-from) writes no
+// links, so it has no --ttl-days.
+enum class RedisUse { read_write, read_only };
+void add_redis_options(CLI::App& cli, ConnectionFlags& flags, RedisUse use = RedisUse::read_write);
 
 // Group "HTTP API": --http-host ADDR (HTTP_HOST) and --http-port PORT (HTTP_PORT).
 void add_http_options(CLI::App& cli, ConnectionFlags& flags);

@@ -97,8 +97,8 @@ public:
 Result<ConsumeOutcome> consume(const ConsumeSettings& settings, const StopRequests& stop,
                                ConsumeListener& listener);
 
-// The exit status for an outcome: 128+n after signal n; else 69 (broker
-// lost) or 74 (stdout failed); else 65 when invalid bodies were seen; else
+// The exit status for an outcome: 69 (broker lost) or 74 (stdout failed);
+// else 128+n after signal n; else 65 when invalid bodies were seen; else
 // 75 when a command failed for an event that did not succeed later in the
 // run (it waits in the queue, or was dead-lettered or rejected); else 0.
 int consume_exit_status(const ConsumeOutcome& outcome, int signal);

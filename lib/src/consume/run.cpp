@@ -59,7 +59,8 @@ private:
     void start_command(Received message);
     void settle_commands(const std::vector<pollfd>& fds);
     void fail(const Received& m, const std::string& why);
-    void dead_letter(const Received& m, const std::string& why);
+    // `attempts`: the command runs that failed (none for an invalid body).
+    void dead_letter(const Received& m, const std::string& why, int attempts);
     void done(const Received& m);
     void ack(std::uint64_t tag, bool multiple = false);
     bool passes(const Received& m, const Envelope* envelope);
@@ -257,7 +258,7 @@ void Run::take(std::vector<Received>& arrived) {
                     fmt::format("message {} (routing key {}): {}",
                                 m.message_id.empty() ? "without message_id" : m.message_id,
                                 m.routing_key, why));
-                dead_letter(m, why);
+                dead_letter(m, why, m.attempts());
                 continue;
             }
         }
@@ -408,7 +409,7 @@ void Run::fail(const Received& m, const std::string& why) {
         listener_.notice(fmt::format("event {} ({}): command failed ({}), attempt {} of {}",
                                      m.message_id, m.original_routing_key(), why, attempts,
                                      s_.max_attempts));
-        return dead_letter(m, why);
+        return dead_letter(m, why, attempts);
     }
     listener_.notice(fmt::format(
         "event {} ({}): command failed ({}), attempt {} of {}; back to queue {}", m.message_id,
@@ -424,7 +425,7 @@ void Run::fail(const Received& m, const std::string& why) {
     awaiting_retry_.insert(m.message_id);
 }
 
-void Run::dead_letter(const Received& m, const std::string& why) {
+void Run::dead_letter(const Received& m, const std::string& why, int attempts) {
     awaiting_retry_.erase(m.message_id);
     ++finished_;
     const std::string& exchange = s_.consumer.dead_letter_exchange;
@@ -437,7 +438,7 @@ void Run::dead_letter(const Received& m, const std::string& why) {
         return;
     }
     std::vector<Header> extra = {
-        {std::string(attempts_header), {std::int64_t{m.attempts() + 1}}},
+        {std::string(attempts_header), {std::int64_t{attempts}}},
         {std::string(routing_key_header), {std::string(m.original_routing_key())}},
         {std::string(failure_header), {why}},
         {std::string(queue_header), {consumer_->queue()}},
