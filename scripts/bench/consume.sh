@@ -8,7 +8,9 @@
 #      the end (subtracted from both times, so the ratio is about throughput);
 #   2. `bb-consume --exec true` over M events (default 2,000) against
 #      exec_loop.c, a plain fork/execvp/waitpid loop running `true` M times
-#      (the idle second is subtracted from bb-consume's time);
+#      (the idle second is subtracted from bb-consume's time); the same loop
+#      with posix_spawnp (which, like bb-consume, copies no page tables) is
+#      shown too, as the floor of what starting M processes costs;
 #   3. peak RSS of bb-consume draining 1,000 and N events, and with
 #      BB_BENCH_LARGE=1 also 1,000,000 (slow: the queue is filled first).
 #
@@ -146,16 +148,20 @@ for ((r = 1; r <= runs; r++)); do
     done
 done
 
-# 2. A command per event; the loop needs no broker, so nothing to subtract.
+# 2. A command per event; the loops need no broker, so nothing to subtract.
+# Which of the three goes first rotates.
+exec_run() {
+    case $1 in
+    bb) drain "$work/exec.bb" "$exec_events" "${bb_drain[@]}" --exec true ;;
+    *) measure "$work/exec.$1" 0 "$work/exec_loop" "$1" "$exec_events" true </dev/null ;;
+    esac
+}
+exec_order=(fork spawn bb)
 for ((r = 1; r <= runs; r++)); do
     bb_info "exec run $r of $runs ($exec_events events)"
-    if ((r % 2)); then
-        measure "$work/exec.loop" 0 "$work/exec_loop" "$exec_events" true </dev/null
-        drain "$work/exec.bb" "$exec_events" "${bb_drain[@]}" --exec true
-    else
-        drain "$work/exec.bb" "$exec_events" "${bb_drain[@]}" --exec true
-        measure "$work/exec.loop" 0 "$work/exec_loop" "$exec_events" true </dev/null
-    fi
+    for ((i = 0; i < 3; i++)); do
+        exec_run "${exec_order[(r - 1 + i) % 3]}"
+    done
 done
 
 # 3. Peak RSS for other sizes (that of N events comes from the drain runs).
@@ -171,7 +177,8 @@ base_s=$(column_median "$work/drain.baseline" 1)
 bb_s=$(column_median "$work/drain.bb" 1)
 base_rate=$(rate "$events" "$base_s")
 bb_rate=$(rate "$events" "$bb_s")
-loop_s=$(column_median "$work/exec.loop" 1)
+loop_s=$(column_median "$work/exec.fork" 1)
+spawn_s=$(column_median "$work/exec.spawn" 1)
 exec_s=$(column_median "$work/exec.bb" 1)
 
 cat <<EOF
@@ -183,9 +190,10 @@ prefetch $prefetch, the idle second subtracted, median of $runs alternating runs
   bb-consume                       $bb_rate events/s   ${bb_s} s, CPU $(column_median "$work/drain.bb" 2) s   (runs: $(rates "$events" "$work/drain.bb"))
                                    $(ratio "$bb_rate" "$base_rate") x baseline (target >= 0.90)
 --exec true over $exec_events events, median of $runs alternating runs
-  fork/execvp/waitpid loop         ${loop_s} s, CPU $(column_median "$work/exec.loop" 2) s   ($(rate "$exec_events" "$loop_s") runs/s)
+  fork/execvp/waitpid loop         ${loop_s} s, CPU $(column_median "$work/exec.fork" 2) s   ($(rate "$exec_events" "$loop_s") runs/s)
+  posix_spawnp/waitpid loop        ${spawn_s} s, CPU $(column_median "$work/exec.spawn" 2) s   ($(rate "$exec_events" "$spawn_s") runs/s)
   bb-consume --exec true           ${exec_s} s, CPU $(column_median "$work/exec.bb" 2) s   ($(rate "$exec_events" "$exec_s") events/s)
-                                   $(ratio "$exec_s" "$loop_s") x the loop's time (target <= 1.2)
+                                   $(ratio "$exec_s" "$loop_s") x the fork loop's time (target <= 1.2), $(ratio "$exec_s" "$spawn_s") x the spawn loop's
 peak RSS of bb-consume (target < 16 MiB and flat)
 EOF
 for n in "${rss_sizes[@]}"; do
