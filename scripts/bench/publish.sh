@@ -33,6 +33,7 @@ window=${BB_BENCH_WINDOW:-1000}
 single_runs=${BB_BENCH_SINGLE_RUNS:-100}
 big_events=${BB_BENCH_BIG_EVENTS:-1000000}
 build_dir=${BB_BUILD_DIR:-$BB_REPO_ROOT/build}
+bench_dir=$BB_REPO_ROOT/scripts/bench
 
 bb_configure "$build_dir" >/dev/null
 bb_build "$build_dir" --target bb-publish >/dev/null
@@ -65,31 +66,7 @@ purge() { "$baseline" purge 127.0.0.1 "$port" "$queue"; }
 # (so tracking has links to write), plus the same messages with their AMQP
 # properties split out for the baseline.
 generate() { # COUNT NDJSON [TSV]
-    python3 - "$@" <<'EOF'
-import calendar, json, random, sys, uuid
-count, ndjson = int(sys.argv[1]), sys.argv[2]
-tsv = open(sys.argv[3], "w") if len(sys.argv) > 3 else None
-rng = random.Random(42)
-recent = []
-with open(ndjson, "w") as out:
-    for i in range(count):
-        eid = str(uuid.UUID(int=rng.getrandbits(128), version=4))
-        parents = [rng.choice(recent)] if recent and i % 2 else []
-        second = i % 86400
-        stamp = "2025-10-18T%02d:%02d:%02d.%06d+00:00" % (second // 3600, second // 60 % 60, second % 60, i % 1000000)
-        payload = json.dumps({"index": i, "prompt": "p" * 150, "provider": "bench",
-                              "model": "model-1", "tokens": i % 977}, separators=(",", ":"))
-        etype = "bench.event.%d" % (i % 7)
-        line = ('{"event_id":"%s","event_type":"%s","timestamp":"%s","version":"1.0.0",'
-                '"source":{"host":"bench-host","type":"agent","app":"bench","meta":null},'
-                '"correlation_ids":[%s],"agent_context":null,"payload":%s}'
-                % (eid, etype, stamp, ",".join('"%s"' % p for p in parents), payload))
-        out.write(line + "\n")
-        if tsv:
-            seconds = calendar.timegm((2025, 10, 18, second // 3600, second // 60 % 60, second % 60))
-            tsv.write("%s\t%s\t%d\t%s\t%s\n" % (eid, etype, seconds, parents[0] if parents else "", line))
-        recent = (recent + [eid])[-1000:]
-EOF
+    python3 "$bench_dir/envelopes.py" "$@"
 }
 
 # Wall seconds of one command (stdout discarded).
