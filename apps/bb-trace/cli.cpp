@@ -21,7 +21,8 @@ constexpr const char* description =
 
 The whole picture prints a tree by default, the other listings one id per
 line; --format chooses tree, json, ids, dot or mermaid. Walks stop at --depth
-levels (the event is level 0) and --max-nodes events, and say so when they do.
+levels (the event is level 0) and --max-nodes events; a walk cut by either
+shows what it found, says so and exits 80.
 An id Redis knows nothing about exits 66; a malformed id exits 65. The
 listings and dump take - for ID to read ids from stdin, one per line.
 
@@ -41,7 +42,8 @@ void add_walk_options(CLI::App& cli, Options& o) {
         ->check(CLI::Range(1, 1000000))
         ->group("Trace");
     cli.add_option("--max-nodes", o.max_nodes,
-                   "Stop after this many events and mark the result truncated (default 10000)")
+                   "Stop after this many events, mark the result truncated and exit 80 "
+                   "(default: no limit)")
         ->type_name("N")
         ->check(CLI::Range(1, 100000000))
         ->group("Trace");
@@ -62,6 +64,14 @@ void add_graph_output_options(CLI::App& cli, Options& o) {
         ->type_name("WHEN")
         ->group("Output");
     cli.add_flag("--no-pager", o.no_pager, "Never send the tree through $PAGER")->group("Output");
+}
+
+// The picture and the descendants can keep growing from the bus.
+void add_follow_option(CLI::App& cli, Options& o) {
+    cli.add_flag("--follow", o.follow,
+                 "Then keep listening on the bus (RABBIT_URL, EXCHANGE_NAME) and add each new "
+                 "descendant as it is published, until interrupted; tree or ids only")
+        ->group("Output");
 }
 
 void add_stats_option(CLI::App& cli, Options& o) {
@@ -100,6 +110,8 @@ void declare_commands(CLI::App& cli, Options& o, bb::app::ConnectionFlags& flags
           std::pair{"descendants", "All descendants, the event first"}}) {
         CLI::App* sub = with_id(name, help);
         add_graph_output_options(*sub, o);
+        if (std::string_view(name) == "descendants")
+            add_follow_option(*sub, o);
         add_stats_option(*sub, o);
         add_redis_access(*sub, o, flags);
     }
@@ -139,6 +151,7 @@ void declare(CLI::App& cli, Options& o, bb::app::ConnectionFlags& flags) {
     cli.add_option("ID", o.id, id_help);
     add_walk_options(cli, o);
     add_graph_output_options(cli, o);
+    add_follow_option(cli, o);
     add_stats_option(cli, o);
     add_redis_access(cli, o, flags);
     declare_commands(cli, o, flags);

@@ -21,11 +21,12 @@ struct Options {
     std::string id, parent, child, reason;
     bool reason_given = false;
     int depth = 100;
-    long long max_nodes = 10000; // signed: a negative value is refused, not wrapped
-    std::string format;          // empty: the command's default
+    long long max_nodes = 0; // 0: no limit; signed: a negative value is refused, not wrapped
+    std::string format;      // empty: the command's default
     std::string color = "auto";
     bool no_pager = false;
     bool stats = false;
+    bool follow = false; // --follow: keep adding new descendants from the bus
     double timeout = 5.0;
 };
 

@@ -4,6 +4,7 @@
 #include "cli.hpp"
 #include "common/app.hpp"
 #include "common/connection_options.hpp"
+#include "follow.hpp"
 #include "serve.hpp"
 #include "terminal.hpp"
 
@@ -15,6 +16,7 @@
 #include <fmt/format.h>
 
 #include <chrono>
+#include <limits>
 #include <optional>
 #include <string>
 #include <unordered_set>
@@ -120,7 +122,8 @@ int run_dump(bb::RedisConnection& redis, const bb::Uuid& id, const bb::TraceOpti
     print_warnings(dump->warnings);
     if (dump->truncated)
         bb::app::report(program, "warning: truncated: " + dump->truncated_reason);
-    return finish(bbtrace::show(bb::dump_json(*dump, true), false));
+    int shown = finish(bbtrace::show(bb::dump_json(*dump, true), false));
+    return shown == 0 && dump->truncated ? bb::exit_code(bb::ErrorKind::truncated) : shown;
 }
 
 bb::Result<bb::TraceGraph> query(bb::RedisConnection& redis, const bb::Uuid& id, Command command,
@@ -150,8 +153,10 @@ int run_graph(bb::RedisConnection& redis, const bb::Uuid& id, const Options& o,
     if (graph->truncated() && format != bb::TraceFormat::tree)
         bb::app::report(program, "warning: truncated: " + graph->truncated_reason());
     bb::TreeStyle style{bbtrace::use_color(*bbtrace::parse_color_when(o.color))};
-    return finish(bbtrace::show(bb::render(*graph, format, style),
-                                may_page && format == bb::TraceFormat::tree && !o.no_pager));
+    int shown = finish(bbtrace::show(bb::render(*graph, format, style),
+                                     may_page && format == bb::TraceFormat::tree && !o.no_pager));
+    // A partial answer is shown, but a script must not take it for the whole.
+    return shown == 0 && graph->truncated() ? bb::exit_code(bb::ErrorKind::truncated) : shown;
 }
 
 int run(const Options& o, const bb::app::ConnectionFlags& flags) {
@@ -169,7 +174,9 @@ int run(const Options& o, const bb::app::ConnectionFlags& flags) {
     if (!format)
         return bb::app::fail(program, format.error());
     // Ids need no summaries, and a walk without them sends half the commands.
-    bb::TraceOptions limits{o.depth, static_cast<std::size_t>(o.max_nodes),
+    bb::TraceOptions limits{o.depth,
+                            o.max_nodes > 0 ? static_cast<std::size_t>(o.max_nodes)
+                                            : std::numeric_limits<std::size_t>::max(),
                             *format != bb::TraceFormat::ids && o.command != Command::dump};
     auto target = config->redis();
     if (!target)
@@ -192,6 +199,12 @@ int run(const Options& o, const bb::app::ConnectionFlags& flags) {
         *target, std::chrono::milliseconds(static_cast<long>(o.timeout * 1000)));
     if (!redis)
         return bb::app::fail(program, redis.error());
+
+    if (o.follow) {
+        if (ids.size() != 1 || o.id == "-")
+            return bb::app::fail(program, usage("--follow takes one event id"));
+        return bbtrace::follow(o, *config, flags, *redis, ids.front(), *format, limits);
+    }
 
     std::size_t events = 0; // in the graphs shown, when one is
     int status = o.command == Command::link ? run_link(*redis, *config, o) : 0;
@@ -220,7 +233,7 @@ int main(int argc, char** argv) {
     bb::app::init(cli, program,
                   {bb::ErrorKind::usage, bb::ErrorKind::data, bb::ErrorKind::not_found,
                    bb::ErrorKind::unavailable, bb::ErrorKind::internal, bb::ErrorKind::io,
-                   bb::ErrorKind::temporary});
+                   bb::ErrorKind::temporary, bb::ErrorKind::truncated});
     Options o;
     bb::app::ConnectionFlags flags;
     bbtrace::declare(cli, o, flags);

@@ -196,23 +196,50 @@ TEST_CASE("bb-trace: limits stop the walk and say so") {
         return;
     Story s = write_story(*f);
     auto ids = f->trace({"descendants", s.U, "--max-nodes", "2"});
-    REQUIRE(ids.status == 0);
+    REQUIRE(ids.status == 80);
     CHECK(bbtest::split_lines(ids.out) == std::vector<std::string>{s.U, s.R});
     CHECK(ids.err == "bb-trace: warning: truncated: node limit of 2 reached (--max-nodes)\n");
 
     auto tree = f->trace({"descendants", s.U, "--depth", "2", "--format", "tree"});
-    REQUIRE(tree.status == 0);
+    REQUIRE(tree.status == 80);
     auto lines = bbtest::split_lines(tree.out);
     REQUIRE(lines.size() == 3);
     CHECK(lines[2] == "… truncated: depth limit of 2 reached (--depth)");
     CHECK(tree.err.empty());
 
     auto json = f->trace({"ancestors", s.S, "--depth", "1", "--format", "json"});
-    REQUIRE(json.status == 0);
+    REQUIRE(json.status == 80);
     rapidjson::Document doc;
     doc.Parse(json.out.c_str());
     CHECK(doc["truncated"].GetBool());
     CHECK(std::string(doc["truncated_reason"].GetString()) == "depth limit of 1 reached (--depth)");
+}
+
+TEST_CASE("bb-trace: a listing of more than 10,000 events is complete by default") {
+    auto f = tracetest::fixture();
+    if (!f)
+        return;
+    // One event with 10,500 children: more than any old default cap.
+    std::string root = f->event();
+    std::vector<std::string> sadd{"SADD", tracetest::Fixture::reverse(root)};
+    std::set<std::string> expected{root};
+    for (int i = 0; i < 10500; ++i) {
+        sadd.push_back(f->event());
+        expected.insert(sadd.back());
+    }
+    f->redis().command(sadd);
+    f->remember_key(tracetest::Fixture::reverse(root));
+    auto all = f->trace({"descendants", root, "--format", "ids"});
+    CHECK(all.status == 0);
+    CHECK(all.err.empty());
+    auto lines = bbtest::split_lines(all.out);
+    CHECK(lines.size() == 10501);
+    CHECK(std::set<std::string>(lines.begin(), lines.end()) == expected);
+    // An explicit cap shows what it found and exits 80, not 0.
+    auto cut = f->trace({"descendants", root, "--format", "ids", "--max-nodes", "100"});
+    CHECK(cut.status == 80);
+    CHECK(bbtest::split_lines(cut.out).size() == 100);
+    CHECK(cut.err.find("truncated") != std::string::npos);
 }
 
 TEST_CASE("bb-trace: an unknown id exits 66 naming the id, for every view") {

@@ -26,6 +26,7 @@
 namespace bb {
 
 class StopRequests;
+struct Envelope;
 
 enum class ConsumeFormat {
     body,     // the message body as received, one per line
@@ -47,6 +48,14 @@ struct ConsumeSettings {
     // Only events whose ancestry reaches one of these ids pass (--descends-from);
     // empty: every event. Grows as matching events arrive.
     std::optional<std::unordered_set<std::string>> descends_from;
+    // Instead of stdout: each event that passes is handed here (its envelope
+    // null under --raw) and acked once it returns; false ends the run
+    // (ConsumeEnd::count). What bb-trace --follow builds on.
+    std::function<bool(const Received&, const Envelope*)> on_event;
+    // Called once the queue is bound and consuming, before any delivery is
+    // looked at: an event published after it returns is not missed. Its
+    // Error ends the run before it starts.
+    std::function<Result<void>()> on_ready;
     // After a lost connection: attempts, doubling delays between them.
     int reconnect_attempts = 5;
     std::chrono::milliseconds reconnect_time{60000};

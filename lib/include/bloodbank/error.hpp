@@ -21,6 +21,8 @@ enum class ErrorKind {
     temporary,   // 75 EX_TEMPFAIL: not done now, safe to retry (e.g. events kept in the spool)
     untracked,   // 79 (beyond sysexits): every event published, some links not recorded;
                  // publishing again would duplicate them, so it must differ from 69
+    truncated,   // 80 (beyond sysexits): the answer shown was cut by a limit (--depth,
+                 // --max-nodes): a script must not take a partial listing for the whole
 };
 
 // The one table of error kinds: each kind's exit status, its name for logs

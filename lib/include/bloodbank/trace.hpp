@@ -31,6 +31,10 @@ struct EventSummary {
     std::string source_type;
     std::optional<std::int64_t> time_micros; // timestamp parsed, when it parses
 };
+struct Envelope;
+// The summary bb-publish records for `event`, made from the envelope itself
+// (an event seen on the bus before, or instead of, its Redis record).
+EventSummary summary_of(const Envelope& event);
 
 struct TraceNode {
     Uuid id;

@@ -54,9 +54,10 @@ private:
     void check_end(); // ends the run when an end condition holds
     void take(std::vector<Received>& arrived);
     void dispatch();     // queued deliveries to stdout or commands
+    void hand_over();    // queued deliveries to settings.on_event
     void stream_batch(); // not paced: all queued lines in one write
     void stream_paced(); // into a pipe: one line at a time
-    void start_command(Received message);
+    void start_command(Received message, const Envelope* envelope);
     void settle_commands(const std::vector<pollfd>& fds);
     void fail(const Received& m, const std::string& why);
     // `attempts`: the command runs that failed (none for an invalid body).
@@ -100,6 +101,11 @@ Result<ConsumeOutcome> Run::go() {
         return connected.error();
     consumer_ = std::move(*connected);
     outcome_.queue = consumer_->queue();
+    if (s_.on_ready)
+        if (auto ready = s_.on_ready(); !ready) {
+            consumer_->close();
+            return ready.error();
+        }
     while (!ended_)
         step();
     outcome_.end = *ended_;
@@ -277,14 +283,29 @@ void Run::dispatch() {
     if (exec_mode()) {
         while (!queued_.empty() && running_.size() < s_.concurrency &&
                (!s_.count || finished_ + in_progress() < s_.count)) {
-            Received m = std::move(queued_.front().first);
+            auto [m, envelope] = std::move(queued_.front());
             queued_.pop_front();
-            start_command(std::move(m));
+            start_command(std::move(m), envelope ? &*envelope : nullptr);
         }
+    } else if (s_.on_event) {
+        hand_over();
     } else if (out_.paced()) {
         stream_paced();
     } else {
         stream_batch();
+    }
+}
+
+void Run::hand_over() {
+    while (!queued_.empty() && !ended_ && !limit_reached()) {
+        auto [m, envelope] = std::move(queued_.front());
+        queued_.pop_front();
+        bool more = s_.on_event(m, envelope ? &*envelope : nullptr);
+        ack(m.tag);
+        ++outcome_.counts.done;
+        ++finished_;
+        if (!more)
+            end(ConsumeEnd::count);
     }
 }
 
@@ -341,20 +362,18 @@ void Run::stream_paced() {
     queued_.pop_front();
 }
 
-void Run::start_command(Received m) {
+void Run::start_command(Received m, const Envelope* envelope) {
     std::vector<std::string> env;
     env.push_back("BB_ROUTING_KEY=" + std::string(m.original_routing_key()));
     env.push_back(std::string("BB_REDELIVERED=") + (m.redelivered || m.attempts() > 0 ? "1" : "0"));
     env.push_back(fmt::format("BB_ATTEMPT={}", m.attempts() + 1));
-    if (!s_.raw) {
-        if (auto envelope = parse_envelope(m.body)) {
-            env.push_back("BB_EVENT_ID=" + envelope->event_id.str());
-            env.push_back("BB_EVENT_TYPE=" + envelope->event_type);
-            std::string ids;
-            for (const Uuid& id : envelope->correlation_ids)
-                ids += (ids.empty() ? "" : ",") + id.str();
-            env.push_back("BB_CORRELATION_IDS=" + ids);
-        }
+    if (envelope) {
+        env.push_back("BB_EVENT_ID=" + envelope->event_id.str());
+        env.push_back("BB_EVENT_TYPE=" + envelope->event_type);
+        std::string ids;
+        for (const Uuid& id : envelope->correlation_ids)
+            ids += (ids.empty() ? "" : ",") + id.str();
+        env.push_back("BB_CORRELATION_IDS=" + ids);
     }
     auto command = Command::start(s_.command, m.body, env);
     if (!command) {

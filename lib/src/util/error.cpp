@@ -12,6 +12,7 @@ constexpr ErrorKindInfo kinds[] = {
     {ErrorKind::io, 74, "io", "I/O error"},
     {ErrorKind::temporary, 75, "temporary", "temporary failure"},
     {ErrorKind::untracked, 79, "untracked", "published, links not recorded"},
+    {ErrorKind::truncated, 80, "truncated", "answer cut by --depth or --max-nodes"},
 };
 
 } // namespace
