@@ -149,7 +149,7 @@ TEST_CASE("browse: moving is clamped, expanding loads one level, collapsing hide
     CHECK(source.levels_read == 3);
 }
 
-TEST_CASE("browse: a parent's row opens into its own parents; leaves say they are leaves") {
+TEST_CASE("browse: a parent's row opens into its own parents, leaves say they are leaves") {
     TableSource source;
     sample(source);
     TraceBrowser browser(source);
@@ -240,7 +240,7 @@ TEST_CASE("browse: a cycle is a row that does not open") {
     CHECK(shown(browser).size() == 4);
 }
 
-TEST_CASE("browse: a cut level is reported; a failed read leaves the tree as it was") {
+TEST_CASE("browse: a cut level is reported and a failed read leaves the tree as it was") {
     TableSource source;
     for (int i = 10; i < 20; ++i)
         source.link(1, i);
