@@ -17,6 +17,7 @@ packages=(
     libncurses-dev # bb-trace browse
     doctest-dev libssl-dev libcpp-httplib-dev
     rabbitmq-server redis-server redis-tools amqp-tools
+    tmux # the terminal the bb-trace browse tests type into
     openssl ca-certificates # TLS: the test certificates; the CAs amqps:// trusts
     python3 clang-format
     dpkg-dev file time zsh
