@@ -1,8 +1,8 @@
 // bb-trace browse driven as a person drives it: in a terminal of 80×24 made
 // by tmux, keys sent with send-keys, the screen read with capture-pane. Each
-// terminal is a session of a tmux server of its own (a socket named after
-// it), so parallel tests and anyone else's tmux are never touched; the
-// session is killed when the test is done.
+// terminal is a session of a tmux server of its own (its socket in the
+// test's temporary directory), so parallel tests and anyone else's tmux are
+// never touched; the session is killed when the test is done.
 #pragma once
 
 #include "support/process.hpp"
@@ -96,7 +96,7 @@ public:
 
 private:
     bbtest::RunResult tmux(std::vector<std::string> args) {
-        args.insert(args.begin(), {tmux_, "-L", name_});
+        args.insert(args.begin(), {tmux_, "-S", cwd_ + "/tmux.socket"});
         return bbtest::run(args);
     }
     std::string tmux_;
