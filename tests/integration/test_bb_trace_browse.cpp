@@ -33,6 +33,26 @@ std::string selected_line(const std::string& id) {
     return "id       " + id;
 }
 
+// Whether the terminal comes to show `id` as the selected event.
+bool selects(browsetest::Terminal& term, const std::string& id) {
+    return term.wait_for(selected_line(id)).find(selected_line(id)) != std::string::npos;
+}
+
+// bb-trace browse ID in a new terminal, against the fixture's Redis.
+std::unique_ptr<browsetest::Terminal> browse(tracetest::Fixture& f, const std::string& id,
+                                             const std::string& extra = "",
+                                             const std::string& options = "") {
+    return std::make_unique<browsetest::Terminal>(browsetest::browse_command(
+        f.services().redis_host, f.services().redis_port, id, extra, options));
+}
+
+// `/`, the query, Enter, as a person types a search.
+void search(browsetest::Terminal& term, const std::string& query) {
+    term.keys({"/"});
+    term.text(query);
+    term.keys({"Enter"});
+}
+
 } // namespace
 
 TEST_CASE("browse: opens on the event's parents and children, moves, expands and collapses") {
@@ -40,9 +60,8 @@ TEST_CASE("browse: opens on the event's parents and children, moves, expands and
     if (!f)
         return;
     Chain c = chain(*f);
-    browsetest::Terminal term(
-        browsetest::browse_command(f->services().redis_host, f->services().redis_port, c.event));
-    std::string screen = term.wait_for("rows,");
+    auto term = browse(*f, c.event);
+    std::string screen = term->wait_for("rows,");
     CHECK(screen.find(shorter(c.event) + " payment.charged") != std::string::npos);
     CHECK(screen.find(shorter(c.parent) + " cart.checked") != std::string::npos);
     CHECK(screen.find(shorter(c.child) + " mail.queued") != std::string::npos);
@@ -55,21 +74,21 @@ TEST_CASE("browse: opens on the event's parents and children, moves, expands and
     CHECK(screen.find("1 parents, 1 children") != std::string::npos);
     CHECK(screen.find("3 rows, 3 events loaded") != std::string::npos);
 
-    term.keys({"j"}); // the parent
-    CHECK(term.wait_for(selected_line(c.parent)).find("cart.checked") != std::string::npos);
-    term.keys({"Enter"}); // opens into its own parent
-    screen = term.wait_for(shorter(c.grandparent));
+    term->keys({"j"}); // the parent
+    CHECK(term->wait_for(selected_line(c.parent)).find("cart.checked") != std::string::npos);
+    term->keys({"Enter"}); // opens into its own parent
+    screen = term->wait_for(shorter(c.grandparent));
     CHECK(screen.find(shorter(c.grandparent) + " order.created") != std::string::npos);
-    term.keys({"Left"}); // closes it again
-    CHECK(term.wait_without(shorter(c.grandparent)).find(shorter(c.grandparent)) ==
+    term->keys({"Left"}); // closes it again
+    CHECK(term->wait_without(shorter(c.grandparent)).find(shorter(c.grandparent)) ==
           std::string::npos);
-    term.keys({"Down", "Right"}); // the child, opened with →
-    screen = term.wait_for(shorter(c.grandchild));
+    term->keys({"Down", "Right"}); // the child, opened with →
+    screen = term->wait_for(shorter(c.grandchild));
     CHECK(screen.find(shorter(c.grandchild) + " mail.sent") != std::string::npos);
     CHECK(screen.find(selected_line(c.child)) != std::string::npos);
-    term.keys({"k", "k"});
-    CHECK(term.wait_for(selected_line(c.event)).find(selected_line(c.event)) != std::string::npos);
-    term.keys({"q"});
+    term->keys({"k", "k"});
+    CHECK(selects(*term, c.event));
+    term->keys({"q"});
 }
 
 TEST_CASE("browse: p and c follow the links, / and n search, r re-roots") {
@@ -77,48 +96,37 @@ TEST_CASE("browse: p and c follow the links, / and n search, r re-roots") {
     if (!f)
         return;
     Chain c = chain(*f);
-    browsetest::Terminal term(
-        browsetest::browse_command(f->services().redis_host, f->services().redis_port, c.event));
-    term.wait_for("rows,");
-    term.keys({"p"});
-    CHECK(term.wait_for(selected_line(c.parent)).find(selected_line(c.parent)) !=
-          std::string::npos);
-    term.keys({"p"}); // loads the grandparent on the way
-    CHECK(term.wait_for(selected_line(c.grandparent)).find("order.created") != std::string::npos);
-    term.keys({"c", "c", "c"});
-    CHECK(term.wait_for(selected_line(c.child)).find(selected_line(c.child)) != std::string::npos);
+    auto term = browse(*f, c.event);
+    term->wait_for("rows,");
+    term->keys({"p"});
+    CHECK(selects(*term, c.parent));
+    term->keys({"p"}); // loads the grandparent on the way
+    CHECK(term->wait_for(selected_line(c.grandparent)).find("order.created") != std::string::npos);
+    term->keys({"c", "c", "c"});
+    CHECK(selects(*term, c.child));
 
     // By type among the loaded events, then by id prefix.
-    term.keys({"/"});
-    term.text("cart.");
-    term.keys({"Enter"});
-    CHECK(term.wait_for(selected_line(c.parent)).find(selected_line(c.parent)) !=
-          std::string::npos);
-    term.keys({"/"});
-    term.text(shorter(c.child));
-    term.keys({"Enter"});
-    CHECK(term.wait_for(selected_line(c.child)).find(selected_line(c.child)) != std::string::npos);
-    term.keys({"/"});
-    term.text("mail.");
-    term.keys({"Enter"});
-    CHECK(term.wait_for(selected_line(c.child)).find(selected_line(c.child)) != std::string::npos);
-    term.keys({"n"}); // mail.sent is not loaded yet: the same match again
-    term.keys({"Right", "n"});
-    CHECK(term.wait_for(selected_line(c.grandchild)).find("mail.sent") != std::string::npos);
-    term.keys({"/"});
-    term.text("no.such.type");
-    term.keys({"Enter"});
-    CHECK(term.wait_for("no match for no.such.type").find(selected_line(c.grandchild)) !=
+    search(*term, "cart.");
+    CHECK(selects(*term, c.parent));
+    search(*term, shorter(c.child));
+    CHECK(selects(*term, c.child));
+    search(*term, "mail.");
+    CHECK(selects(*term, c.child));
+    term->keys({"n"}); // mail.sent is not loaded yet: the same match again
+    term->keys({"Right", "n"});
+    CHECK(term->wait_for(selected_line(c.grandchild)).find("mail.sent") != std::string::npos);
+    search(*term, "no.such.type");
+    CHECK(term->wait_for("no match for no.such.type").find(selected_line(c.grandchild)) !=
           std::string::npos);
 
     // Re-rooted on the grandchild: its parent is above it, nothing else.
-    term.keys({"r"});
-    std::string screen = term.wait_for("2 rows,");
+    term->keys({"r"});
+    std::string screen = term->wait_for("2 rows,");
     auto first_line = screen.substr(0, screen.find('\n'));
     CHECK(first_line.find(shorter(c.grandchild) + " mail.sent") != std::string::npos);
     CHECK(screen.find(shorter(c.child) + " mail.queued") != std::string::npos);
     CHECK(screen.find(shorter(c.event) + " ") == std::string::npos);
-    term.keys({"q"});
+    term->keys({"q"});
 }
 
 TEST_CASE("browse: y prints the selected id on stdout, so id=$(bb-trace browse ID) works") {
@@ -151,19 +159,18 @@ TEST_CASE("browse: text from Redis is shown escaped, an unknown parent is marked
     f->link(event, {gone}, R"({"reason":"retry\u001b[2J\u001b]0;owned\u0007"})");
     f->summary(event, "evil\x1b[31m.type", "2025-10-18T14:00:02Z", "app\r\nx");
     f->redis().command({"DEL", tracetest::Fixture::reverse(gone)}); // the parent's keys expired
-    browsetest::Terminal term(
-        browsetest::browse_command(f->services().redis_host, f->services().redis_port, event));
-    std::string screen = term.wait_for("rows,");
+    auto term = browse(*f, event);
+    std::string screen = term->wait_for("rows,");
     CHECK(screen.find(R"(evil\x1b[31m.type)") != std::string::npos);
     CHECK(screen.find(R"(app app\r\nx)") != std::string::npos);
     CHECK(screen.find(R"(reason retry\x1b[2J\x1b]0;owned\x07)") != std::string::npos);
     CHECK(screen.find(shorter(gone) + " (unknown to Redis)") != std::string::npos);
-    term.keys({"j"});
-    screen = term.wait_for(selected_line(gone));
+    term->keys({"j"});
+    screen = term->wait_for(selected_line(gone));
     CHECK(screen.find(selected_line(gone) + "  (unknown to Redis)") != std::string::npos);
     CHECK(screen.find("type     unknown") != std::string::npos);
     CHECK(screen.find("0 parents, 0 children") != std::string::npos);
-    term.keys({"q"});
+    term->keys({"q"});
 }
 
 TEST_CASE("browse: a level cut by --max-nodes says so on the status line") {
@@ -173,13 +180,12 @@ TEST_CASE("browse: a level cut by --max-nodes says so on the status line") {
     std::string event = f->event();
     for (int i = 0; i < 30; ++i)
         f->link(f->event(), {event});
-    browsetest::Terminal term(browsetest::browse_command(
-        f->services().redis_host, f->services().redis_port, event, "", "--max-nodes 5"));
-    std::string screen = term.wait_for("rows,");
+    auto term = browse(*f, event, "", "--max-nodes 5");
+    std::string screen = term->wait_for("rows,");
     CHECK(screen.find("6 rows, 6 events loaded, truncated: " + shorter(event)) !=
           std::string::npos);
     CHECK(screen.find("0 parents, 30 children") != std::string::npos);
-    term.keys({"q"});
+    term->keys({"q"});
 }
 
 TEST_CASE("browse: colour unless NO_COLOR is set") {
@@ -190,12 +196,11 @@ TEST_CASE("browse: colour unless NO_COLOR is set") {
     for (auto [extra, coloured] : {std::pair{"TERM=xterm-256color", true},
                                    std::pair{"TERM=xterm-256color NO_COLOR=1", false}}) {
         CAPTURE(extra);
-        browsetest::Terminal term(browsetest::browse_command(
-            f->services().redis_host, f->services().redis_port, c.event, extra));
-        term.wait_for("rows,");
-        std::string screen = term.screen(true);
+        auto term = browse(*f, c.event, extra);
+        term->wait_for("rows,");
+        std::string screen = term->screen(true);
         CHECK((screen.find("\x1b[36m") != std::string::npos) == coloured);
-        term.keys({"q"});
+        term->keys({"q"});
     }
 }
 

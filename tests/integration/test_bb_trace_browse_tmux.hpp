@@ -71,30 +71,21 @@ public:
     // The screen once it shows `wanted` (it is drawn asynchronously); the
     // last screen if it never does within a generous deadline, so that the
     // caller's CHECK fails and prints it.
-    std::string wait_for(const std::string& wanted) {
-        auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(15);
-        std::string shown = screen();
-        while (shown.find(wanted) == std::string::npos &&
-               std::chrono::steady_clock::now() < deadline) {
-            std::this_thread::sleep_for(std::chrono::milliseconds(50));
-            shown = screen();
-        }
-        return shown;
-    }
-
+    std::string wait_for(const std::string& wanted) { return wait_until(wanted, true); }
     // The screen once it no longer shows `gone`.
-    std::string wait_without(const std::string& gone) {
-        auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(15);
-        std::string shown = screen();
-        while (shown.find(gone) != std::string::npos &&
-               std::chrono::steady_clock::now() < deadline) {
-            std::this_thread::sleep_for(std::chrono::milliseconds(50));
-            shown = screen();
-        }
-        return shown;
-    }
+    std::string wait_without(const std::string& gone) { return wait_until(gone, false); }
 
 private:
+    std::string wait_until(const std::string& text, bool shown_wanted) {
+        auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(15);
+        std::string shown = screen();
+        while ((shown.find(text) != std::string::npos) != shown_wanted &&
+               std::chrono::steady_clock::now() < deadline) {
+            std::this_thread::sleep_for(std::chrono::milliseconds(50));
+            shown = screen();
+        }
+        return shown;
+    }
     bbtest::RunResult tmux(std::vector<std::string> args) {
         args.insert(args.begin(), {tmux_, "-S", cwd_ + "/tmux.socket"});
         return bbtest::run(args);

@@ -89,6 +89,16 @@ void sample(TableSource& source) {
     source.type(8, "mail.sent");
 }
 
+// The sample graph opened on event 5.
+struct Opened {
+    TableSource source;
+    TraceBrowser browser{source};
+    Opened() {
+        sample(source);
+        REQUIRE(browser.open(n(5)));
+    }
+};
+
 std::vector<Uuid> shown(const TraceBrowser& browser) {
     std::vector<Uuid> out;
     for (const auto& row : browser.rows())
@@ -99,10 +109,8 @@ std::vector<Uuid> shown(const TraceBrowser& browser) {
 } // namespace
 
 TEST_CASE("browse: opening shows the event with its parents, then its children, one level") {
-    TableSource source;
-    sample(source);
-    TraceBrowser browser(source);
-    REQUIRE(browser.open(n(5)));
+    Opened opened;
+    auto& [source, browser] = opened;
     CHECK(shown(browser) == std::vector<Uuid>{n(5), n(2), n(3), n(6), n(7)});
     auto rows = browser.rows();
     CHECK(rows[0].mark == TraceBrowser::Mark::root);
@@ -115,10 +123,8 @@ TEST_CASE("browse: opening shows the event with its parents, then its children, 
 }
 
 TEST_CASE("browse: an id Redis does not know is not found, and the tree stays") {
-    TableSource source;
-    sample(source);
-    TraceBrowser browser(source);
-    REQUIRE(browser.open(n(5)));
+    Opened opened;
+    auto& [source, browser] = opened;
     auto missing = browser.open(n(99));
     REQUIRE_FALSE(missing);
     CHECK(missing.error().kind == ErrorKind::not_found);
@@ -127,10 +133,8 @@ TEST_CASE("browse: an id Redis does not know is not found, and the tree stays") 
 }
 
 TEST_CASE("browse: moving is clamped, expanding loads one level, collapsing hides it") {
-    TableSource source;
-    sample(source);
-    TraceBrowser browser(source);
-    REQUIRE(browser.open(n(5)));
+    Opened opened;
+    auto& [source, browser] = opened;
     browser.move(-3);
     CHECK(browser.selected() == 0);
     browser.move(100);
@@ -150,10 +154,8 @@ TEST_CASE("browse: moving is clamped, expanding loads one level, collapsing hide
 }
 
 TEST_CASE("browse: a parent's row opens into its own parents, leaves say they are leaves") {
-    TableSource source;
-    sample(source);
-    TraceBrowser browser(source);
-    REQUIRE(browser.open(n(5)));
+    Opened opened;
+    auto& [source, browser] = opened;
     browser.move(1); // 2
     REQUIRE(browser.expand());
     CHECK(shown(browser) == std::vector<Uuid>{n(5), n(2), n(1), n(3), n(6), n(7)});
@@ -164,10 +166,8 @@ TEST_CASE("browse: a parent's row opens into its own parents, leaves say they ar
 }
 
 TEST_CASE("browse: p and c follow causal links whichever way the tree holds them") {
-    TableSource source;
-    sample(source);
-    TraceBrowser browser(source);
-    REQUIRE(browser.open(n(5)));
+    Opened opened;
+    auto& [source, browser] = opened;
     REQUIRE(*browser.jump_parent());
     CHECK(browser.selected_id() == n(2));
     REQUIRE(*browser.jump_parent());
@@ -187,10 +187,8 @@ TEST_CASE("browse: p and c follow causal links whichever way the tree holds them
 }
 
 TEST_CASE("browse: search by type or id prefix, next match wraps, rows above open") {
-    TableSource source;
-    sample(source);
-    TraceBrowser browser(source);
-    REQUIRE(browser.open(n(5)));
+    Opened opened;
+    auto& [source, browser] = opened;
     browser.move(3); // 6
     REQUIRE(browser.expand());
     browser.collapse(); // 8 is loaded but hidden
@@ -211,10 +209,8 @@ TEST_CASE("browse: search by type or id prefix, next match wraps, rows above ope
 }
 
 TEST_CASE("browse: re-rooting loads the selected event's parents and children") {
-    TableSource source;
-    sample(source);
-    TraceBrowser browser(source);
-    REQUIRE(browser.open(n(5)));
+    Opened opened;
+    auto& [source, browser] = opened;
     browser.move(3); // 6
     REQUIRE(browser.reroot());
     CHECK(browser.root_id() == n(6));
@@ -261,10 +257,8 @@ TEST_CASE("browse: a cut level is reported and a failed read leaves the tree as 
 }
 
 TEST_CASE("browse: details are read once per event") {
-    TableSource source;
-    sample(source);
-    TraceBrowser browser(source);
-    REQUIRE(browser.open(n(5)));
+    Opened opened;
+    auto& [source, browser] = opened;
     int after_open = source.details_read;
     auto details = browser.details();
     REQUIRE(details);
