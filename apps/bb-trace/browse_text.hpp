@@ -1,5 +1,4 @@
-// Text for the browser's screen: untrusted text made visible, then cut to a
-// number of terminal columns (wide characters count two).
+// Text from Redis for the browser's screen.
 #pragma once
 
 #include <string>
@@ -7,10 +6,7 @@
 
 namespace bbtrace {
 
-// The longest prefix of `utf8` that fills at most `columns` columns.
-std::string fit_columns(std::string_view utf8, int columns);
-
-// bb::visible_text(text), then fit_columns.
+// bb::visible_text(text) cut to `columns` terminal columns.
 std::string shown(std::string_view text, int columns);
 
 } // namespace bbtrace

@@ -2,6 +2,8 @@
 
 #include "browse_text.hpp"
 
+#include "bloodbank/text_columns.hpp"
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -61,8 +63,8 @@ void draw_tree(bb::TraceBrowser& browser, BrowseScreen& screen, int height, int 
                             : event->summary ? event->summary->event_type
                                              : std::string("(no event record)");
         std::string when = event && event->summary ? "  " + event->summary->timestamp : "";
-        line = fit_columns(line, width) + shown(label + when, width);
-        line = fit_columns(line, width);
+        line = bb::fit_columns(line, width) + shown(label + when, width);
+        line = bb::fit_columns(line, width);
         attr_t attributes =
             index == selected ? (screen.details_focused ? A_BOLD : A_REVERSE) : A_NORMAL;
         if (screen.color && index != selected)
@@ -78,7 +80,7 @@ std::string or_unknown(const std::string& text) {
 void draw_details(bb::TraceBrowser& browser, const BrowseScreen& screen, int top, int width) {
     std::string rule = screen.details_focused ? "== details (Enter prints the id) " : "-- details ";
     put(top,
-        fit_columns(
+        bb::fit_columns(
             rule + std::string(static_cast<std::size_t>(width), screen.details_focused ? '=' : '-'),
             width),
         width, A_BOLD);

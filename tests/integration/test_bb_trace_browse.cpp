@@ -1,6 +1,7 @@
 // bb-trace browse against the real Redis, in a real terminal (tmux): open,
 // move, expand, collapse, jump, search, re-root, quit, and the chosen id
 // through id=$(bb-trace browse ID).
+#include "support/lines.hpp"
 #include "test_bb_trace_browse_tmux.hpp"
 #include "test_bb_trace_fixtures.hpp"
 
@@ -213,4 +214,30 @@ TEST_CASE("browse: without a terminal it refuses with 64 and says why") {
     CHECK(r.status == 64);
     CHECK(r.out.empty());
     CHECK(r.err.find("browse needs a terminal") != std::string::npos);
+}
+
+TEST_CASE("browse: wide text is cut to the screen by its columns, not wrapped") {
+    auto f = tracetest::fixture();
+    if (!f)
+        return;
+    std::string event = f->event(), child = f->event();
+    f->link(child, {event});
+    std::string wide;
+    for (int i = 0; i < 60; ++i)
+        wide += "宽"; // two columns each: 120 in all
+    f->summary(event, wide, "2025-10-18T14:00:02Z");
+    f->summary(child, "after.wide", "2025-10-18T14:00:03Z");
+    auto term = browse(*f, event, "LC_ALL=C.UTF-8");
+    std::string screen = term->wait_for("rows,");
+    std::vector<std::string> lines = bbtest::split_lines(screen);
+    REQUIRE(lines.size() >= 2);
+    // The event's row holds as many wide characters as fit after its prefix
+    // ("▾● ", the short id and a space: 12 columns), and the child's row follows it.
+    std::string fitted;
+    for (int i = 0; i < (80 - 12) / 2; ++i)
+        fitted += "宽";
+    CHECK(lines[0].find(shorter(event) + " " + fitted) != std::string::npos);
+    CHECK(lines[0].find(fitted + "宽") == std::string::npos);
+    CHECK(lines[1].find(shorter(child) + " after.wide") != std::string::npos);
+    term->keys({"q"});
 }
