@@ -168,8 +168,12 @@ int browse(const bb::RedisTarget& target, std::chrono::milliseconds timeout, con
         return bb::app::fail(program, redis.error());
     auto source = bb::redis_browse_source(*redis, max_nodes);
     bb::TraceBrowser browser(*source);
-    if (auto opened = browser.open(id); !opened)
-        return bb::app::fail(program, opened.error());
+    if (auto opened = browser.open(id); !opened) {
+        bb::Error error = opened.error();
+        if (error.kind == bb::ErrorKind::not_found) // as every other command says it
+            error.message += " at " + redis->target();
+        return bb::app::fail(program, error);
+    }
 
     std::setlocale(LC_ALL, "");
     std::optional<bb::Uuid> chosen;

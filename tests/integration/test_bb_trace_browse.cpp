@@ -241,3 +241,16 @@ TEST_CASE("browse: wide text is cut to the screen by its columns, not wrapped") 
     CHECK(lines[1].find(shorter(child) + " after.wide") != std::string::npos);
     term->keys({"q"});
 }
+
+TEST_CASE("browse: an event Redis does not know exits 66 before drawing, naming it") {
+    auto f = tracetest::fixture();
+    if (!f)
+        return;
+    std::string unknown = f->event(), saved = f->event();
+    browsetest::Terminal term(
+        browsetest::browse_command(f->services().redis_host, f->services().redis_port, unknown) +
+        " 2> " + saved + ".err; echo $? > " + saved + "; sleep 60");
+    CHECK(browsetest::wait_for_file(term.file(saved)) == "66\n");
+    std::string err = browsetest::wait_for_file(term.file(saved + ".err"));
+    CHECK(err.find("bb-trace: event " + unknown + " not found in Redis at redis://") == 0);
+}
