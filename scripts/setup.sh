@@ -14,8 +14,10 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 packages=(
     build-essential cmake ninja-build pkg-config
     libcli11-dev librabbitmq-dev libhiredis-dev rapidjson-dev libfmt-dev
+    libncurses-dev # bb-trace browse
     doctest-dev libssl-dev libcpp-httplib-dev
     rabbitmq-server redis-server redis-tools amqp-tools
+    tmux # the terminal the bb-trace browse tests type into
     openssl ca-certificates # TLS: the test certificates; the CAs amqps:// trusts
     python3 clang-format
     dpkg-dev file time zsh

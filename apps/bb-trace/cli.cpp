@@ -18,6 +18,8 @@ constexpr const char* description =
   bb-trace link PARENT CHILD [--reason TEXT]
                                     record PARENT -> CHILD by hand (merges parents)
   bb-trace serve                    the debug HTTP API on HTTP_HOST:HTTP_PORT
+  bb-trace browse ID                full-screen browser over the graph around ID;
+                                    y prints the selected id on exit
 
 The whole picture prints a tree by default, the other listings one id per
 line; --format chooses tree, json, ids, dot or mermaid. Walks stop at --depth
@@ -31,7 +33,8 @@ Examples:
   bb-trace descendants 1a2b3c4d-5e6f-4a0b-8c1d-2e3f4a5b6c7d | wc -l
   bb-trace 1a2b3c4d-5e6f-4a0b-8c1d-2e3f4a5b6c7d --format dot | dot -Tsvg > trace.svg
   bb-trace link 92ac3d31-3cbb-5518-9cc9-eaa1d1198639 1a2b3c4d-5e6f-4a0b-8c1d-2e3f4a5b6c7d --reason retry
-  bb-trace serve --http-port 8682)";
+  bb-trace serve --http-port 8682
+  id=$(bb-trace browse 1a2b3c4d-5e6f-4a0b-8c1d-2e3f4a5b6c7d))";
 
 // The walk's limits: every command that walks the graph takes them.
 void add_walk_options(CLI::App& cli, Options& o) {
@@ -137,6 +140,19 @@ void declare_commands(CLI::App& cli, Options& o, bb::app::ConnectionFlags& flags
     bb::app::add_http_options(*serve, flags);
     add_walk_options(*serve, o);
     add_redis_access(*serve, o, flags);
+
+    CLI::App* browse = cli.add_subcommand(
+        "browse", "Browse the ancestors and descendants of the event full-screen, loading a "
+                  "level as it is opened; y prints the selected id on stdout at exit");
+    browse->add_option("ID", o.id, "Event id")->required();
+    browse
+        ->add_option("--max-nodes", o.max_nodes,
+                     "Events read per level opened; more are cut and the status line says so "
+                     "(default 10000)")
+        ->type_name("N")
+        ->check(CLI::Range(1, 100000000))
+        ->group("Trace");
+    add_redis_access(*browse, o, flags);
     cli.require_subcommand(0, 1);
 }
 
@@ -147,7 +163,8 @@ void declare(CLI::App& cli, Options& o, bb::app::ConnectionFlags& flags) {
     bb::app::usage(cli, "Usage: bb-trace [OPTIONS] ID\n"
                         "       bb-trace [OPTIONS] parents|children|ancestors|descendants|dump ID\n"
                         "       bb-trace [OPTIONS] link PARENT CHILD [--reason TEXT]\n"
-                        "       bb-trace [OPTIONS] serve [--http-host ADDR] [--http-port PORT]");
+                        "       bb-trace [OPTIONS] serve [--http-host ADDR] [--http-port PORT]\n"
+                        "       bb-trace [OPTIONS] browse ID");
     cli.add_option("ID", o.id, id_help);
     add_walk_options(cli, o);
     add_graph_output_options(cli, o);
@@ -162,7 +179,7 @@ void settle(const CLI::App& cli, Options& o) {
         {"parents", Command::parents},     {"children", Command::children},
         {"ancestors", Command::ancestors}, {"descendants", Command::descendants},
         {"dump", Command::dump},           {"link", Command::link},
-        {"serve", Command::serve},
+        {"serve", Command::serve},         {"browse", Command::browse},
     };
     o.command = Command::around;
     for (const auto& [name, command] : commands)

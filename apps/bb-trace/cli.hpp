@@ -14,7 +14,7 @@ namespace bbtrace {
 
 inline constexpr std::string_view program = "bb-trace";
 
-enum class Command { around, parents, children, ancestors, descendants, dump, link, serve };
+enum class Command { around, parents, children, ancestors, descendants, dump, link, serve, browse };
 
 struct Options {
     Command command = Command::around;

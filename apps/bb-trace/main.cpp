@@ -1,6 +1,7 @@
 // bb-trace: inspect causal chains recorded in Redis. A tree for people, ids,
 // JSON, DOT and Mermaid for tools, and the debug HTTP API. All logic is in
 // libbloodbank (correlation.hpp, trace_render.hpp, http_api.hpp).
+#include "browse.hpp"
 #include "cli.hpp"
 #include "common/app.hpp"
 #include "common/connection_options.hpp"
@@ -64,10 +65,11 @@ bb::Result<bb::TraceFormat> choose_format(const Options& o) {
     auto format = bb::parse_trace_format(o.format);
     if (!format)
         return usage("--format: " + format.error().message);
-    const char* other = o.command == Command::dump    ? "dump"
-                        : o.command == Command::link  ? "link"
-                        : o.command == Command::serve ? "serve"
-                                                      : nullptr;
+    const char* other = o.command == Command::dump     ? "dump"
+                        : o.command == Command::link   ? "link"
+                        : o.command == Command::serve  ? "serve"
+                        : o.command == Command::browse ? "browse"
+                                                       : nullptr;
     if (other && !(o.command == Command::dump && *format == bb::TraceFormat::json))
         return usage(fmt::format("--format {} does not apply to {}", o.format, other));
     return format;
@@ -183,6 +185,14 @@ int run(const Options& o, const bb::app::ConnectionFlags& flags) {
         return bb::app::fail(program, target.error());
     if (o.command == Command::serve)
         return run_serve(*config, *target, o, limits);
+    if (o.command == Command::browse) {
+        auto id = event_id(o.id);
+        if (!id)
+            return bb::app::fail(program, id.error());
+        return bbtrace::browse(*target,
+                               std::chrono::milliseconds(static_cast<long>(o.timeout * 1000)), *id,
+                               limits.max_nodes);
+    }
 
     // Every id is checked before Redis is contacted.
     std::vector<bb::Uuid> ids;

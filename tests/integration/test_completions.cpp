@@ -20,7 +20,7 @@
 namespace {
 
 const std::vector<std::string> trace_subcommands = {
-    "parents", "children", "ancestors", "descendants", "dump", "link", "serve"};
+    "parents", "children", "ancestors", "descendants", "dump", "link", "serve", "browse"};
 
 std::string completion_file(const std::string& relative) {
     return std::string(BB_SOURCE_DIR) + "/completions/" + relative;
@@ -168,6 +168,9 @@ TEST_CASE("completions: bash completes bb-trace's subcommands and options") {
     CHECK(complete("bb-trace", {"bb-trace", "link", "--dep"}).empty());
     CHECK(complete("bb-trace", {"bb-trace", "descendants", "--rea"}).empty());
     CHECK(complete("bb-trace", {"bb-trace", "descendants", "--dep"}) == Set{"--depth"});
+    CHECK(complete("bb-trace", {"bb-trace", "browse", "--max"}) == Set{"--max-nodes"});
+    CHECK(complete("bb-trace", {"bb-trace", "browse", "--dep"}).empty());
+    CHECK(complete("bb-trace", {"bb-trace", "browse", "--for"}).empty());
     // After the subcommand comes an event id: nothing to offer.
     CHECK(complete("bb-trace", {"bb-trace", "descendants", ""}).empty());
 }

@@ -1,0 +1,12 @@
+#include "browse_text.hpp"
+
+#include "bloodbank/text_columns.hpp"
+#include "bloodbank/visible_text.hpp"
+
+namespace bbtrace {
+
+std::string shown(std::string_view text, int columns) {
+    return bb::fit_columns(bb::visible_text(text), columns);
+}
+
+} // namespace bbtrace
