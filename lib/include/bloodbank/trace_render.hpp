@@ -23,6 +23,7 @@
 #include "bloodbank/error.hpp"
 #include "bloodbank/trace.hpp"
 
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -46,6 +47,10 @@ std::string render_json(const TraceGraph& graph);
 std::string render_ids(const TraceGraph& graph);
 std::string render_dot(const TraceGraph& graph);
 std::string render_mermaid(const TraceGraph& graph);
+// Why Mermaid would refuse to draw `text`, render_mermaid's output of graph:
+// more edges or characters than its default maxEdges (500) and maxTextSize
+// (50,000), which a diagram cannot raise itself; nullopt when within them.
+std::optional<std::string> mermaid_over_limits(const TraceGraph& graph, std::string_view text);
 
 std::string render(const TraceGraph& graph, TraceFormat format, const TreeStyle& style = {});
 
