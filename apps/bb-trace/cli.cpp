@@ -68,6 +68,12 @@ void add_graph_output_options(CLI::App& cli, Options& o) {
         ->type_name("WHEN")
         ->group("Output");
     cli.add_flag("--no-pager", o.no_pager, "Never send the tree through $PAGER")->group("Output");
+    cli.add_option("--width", o.width,
+                   "Fit the tree's rows in N columns, 0 for no limit (default: COLUMNS or the "
+                   "terminal's width on a terminal, no limit otherwise)")
+        ->type_name("N")
+        ->check(CLI::Range(0, 100000))
+        ->group("Output");
 }
 
 void add_stats_option(CLI::App& cli, Options& o) {

@@ -149,14 +149,14 @@ int run_graph(bb::RedisConnection& redis, const bb::Uuid& id, const Options& o,
     print_warnings(graph->warnings());
     if (graph->truncated() && format != bb::TraceFormat::tree)
         bb::app::report(program, "warning: truncated: " + graph->truncated_reason());
-    bb::TreeStyle style{bbtrace::use_color(*bbtrace::parse_color_when(o.color))};
+    bb::TreeStyle style{bbtrace::use_color(*bbtrace::parse_color_when(o.color)),
+                        bbtrace::tree_width(o.width)};
     std::string text = bb::render(*graph, format, style);
     // A diagram Mermaid will not draw is reported as a walk cut by a limit is.
     if (format == bb::TraceFormat::mermaid)
         if (auto over = bb::mermaid_over_limits(*graph, text))
             bb::app::report(program, "warning: " + *over);
-    return finish(
-        bbtrace::show(text, may_page && format == bb::TraceFormat::tree && !o.no_pager));
+    return finish(bbtrace::show(text, may_page && format == bb::TraceFormat::tree && !o.no_pager));
 }
 
 int run(const Options& o, const bb::app::ConnectionFlags& flags) {

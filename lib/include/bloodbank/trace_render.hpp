@@ -34,13 +34,18 @@ enum class TraceFormat { tree, json, ids, dot, mermaid };
 Result<TraceFormat> parse_trace_format(std::string_view name);
 
 struct TreeStyle {
-    bool color = false; // ANSI colours and the focus row in reverse video
+    bool color = false;    // ANSI colours and the focus row in reverse video
+    std::size_t width = 0; // terminal columns every row fits in; 0: no limit
 };
 
 // One row per event: tree lines, event type, time (UTC), source app, short
 // id; the focus marked with "◀" (and highlighted in colour); repeats and
 // cycles marked instead of expanded; unknown events shown as such; a final
-// "… truncated: <reason>" row when a limit stopped the walk.
+// "… truncated: <reason>" row when a limit stopped the walk. Columns line up
+// at any depth, measured in display width (wide and zero-width characters
+// counted as a terminal draws them); a label too long for its column, and
+// with a width a source or time too, ends in "…". A narrow width drops the
+// source column, then the time; the tree lines and the id always stay.
 std::string render_tree(const TraceGraph& graph, const TreeStyle& style = {});
 std::string render_json(const TraceGraph& graph);
 // One id per line; a parents or children listing leaves out the focus.
