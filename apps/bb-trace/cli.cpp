@@ -68,6 +68,10 @@ void add_graph_output_options(CLI::App& cli, Options& o) {
         ->type_name("WHEN")
         ->group("Output");
     cli.add_flag("--no-pager", o.no_pager, "Never send the tree through $PAGER")->group("Output");
+    cli.add_flag("--links", o.links,
+                 "Show on every row of the tree when and why the event was linked to its parents "
+                 "(always shown for events without a summary)")
+        ->group("Output");
     cli.add_option("--width", o.width,
                    "Fit the tree's rows in N columns, 0 for no limit (default: COLUMNS or the "
                    "terminal's width on a terminal, no limit otherwise)")

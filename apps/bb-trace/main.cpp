@@ -14,6 +14,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <chrono>
 #include <optional>
 #include <string>
@@ -151,6 +152,19 @@ int run_graph(bb::RedisConnection& redis, const bb::Uuid& id, const Options& o,
         bb::app::report(program, "warning: truncated: " + graph->truncated_reason());
     bb::TreeStyle style{bbtrace::use_color(*bbtrace::parse_color_when(o.color)),
                         bbtrace::tree_width(o.width)};
+    // The links cost one more round trip: read when asked for, or when some
+    // event has no summary to show (chains the Python tracker wrote).
+    bb::LinkRecords links;
+    bool unsummarised = std::any_of(graph->nodes().begin(), graph->nodes().end(),
+                                    [](const bb::TraceNode& n) { return n.known && !n.summary; });
+    if (format == bb::TraceFormat::tree && (o.links || unsummarised)) {
+        auto read = bb::read_link_records(redis, *graph);
+        if (!read)
+            return bb::app::fail(program, read.error());
+        links = std::move(*read);
+        style.links = &links;
+        style.show_links = o.links;
+    }
     std::string text = bb::render(*graph, format, style);
     // A diagram Mermaid will not draw is reported as a walk cut by a limit is.
     if (format == bb::TraceFormat::mermaid)

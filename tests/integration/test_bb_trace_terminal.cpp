@@ -84,9 +84,11 @@ TEST_CASE("bb-trace: Ctrl-C in the pager leaves no pager behind") {
     if (!t)
         return;
     type_command(*t, ids[0]);
-    std::string first = ids[0].substr(0, 8);
-    REQUIRE(t->wait_for(
-        [&](const std::string& s) { return s.find(first) != std::string::npos && !status_on(s); }));
+    // The second event's id: the typed command line shows only the first's.
+    std::string second = ids[1].substr(0, 8);
+    REQUIRE(t->wait_for([&](const std::string& s) {
+        return s.find(second) != std::string::npos && !status_on(s);
+    }));
     REQUIRE(t->processes("less").size() == 1);
     t->keys("C-c");
     // Were bb-trace to die of the Ctrl-C, the shell would print its status

@@ -20,12 +20,15 @@
 // bloodbank:event hash for the event (always so for Python-written events).
 #pragma once
 
+#include "bloodbank/correlation_keys.hpp"
 #include "bloodbank/error.hpp"
+#include "bloodbank/redis.hpp"
 #include "bloodbank/trace.hpp"
 
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 
 namespace bb {
 
@@ -33,9 +36,19 @@ enum class TraceFormat { tree, json, ids, dot, mermaid };
 // "tree", "json", "ids", "dot", "mermaid"; anything else is ErrorKind::usage.
 Result<TraceFormat> parse_trace_format(std::string_view name);
 
+// The forward records of a graph's events (read_link_records), by event id.
+using LinkRecords = std::unordered_map<Uuid, ForwardRecord, UuidHash>;
+// One pipelined GET per event; events without a readable record are left out.
+Result<LinkRecords> read_link_records(RedisConnection& redis, const TraceGraph& graph);
+
 struct TreeStyle {
     bool color = false;    // ANSI colours and the focus row in reverse video
     std::size_t width = 0; // terminal columns every row fits in; 0: no limit
+    // The links, when read: a row without an event summary shows its link's
+    // time and reason (or metadata) in the time and source columns; with
+    // `show_links` every row also ends in "(linked TIME, REASON)".
+    const LinkRecords* links = nullptr;
+    bool show_links = false;
 };
 
 // One row per event: tree lines, event type, time (UTC), source app, short

@@ -2,6 +2,7 @@
 // that a glance down the rows compares times and apps, fitted to the width of
 // the terminal when there is one.
 #include "bloodbank/display_width.hpp"
+#include "bloodbank/json.hpp"
 #include "bloodbank/trace_render.hpp"
 #include "bloodbank/visible_text.hpp"
 
@@ -54,7 +55,25 @@ private:
     bool color_;
 };
 
-Line line_for(const TraceGraph& graph, const TreeRow& row, const ShortIds& short_ids) {
+// A link's created_at as the tree shows times: "2025-10-18 14:03:07".
+std::string link_time(const ForwardRecord& record) {
+    std::string time = record.created_at.substr(0, record.created_at.find('.'));
+    std::replace(time.begin(), time.end(), 'T', ' ');
+    return visible_text(time);
+}
+
+// "reason=<reason>", else the metadata as stored, else nothing.
+std::string link_reason(const ForwardRecord& record) {
+    if (auto metadata = parse_json(record.metadata_json); metadata && metadata->IsObject()) {
+        auto reason = metadata->FindMember("reason");
+        if (reason != metadata->MemberEnd() && reason->value.IsString())
+            return "reason=" + visible_text(reason->value.GetString());
+    }
+    return record.metadata_json == "{}" ? "" : visible_text(record.metadata_json);
+}
+
+Line line_for(const TraceGraph& graph, const TreeRow& row, const ShortIds& short_ids,
+              const TreeStyle& style) {
     const TraceNode& node = graph.node(row.node);
     Line line;
     line.focus = row.node == graph.focus();
@@ -74,6 +93,19 @@ Line line_for(const TraceGraph& graph, const TreeRow& row, const ShortIds& short
         line.suffix = row.kind == TreeRow::Kind::cycle ? "(cycle)" : "(see above)";
     }
     line.cells[4] = {short_ids(node.id), ansi::yellow};
+    const ForwardRecord* link = nullptr;
+    if (style.links)
+        if (auto found = style.links->find(node.id); found != style.links->end())
+            link = &found->second;
+    if (link && row.kind == TreeRow::Kind::full && !node.summary) {
+        // Chains the Python tracker wrote have no summaries: the link is all there is.
+        line.cells[2] = {link_time(*link), {}};
+        line.cells[3] = {link_reason(*link), ansi::green};
+    } else if (link && style.show_links) {
+        std::string reason = link_reason(*link);
+        std::string shown = "(linked " + link_time(*link) + (reason.empty() ? "" : ", " + reason);
+        line.suffix += (line.suffix.empty() ? "" : "  ") + fit_width(shown, 60) + ")";
+    }
     return line;
 }
 
@@ -138,7 +170,7 @@ std::string render_tree(const TraceGraph& graph, const TreeStyle& style) {
     ShortIds short_ids(graph);
     std::vector<Line> lines;
     for (const TreeRow& row : tree_layout(graph))
-        lines.push_back(line_for(graph, row, short_ids));
+        lines.push_back(line_for(graph, row, short_ids, style));
 
     Columns c;
     for (const Line& line : lines) {
