@@ -126,6 +126,7 @@ struct Columns {
 // useful first: long labels, then the source, then the time; the tree lines
 // and the id stay.
 void fit(Columns& c, std::size_t width) {
+    const std::size_t natural_label = c.label;
     auto shrink = [&](std::size_t& column, std::size_t floor) {
         if (c.total() <= width || column <= floor)
             return;
@@ -139,6 +140,9 @@ void fit(Columns& c, std::size_t width) {
     if (c.total() > width)
         c.time = 0;
     shrink(c.label, 4);
+    // A column given up leaves room that the labels can take back.
+    if (c.total() < width)
+        c.label = std::min(natural_label, c.label + (width - c.total()));
 }
 
 // Tree lines and label in `width` columns: the label shortened first, then
