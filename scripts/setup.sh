@@ -21,6 +21,7 @@ packages=(
     openssl ca-certificates # TLS: the test certificates; the CAs amqps:// trusts
     python3 clang-format
     dpkg-dev file time zsh
+    graphviz tmux # bb-trace's DOT through dot -Tsvg; the tree under a terminal
 )
 
 missing=()

@@ -1,6 +1,6 @@
 #include "browse_text.hpp"
 
-#include "bloodbank/text_columns.hpp"
+#include "bloodbank/display_width.hpp"
 #include "bloodbank/visible_text.hpp"
 
 namespace bbtrace {

@@ -2,7 +2,7 @@
 
 #include "browse_text.hpp"
 
-#include "bloodbank/text_columns.hpp"
+#include "bloodbank/display_width.hpp"
 
 #include <fmt/format.h>
 

@@ -2,6 +2,12 @@
 
 #include "common/app.hpp"
 
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cctype>
+#include <vector>
+
 namespace bbtrace {
 namespace {
 
@@ -67,6 +73,16 @@ void add_graph_output_options(CLI::App& cli, Options& o) {
         ->type_name("WHEN")
         ->group("Output");
     cli.add_flag("--no-pager", o.no_pager, "Never send the tree through $PAGER")->group("Output");
+    cli.add_flag("--links", o.links,
+                 "Show on every row of the tree when and why the event was linked to its parents "
+                 "(always shown for events without a summary)")
+        ->group("Output");
+    cli.add_option("--width", o.width,
+                   "Fit the tree's rows in N columns, 0 for no limit (default: COLUMNS or the "
+                   "terminal's width on a terminal, no limit otherwise)")
+        ->type_name("N")
+        ->check(CLI::Range(0, 100000))
+        ->group("Output");
 }
 
 // The picture and the descendants can keep growing from the bus.
@@ -156,6 +172,36 @@ void declare_commands(CLI::App& cli, Options& o, bb::app::ConnectionFlags& flags
     cli.require_subcommand(0, 1);
 }
 
+// Edits (insertions, deletions, substitutions, swaps of neighbours) from a to b.
+std::size_t edit_distance(std::string_view a, std::string_view b) {
+    std::vector<std::vector<std::size_t>> d(a.size() + 1, std::vector<std::size_t>(b.size() + 1));
+    for (std::size_t i = 0; i <= a.size(); ++i)
+        d[i][0] = i;
+    for (std::size_t j = 0; j <= b.size(); ++j)
+        d[0][j] = j;
+    for (std::size_t i = 1; i <= a.size(); ++i)
+        for (std::size_t j = 1; j <= b.size(); ++j) {
+            std::size_t change = d[i - 1][j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1);
+            d[i][j] = std::min({d[i - 1][j] + 1, d[i][j - 1] + 1, change});
+            if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1])
+                d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + 1);
+        }
+    return d[a.size()][b.size()];
+}
+
+// A misspelt subcommand lands in the main command's ID; left alone it would
+// be refused as a malformed id, or its own ID as an extra word.
+std::string misspelt_subcommand(const CLI::App& cli, std::string word) {
+    std::transform(word.begin(), word.end(), word.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    for (const CLI::App* sub : cli.get_subcommands({}))
+        if (std::size_t distance = edit_distance(word, sub->get_name());
+            distance <= (sub->get_name().size() > 4 ? 2u : 1u))
+            return fmt::format("\"{}\" is not a subcommand: did you mean {}?", word,
+                               sub->get_name());
+    return "";
+}
+
 } // namespace
 
 void declare(CLI::App& cli, Options& o, bb::app::ConnectionFlags& flags) {
@@ -165,7 +211,9 @@ void declare(CLI::App& cli, Options& o, bb::app::ConnectionFlags& flags) {
                         "       bb-trace [OPTIONS] link PARENT CHILD [--reason TEXT]\n"
                         "       bb-trace [OPTIONS] serve [--http-host ADDR] [--http-port PORT]\n"
                         "       bb-trace [OPTIONS] browse ID");
-    cli.add_option("ID", o.id, id_help);
+    cli.add_option("ID", o.id, id_help)
+        ->check(CLI::Validator(
+            [&cli](const std::string& word) { return misspelt_subcommand(cli, word); }, ""));
     add_walk_options(cli, o);
     add_graph_output_options(cli, o);
     add_follow_option(cli, o);

@@ -25,6 +25,8 @@ struct Options {
     std::string format;      // empty: the command's default
     std::string color = "auto";
     bool no_pager = false;
+    bool links = false;
+    int width = -1; // --width; -1: the terminal's
     bool stats = false;
     bool follow = false; // --follow: keep adding new descendants from the bus
     double timeout = 5.0;

@@ -16,6 +16,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <chrono>
 #include <limits>
 #include <optional>
@@ -154,9 +155,28 @@ int run_graph(bb::RedisConnection& redis, const bb::Uuid& id, const Options& o,
     print_warnings(graph->warnings());
     if (graph->truncated() && format != bb::TraceFormat::tree)
         bb::app::report(program, "warning: truncated: " + graph->truncated_reason());
-    bb::TreeStyle style{bbtrace::use_color(*bbtrace::parse_color_when(o.color))};
-    int shown = finish(bbtrace::show(bb::render(*graph, format, style),
-                                     may_page && format == bb::TraceFormat::tree && !o.no_pager));
+    bb::TreeStyle style{bbtrace::use_color(*bbtrace::parse_color_when(o.color)),
+                        bbtrace::tree_width(o.width)};
+    // The links cost one more round trip: read when asked for, or when some
+    // event has no summary to show (chains the Python tracker wrote).
+    bb::LinkRecords links;
+    bool unsummarised = std::any_of(graph->nodes().begin(), graph->nodes().end(),
+                                    [](const bb::TraceNode& n) { return n.known && !n.summary; });
+    if (format == bb::TraceFormat::tree && (o.links || unsummarised)) {
+        auto read = bb::read_link_records(redis, *graph);
+        if (!read)
+            return bb::app::fail(program, read.error());
+        links = std::move(*read);
+        style.links = &links;
+        style.show_links = o.links;
+    }
+    std::string text = bb::render(*graph, format, style);
+    // A diagram Mermaid will not draw is reported as a walk cut by a limit is.
+    if (format == bb::TraceFormat::mermaid)
+        if (auto over = bb::mermaid_over_limits(*graph, text))
+            bb::app::report(program, "warning: " + *over);
+    int shown =
+        finish(bbtrace::show(text, may_page && format == bb::TraceFormat::tree && !o.no_pager));
     // A partial answer is shown, but a script must not take it for the whole.
     return shown == 0 && graph->truncated() ? bb::exit_code(bb::ErrorKind::truncated) : shown;
 }

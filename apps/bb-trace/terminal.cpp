@@ -1,5 +1,11 @@
 #include "terminal.hpp"
 
+#include "cli.hpp"
+#include "common/app.hpp"
+#include "pager.hpp"
+
+#include "bloodbank/display_width.hpp"
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -7,7 +13,6 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <signal.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
 
@@ -19,11 +24,23 @@ bool env_set(const char* name) {
     return value && *value;
 }
 
-std::size_t terminal_rows() {
+winsize terminal_size() {
     winsize size{};
-    if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &size) == 0 && size.ws_row > 0)
-        return size.ws_row;
-    return 24;
+    if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &size) != 0 || size.ws_row == 0 || size.ws_col == 0)
+        size.ws_row = 24, size.ws_col = 80;
+    return size;
+}
+
+// The rows text takes on a terminal `columns` wide: a long line wraps.
+std::size_t screen_rows(const std::string& text, std::size_t columns) {
+    std::size_t rows = 0;
+    for (std::size_t start = 0; start < text.size();) {
+        std::size_t end = std::min(text.find('\n', start), text.size());
+        std::size_t width = bb::display_width(std::string_view(text).substr(start, end - start));
+        rows += width == 0 ? 1 : (width + columns - 1) / columns;
+        start = end + 1;
+    }
+    return rows;
 }
 
 bb::Result<void> write_all(std::FILE* out, const std::string& text) {
@@ -65,30 +82,37 @@ bool use_color(ColorWhen when) {
     return isatty(STDOUT_FILENO) && !(term && std::strcmp(term, "dumb") == 0);
 }
 
+std::size_t tree_width(int given) {
+    if (given >= 0)
+        return static_cast<std::size_t>(given);
+    if (!isatty(STDOUT_FILENO))
+        return 0;
+    if (const char* columns = std::getenv("COLUMNS"); columns && *columns) {
+        char* end = nullptr;
+        long value = std::strtol(columns, &end, 10);
+        if (*end == '\0' && value > 0 && value <= 100000)
+            return static_cast<std::size_t>(value);
+    }
+    return terminal_size().ws_col;
+}
+
 bb::Result<void> show(const std::string& text, bool may_page) {
     if (!may_page || !isatty(STDOUT_FILENO))
         return write_all(stdout, text);
-    std::size_t lines = static_cast<std::size_t>(std::count(text.begin(), text.end(), '\n'));
     const char* command = pager_command();
-    if (!*command || lines < terminal_rows())
+    if (!*command || screen_rows(text, terminal_size().ws_col) < terminal_size().ws_row)
         return write_all(stdout, text);
 
     // As git does: less quits if one screen is enough, keeps colours and
     // leaves the text on the screen, unless the user configured it.
     setenv("LESS", "FRX", 0);
     std::fflush(stdout);
-    std::FILE* pager = popen(command, "w");
-    if (!pager)
-        return write_all(stdout, text);
-    // Quitting the pager early closes the pipe: not an error.
-    struct sigaction ignore {
-    }, previous{};
-    ignore.sa_handler = SIG_IGN;
-    sigaction(SIGPIPE, &ignore, &previous);
-    std::fwrite(text.data(), 1, text.size(), pager);
-    pclose(pager);
-    sigaction(SIGPIPE, &previous, nullptr);
-    return {};
+    PagerResult paged = page(command, text);
+    if (paged.shown)
+        return {};
+    // The tree is never lost to a pager that cannot run.
+    bb::app::report(program, "warning: " + paged.why + "; printing without a pager");
+    return write_all(stdout, text);
 }
 
 } // namespace bbtrace

@@ -136,3 +136,26 @@ TEST_CASE("bb-trace: a bad line on stdin refuses the whole list before Redis is 
     CHECK(r.err == "bb-trace: stdin: line 2: \"not-an-id\" is not a valid event id: expected 36 "
                    "characters (8-4-4-4-12), got 9\n");
 }
+
+TEST_CASE("bb-trace: a misspelt subcommand is named with the one meant") {
+    auto f = tracetest::fixture();
+    if (!f)
+        return;
+    std::string id = f->event();
+    for (std::vector<std::string> args : {std::vector<std::string>{"decendants", id},
+                                          {"decendants"},
+                                          {"Parnets", id},
+                                          {"--depth", "3", "ancestor", id}}) {
+        CAPTURE(args[0]);
+        auto r = f->trace(args);
+        CHECK(r.status == 64);
+        CHECK(r.out.empty());
+        CHECK(r.err.find("did you mean") != std::string::npos);
+    }
+    CHECK(f->trace({"decendants", id}).err.find("did you mean descendants?") != std::string::npos);
+    CHECK(f->trace({"Parnets", id}).err.find("did you mean parents?") != std::string::npos);
+    // A word near no subcommand is still a malformed id.
+    auto far = f->trace({"xyz"});
+    CHECK(far.status == 65);
+    CHECK(far.err.find("did you mean") == std::string::npos);
+}

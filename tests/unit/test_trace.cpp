@@ -168,11 +168,14 @@ TEST_CASE("trace: a 20,000-long chain needs no recursion") {
     REQUIRE(rows.size() == 20000);
     CHECK(g.node(rows.back().node).id == n(20000));
     CHECK(rows.back().depth == 19999);
-    // Indentation stops at tree_max_indent levels: 3 columns per level, then "└─ ".
-    // Row i of the chain is at depth i; rows from tree_max_indent on share a column.
+    // Indentation starts again every tree_max_indent levels: 3 columns per
+    // level, then "└─ ". Row i of the chain is at depth i; deeper rows never
+    // share one column.
     CHECK(rows[tree_max_indent - 1].prefix.size() < rows[tree_max_indent].prefix.size());
-    CHECK(rows[tree_max_indent].prefix.size() == rows[tree_max_indent + 1].prefix.size());
-    CHECK(rows.back().prefix.size() == rows[tree_max_indent].prefix.size());
+    CHECK(rows[tree_max_indent + 1].prefix == "└─ ");
+    CHECK(rows[tree_max_indent + 1].prefix.size() < rows[tree_max_indent + 2].prefix.size());
+    CHECK(rows[2 * tree_max_indent + 1].prefix == "└─ ");
+    CHECK(rows[19999].prefix.size() == rows[19999 % tree_max_indent].prefix.size());
 }
 
 TEST_CASE("trace: tree layout draws from the roots, marks repeats and cycles") {

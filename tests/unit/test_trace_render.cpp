@@ -188,8 +188,10 @@ TEST_CASE("trace_render: labels are escaped for dot and mermaid") {
     g.node(0).known = true;
     g.node(0).summary = summary("say \"hi\" <now> #1 \\o/", "not a time", "", "", "manual");
     std::string dot = render_dot(g);
-    CHECK(dot.find(R"([label="say \"hi\" <now> #1 \\o/\nnot a time\n1a2b3c4d", penwidth=3])") !=
-          std::string::npos);
+    CHECK(
+        dot.find(
+            R"([label=<say &quot;hi&quot; &lt;now&gt; #1 \\o/<BR/>not a time<BR/>1a2b3c4d>, penwidth=3])") !=
+        std::string::npos);
     std::string mermaid = render_mermaid(g);
     CHECK(
         mermaid.find(

@@ -129,9 +129,10 @@ std::vector<std::size_t> chain_order(const TraceGraph& graph, Direction directio
 // a `repeat` row, one on the current path a `cycle` row; neither is expanded.
 // Nodes on a cycle with no root are drawn from the most ancestral of them.
 //
-// Indentation stops growing at tree_max_indent levels so that a long chain
-// stays on the screen (and its rows stay small); deeper rows are drawn at
-// that indentation and the renderer shows their depth.
+// Indentation starts again from the left every tree_max_indent levels so
+// that a long chain stays on the screen (and its rows stay small) while
+// deeper rows still show how they hang together; the renderer shows the depth
+// of every row past the first tree_max_indent levels.
 inline constexpr std::size_t tree_max_indent = 32;
 struct TreeRow {
     enum class Kind { full, repeat, cycle };

@@ -16,6 +16,10 @@ namespace bb {
 // when the bytes there are not one. i < text.size().
 std::size_t utf8_sequence_length(std::string_view text, std::size_t i);
 
+// The code point of the valid sequence of `length` bytes at text[i], as
+// utf8_sequence_length measured it.
+char32_t utf8_code_point(std::string_view text, std::size_t i, std::size_t length);
+
 // The byte offset (0-based) of the first invalid sequence, or nullopt.
 std::optional<std::size_t> find_invalid_utf8(std::string_view text);
 

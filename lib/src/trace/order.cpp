@@ -123,7 +123,7 @@ std::vector<TreeRow> tree_layout(const TraceGraph& graph) {
                 rows.push_back({child, TreeRow::Kind::full, std::move(prefix), depth});
                 drawn[child] = on_path[child] = true;
                 std::string lead =
-                    depth < tree_max_indent ? top.lead + (last ? "   " : "│  ") : top.lead;
+                    depth % tree_max_indent != 0 ? top.lead + (last ? "   " : "│  ") : "";
                 // `top` may dangle after push_back; everything needed is copied.
                 stack.push_back({child, depth, std::move(lead),
                                  sorted_for_display(graph, graph.children(child))});

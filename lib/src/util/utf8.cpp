@@ -4,6 +4,14 @@
 
 namespace bb {
 
+char32_t utf8_code_point(std::string_view text, std::size_t i, std::size_t length) {
+    auto lead = static_cast<unsigned char>(text[i]);
+    char32_t code = length == 1 ? lead : lead & (0x7F >> length);
+    for (std::size_t k = 1; k < length; ++k)
+        code = (code << 6) | (static_cast<unsigned char>(text[i + k]) & 0x3F);
+    return code;
+}
+
 std::size_t utf8_sequence_length(std::string_view text, std::size_t i) {
     const auto* s = reinterpret_cast<const unsigned char*>(text.data());
     std::size_t n = text.size();

@@ -10,15 +10,6 @@
 namespace bb {
 namespace {
 
-// The code point of the valid UTF-8 sequence of `length` bytes at text[i].
-char32_t code_point(std::string_view text, std::size_t i, std::size_t length) {
-    auto lead = static_cast<unsigned char>(text[i]);
-    char32_t code = length == 1 ? lead : lead & (0x7F >> length);
-    for (std::size_t k = 1; k < length; ++k)
-        code = (code << 6) | (static_cast<unsigned char>(text[i + k]) & 0x3F);
-    return code;
-}
-
 // Code points that steer a terminal or the direction of the text around them.
 bool is_steering(char32_t code) {
     return code < 0x20 || code == 0x7F || (code >= 0x80 && code <= 0x9F) || code == 0x061C ||
@@ -37,7 +28,7 @@ void append_visible_text(std::string& out, std::string_view text) {
             ++i;
             continue;
         }
-        char32_t code = code_point(text, i, length);
+        char32_t code = utf8_code_point(text, i, length);
         if (!is_steering(code)) {
             out.append(text, i, length);
         } else if (code == '\n') {
