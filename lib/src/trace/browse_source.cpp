@@ -2,6 +2,8 @@
 #include "bloodbank/correlation.hpp"
 #include "bloodbank/trace_browse.hpp"
 
+#include <cstdint>
+
 namespace bb {
 namespace {
 
@@ -12,7 +14,7 @@ public:
 
     Result<BrowseLevel> level(const Uuid& id, Direction direction) override {
         // The focus counts against max_nodes; the limit is on the level.
-        TraceOptions options{2, max_nodes_ + 1, true};
+        TraceOptions options{2, max_nodes_ == SIZE_MAX ? max_nodes_ : max_nodes_ + 1, true};
         auto graph = trace_neighbours(redis_, id, direction, options);
         BrowseLevel level;
         // A parent named by a record but gone from Redis has no level to open.
