@@ -19,6 +19,7 @@ packages=(
     openssl ca-certificates # TLS: the test certificates; the CAs amqps:// trusts
     python3 clang-format
     dpkg-dev file time zsh
+    lintian # the package test checks the .deb with it
 )
 
 missing=()
