@@ -9,11 +9,13 @@
 # Environment: BB_STATE_DIR (default <repo>/build/state), BB_AMQP_PORT (35672),
 # BB_AMQPS_PORT (AMQP over TLS, BB_AMQP_PORT - 1: 35671), BB_RABBIT_DIST_PORT
 # (35673), BB_EPMD_PORT (35674), BB_REDIS_PORT (36379),
-# BB_SERVICES_TIMEOUT (seconds to wait for RabbitMQ to boot, 180),
+# BB_SERVICES_TIMEOUT (seconds to wait for RabbitMQ to boot, 180). A port is a
+# number from 1 to 65535: anything else exits 64 before anything starts.
 # BB_KEEP_BROKER_DATA=1 (an `up` that restarts a stopped or killed node keeps
 # its queues and messages, for fault tests; by default every `up` starts fresh).
 # `up` writes <state>/services.env (export lines) for the tests and tools, and
-# a throwaway CA with broker and client certificates into <state>/tls.
+# a throwaway CA with broker and client certificates into <state>/tls; an
+# Erlang crash dump goes to <state>/rabbitmq/log/erl_crash.dump.
 set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=lib/common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
@@ -29,7 +31,7 @@ usage() {
     exit 64
 }
 help() {
-    sed -n '2,16s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"
+    sed -n '2,19s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"
     exit 0
 }
 
@@ -50,6 +52,22 @@ done
 
 say() { ((quiet)) || printf '%s\n' "$*"; }
 note() { ((quiet)) || bb_info "$@"; }
+
+# A port must be a number from 1 to 65535. Checked before anything starts:
+# RabbitMQ given port 70000 dies with a long Erlang error instead.
+check_port() { # variable-name value
+    if [[ ! $2 =~ ^[0-9]{1,5}$ ]] || ((10#$2 < 1 || 10#$2 > 65535)); then
+        bb_info "$1 must be a port number from 1 to 65535, not '$2'"
+        exit 64
+    fi
+}
+for var in BB_AMQP_PORT BB_AMQPS_PORT BB_RABBIT_DIST_PORT BB_EPMD_PORT BB_REDIS_PORT; do
+    [[ -z ${!var:-} ]] || check_port "$var" "${!var}"
+done
+# The TLS port defaults to the AMQP port - 1, which must be a port as well.
+if [[ -z ${BB_AMQPS_PORT:-} && -n ${BB_AMQP_PORT:-} ]]; then
+    check_port "BB_AMQPS_PORT (default BB_AMQP_PORT - 1)" "$((10#$BB_AMQP_PORT - 1))"
+fi
 
 mkdir -p "$(bb_state_dir)"
 state=$(cd "$(bb_state_dir)" && pwd)
@@ -248,7 +266,8 @@ rabbit_common_env() {
         "RABBITMQ_ADVANCED_CONFIG_FILE=$rabbit_dir/advanced.config" \
         "RABBITMQ_ENABLED_PLUGINS_FILE=$rabbit_dir/enabled_plugins" \
         "RABBITMQ_MNESIA_BASE=$rabbit_dir/mnesia" \
-        "RABBITMQ_LOG_BASE=$rabbit_dir/log"
+        "RABBITMQ_LOG_BASE=$rabbit_dir/log" \
+        "ERL_CRASH_DUMP=$rabbit_dir/log/erl_crash.dump"
 }
 
 # A throwaway PKI for the AMQPS listener and the TLS tests: a CA, the broker's

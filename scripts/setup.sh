@@ -22,6 +22,7 @@ packages=(
     python3 clang-format
     dpkg-dev file time zsh
     graphviz tmux # bb-trace's DOT through dot -Tsvg; the tree under a terminal
+    lintian       # the package test checks the .deb with it
 )
 
 missing=()

@@ -209,9 +209,11 @@ int run(const Options& o, const bb::app::ConnectionFlags& flags) {
         auto id = event_id(o.id);
         if (!id)
             return bb::app::fail(program, id.error());
+        // A level is read whole when opened: a person reads no more than this.
+        constexpr std::size_t browse_level_cap = 10000;
         return bbtrace::browse(*target,
                                std::chrono::milliseconds(static_cast<long>(o.timeout * 1000)), *id,
-                               limits.max_nodes);
+                               o.max_nodes > 0 ? limits.max_nodes : browse_level_cap);
     }
 
     // Every id is checked before Redis is contacted.

@@ -26,12 +26,14 @@ bb_build_dir() {
 
 # Configure (cheap when nothing changed; it also picks up new app folders).
 # Ninja only for a fresh tree: an existing tree keeps its generator.
+# BB_WERROR=ON in the environment makes every compiler warning an error.
 bb_configure() {
     local dir=$1 generator=() sanitize=OFF
     [[ -f $dir/CMakeCache.txt ]] || generator=(-G Ninja)
     [[ ${BB_SANITIZE:-0} == 1 ]] && sanitize=ON
     cmake -S "$BB_REPO_ROOT" -B "$dir" "${generator[@]}" --log-level=WARNING \
-        -DCMAKE_BUILD_TYPE=RelWithDebInfo -DBB_BUILD_TESTS=ON -DBB_SANITIZE="$sanitize"
+        -DCMAKE_BUILD_TYPE=RelWithDebInfo -DBB_BUILD_TESTS=ON -DBB_SANITIZE="$sanitize" \
+        -DBB_WERROR="${BB_WERROR:-OFF}"
 }
 
 # cmake --build with one job per core unless BB_JOBS says otherwise.

@@ -3,8 +3,9 @@
 # and runs every packaged binary's --version from there, and checks each
 # comes with its man page and bash and zsh completions. Also checks the
 # package declares the Debian runtime libraries it links against (and
-# recommends the CA certificates amqps:// verifies with), and that no
-# binary with libstdc++ linked in loads libstdc++.so as well.
+# recommends the CA certificates amqps:// verifies with, and bash-completion),
+# that no binary with libstdc++ linked in loads libstdc++.so as well, and
+# that Debian's lintian finds no error and no warning in it.
 set -euo pipefail
 build_dir=$1
 root=$(mktemp -d)
@@ -21,10 +22,13 @@ for lib in librabbitmq4 libhiredis libssl3; do
     exit 1
   fi
 done
-if [[ $(dpkg-deb -f "$deb" Recommends) != *ca-certificates* ]]; then
-  echo "package does not recommend ca-certificates" >&2
-  exit 1
-fi
+recommends=$(dpkg-deb -f "$deb" Recommends)
+for package in ca-certificates bash-completion; do
+  if [[ $recommends != *"$package"* ]]; then
+    echo "package does not recommend $package: $recommends" >&2
+    exit 1
+  fi
+done
 
 status=0
 for tool in bb-id bb-publish bb-consume bb-trace; do
@@ -44,7 +48,11 @@ for tool in bb-id bb-publish bb-consume bb-trace; do
     echo "$tool has libstdc++ linked in and also loads libstdc++.so" >&2
     status=1
   fi
-  if [[ ! -f $root/usr/share/man/man1/$tool.1 && ! -f $root/usr/share/man/man1/$tool.1.gz ]]; then
+  if [[ -n $(readelf -S "$exe" | grep -E '\.symtab|\.debug_') ]]; then
+    echo "$tool is not stripped" >&2
+    status=1
+  fi
+  if [[ ! -f $root/usr/share/man/man1/$tool.1.gz ]]; then
     echo "missing man page for $tool" >&2
     status=1
   fi
@@ -55,5 +63,27 @@ for tool in bb-id bb-publish bb-consume bb-trace; do
     fi
   done
 done
-[[ -f $root/usr/share/man/man7/bloodbank.7 || -f $root/usr/share/man/man7/bloodbank.7.gz ]] || { echo "missing bloodbank(7)" >&2; status=1; }
+[[ -f $root/usr/share/man/man7/bloodbank.7.gz ]] || { echo "missing bloodbank(7)" >&2; status=1; }
+for doc in copyright changelog.gz; do
+  [[ -f $root/usr/share/doc/bloodbank/$doc ]] || { echo "missing /usr/share/doc/bloodbank/$doc" >&2; status=1; }
+done
+
+# Every error and warning fails, and so does any hardening tag (those are
+# only informational: a binary built without the hardening flags). No
+# overrides: what lintian finds is fixed in the package.
+if ! command -v lintian >/dev/null; then
+  echo "lintian is not installed (scripts/setup.sh installs it)" >&2
+  exit 1
+fi
+lintian_status=0
+findings=$(lintian --display-info --fail-on error,warning "$deb" 2>&1) || lintian_status=$?
+printf '%s\n' "$findings" >&2
+if ((lintian_status != 0)); then
+  echo "lintian reports errors or warnings on $deb" >&2
+  status=1
+fi
+if [[ $findings == *": hardening-"* ]]; then
+  echo "binaries in $deb lack hardening (configured with -DBB_HARDEN=OFF?)" >&2
+  status=1
+fi
 exit $status

@@ -6,6 +6,8 @@
 #include "bloodbank/trace_render.hpp"
 #include "bloodbank/visible_text.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <array>
 
@@ -84,7 +86,7 @@ Line line_for(const TraceGraph& graph, const TreeRow& row, const ShortIds& short
     // Event data comes from envelopes and Redis: it must not drive the terminal.
     std::string label = visible_text(display_label(node));
     if (row.depth > tree_max_indent)
-        label = "[" + std::to_string(row.depth) + "] " + label;
+        label = fmt::format("[{}] {}", row.depth, label); // not "[" + ...: GCC 12 -Wrestrict
     line.cells[1] = {std::move(label), label_color};
     if (row.kind == TreeRow::Kind::full) {
         line.cells[2] = {visible_text(display_time(node)), {}};

@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# scripts/services.sh refuses a port that is not a number from 1 to 65535
+# with exit 64 and a message naming the variable, before it starts anything
+# or even creates its state folder. Every case here is refused, so no server
+# is ever started.
+set -euo pipefail
+services=$1
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+failures=0
+expect_refused() { # variable value [expected name in the message]
+    local var=$1 value=$2 name=${3:-$1} state=$work/state status=0
+    env BB_STATE_DIR="$state" "$var=$value" "$services" up --quiet \
+        >"$work/out" 2>"$work/err" </dev/null || status=$?
+    if ((status != 64)); then
+        echo "$var=$value: exit $status, expected 64; stderr: $(cat "$work/err")" >&2
+        failures=$((failures + 1))
+    elif ! grep -qF "$name must be a port number from 1 to 65535, not '" "$work/err"; then
+        echo "$var=$value: stderr does not name the bad port: $(cat "$work/err")" >&2
+        failures=$((failures + 1))
+    fi
+    if [[ -e $state ]]; then
+        echo "$var=$value: the state folder was created, so something ran" >&2
+        failures=$((failures + 1))
+        # Stop, by the pids recorded there, whatever that run started.
+        BB_STATE_DIR=$state "$services" down --quiet </dev/null || true
+        rm -rf "$state"
+    fi
+}
+
+for var in BB_AMQP_PORT BB_AMQPS_PORT BB_RABBIT_DIST_PORT BB_EPMD_PORT BB_REDIS_PORT; do
+    for value in 65536 70000 0 -1 abc 5672x ' 5672' 1e3 99999999999999999999; do
+        expect_refused "$var" "$value"
+    done
+done
+# The TLS port defaults to the AMQP port minus one: AMQP port 1 leaves none.
+expect_refused BB_AMQP_PORT 1 'BB_AMQPS_PORT (default BB_AMQP_PORT - 1)'
+
+if ((failures)); then
+    echo "$failures case(s) failed" >&2
+    exit 1
+fi
+echo "every bad port refused with exit 64 before anything started"
