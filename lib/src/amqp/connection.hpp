@@ -39,12 +39,44 @@ Result<ConnectionPtr> log_in(const AmqpUrl& url, const LoginOptions& options);
 
 // "cannot connect to TARGET: REASON", ErrorKind::unavailable.
 Error cannot_connect(const std::string& target, std::string_view reason);
+// "connection to TARGET lost: REASON", ErrorKind::unavailable.
+Error connection_lost(const std::string& target, std::string_view reason);
 // Why a wait ended early: "stopped by SIGINT".
 std::string stopped_by_signal();
 
 // "connection refused", a broker's "NOT_FOUND - no exchange ...", ...
 std::string describe_reply(const amqp_rpc_reply_t& reply);
 std::string describe_status(int status);
+
+// Waits up to `timeout` for the first frame, then takes every frame already
+// read, handing each to `handle` (Result<void>(const amqp_frame_t&)). A
+// failed read or handling marks the connection `broken` and is returned.
+template <class HandleFrame>
+Result<void> read_frames(amqp_connection_state_t conn, const std::string& target,
+                         std::chrono::milliseconds timeout, bool& broken, HandleFrame&& handle) {
+    if (broken)
+        return connection_lost(target, "already closed");
+    timeval wait = to_timeval(timeout);
+    timeval none{0, 0};
+    bool first = true;
+    while (first || amqp_frames_enqueued(conn) || amqp_data_in_buffer(conn)) {
+        amqp_frame_t frame;
+        int rc = amqp_simple_wait_frame_noblock(conn, &frame, first ? &wait : &none);
+        first = false;
+        if (rc == AMQP_STATUS_TIMEOUT)
+            break;
+        if (rc != AMQP_STATUS_OK) {
+            broken = true;
+            return connection_lost(target, describe_status(rc));
+        }
+        if (auto handled = handle(frame); !handled) {
+            broken = true;
+            return handled;
+        }
+    }
+    amqp_maybe_release_buffers(conn);
+    return {};
+}
 
 // Calls `connect_one(url)` for each URL in turn until one works. With several
 // URLs, an unreachable one is passed over and all their reasons end up in

@@ -48,8 +48,7 @@ amqp_bytes_t bytes(std::string_view s) {
 }
 
 Error lost(const Consumer::State& s, std::string_view why) {
-    return make_error(ErrorKind::unavailable,
-                      fmt::format("connection to {} lost: {}", s.target, why));
+    return connection_lost(s.target, why);
 }
 
 // The reply of the synchronous method just called, as an Error naming `what`.
@@ -300,29 +299,8 @@ Consumer::~Consumer() = default;
 
 Result<void> Consumer::receive(std::chrono::milliseconds timeout, std::vector<Received>& out) {
     State& s = *state_;
-    if (s.broken)
-        return lost(s, "already closed");
-    amqp_connection_state_t conn = s.connection.get();
-    timeval wait = to_timeval(timeout);
-    timeval none{0, 0};
-    bool first = true;
-    while (first || amqp_frames_enqueued(conn) || amqp_data_in_buffer(conn)) {
-        amqp_frame_t frame;
-        int rc = amqp_simple_wait_frame_noblock(conn, &frame, first ? &wait : &none);
-        first = false;
-        if (rc == AMQP_STATUS_TIMEOUT)
-            break;
-        if (rc != AMQP_STATUS_OK) {
-            s.broken = true;
-            return lost(s, describe_status(rc));
-        }
-        if (auto handled = handle_frame(s, frame, out); !handled) {
-            s.broken = true;
-            return handled;
-        }
-    }
-    amqp_maybe_release_buffers(conn);
-    return {};
+    return read_frames(s.connection.get(), s.target, timeout, s.broken,
+                       [&](const amqp_frame_t& frame) { return handle_frame(s, frame, out); });
 }
 
 Result<void> Consumer::ack(std::uint64_t tag, bool multiple) {

@@ -57,6 +57,11 @@ Error cannot_connect(const std::string& target, std::string_view reason) {
                       fmt::format("cannot connect to {}: {}", target, reason));
 }
 
+Error connection_lost(const std::string& target, std::string_view reason) {
+    return make_error(ErrorKind::unavailable,
+                      fmt::format("connection to {} lost: {}", target, reason));
+}
+
 namespace {
 
 using Clock = std::chrono::steady_clock;

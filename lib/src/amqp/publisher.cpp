@@ -98,8 +98,7 @@ void Window::abandon(std::vector<Settled>& out) {
 namespace {
 
 Error lost(const Publisher::State& s, std::string_view why) {
-    return make_error(ErrorKind::unavailable,
-                      fmt::format("connection to {} lost: {}", s.target, why));
+    return connection_lost(s.target, why);
 }
 
 // After a basic.return come a content header and body frames; the header has
@@ -189,29 +188,9 @@ Result<void> handle_frame(Publisher::State& s, const amqp_frame_t& frame,
 // Waits up to `timeout` for the first frame, then takes what is already buffered.
 Result<void> read_frames(Publisher::State& s, std::chrono::milliseconds timeout,
                          std::vector<Settled>& settled) {
-    if (s.broken)
-        return lost(s, "already closed");
-    amqp_connection_state_t conn = s.connection.get();
-    timeval wait = to_timeval(timeout);
-    timeval none{0, 0};
-    bool first = true;
-    while (first || amqp_frames_enqueued(conn) || amqp_data_in_buffer(conn)) {
-        amqp_frame_t frame;
-        int rc = amqp_simple_wait_frame_noblock(conn, &frame, first ? &wait : &none);
-        first = false;
-        if (rc == AMQP_STATUS_TIMEOUT)
-            break;
-        if (rc != AMQP_STATUS_OK) {
-            s.broken = true;
-            return lost(s, describe_status(rc));
-        }
-        if (auto handled = handle_frame(s, frame, settled); !handled) {
-            s.broken = true;
-            return handled;
-        }
-    }
-    amqp_maybe_release_buffers(conn);
-    return {};
+    return amqp_detail::read_frames(
+        s.connection.get(), s.target, timeout, s.broken,
+        [&](const amqp_frame_t& frame) { return handle_frame(s, frame, settled); });
 }
 
 // A TCP socket reports POLLOUT only with at least a third of its send buffer

@@ -55,6 +55,7 @@ private:
     void take(std::vector<Received>& arrived);
     void dispatch();     // queued deliveries to stdout or commands
     void hand_over();    // queued deliveries to settings.on_event
+    bool write_batch();  // batch_ to stdout; false ends the run
     void stream_batch(); // not paced: all queued lines in one write
     void stream_paced(); // into a pipe: one line at a time
     void start_command(Received message, const Envelope* envelope);
@@ -309,6 +310,15 @@ void Run::hand_over() {
     }
 }
 
+bool Run::write_batch() {
+    auto written = out_.write(batch_);
+    if (written && *written)
+        return true;
+    // The reader closed stdout (nothing of the batch counts as read), or it failed.
+    end(ConsumeEnd::reader_gone, written ? std::nullopt : std::optional<Error>(written.error()));
+    return false;
+}
+
 void Run::stream_batch() {
     if (queued_.empty())
         return;
@@ -322,14 +332,8 @@ void Run::stream_batch() {
         last = m.tag;
         ++taken;
     }
-    auto written = out_.write(batch_);
-    if (!written || !*written) {
-        if (!written)
-            end(ConsumeEnd::reader_gone, written.error());
-        else
-            end(ConsumeEnd::reader_gone);
+    if (!write_batch())
         return;
-    }
     // One ack for the batch, unless copies awaiting their confirm hold earlier tags.
     bool multiple = consumer_->forwards_pending() == 0 && taken > 1;
     if (multiple)
@@ -349,14 +353,8 @@ void Run::stream_paced() {
     auto& [m, envelope] = queued_.front();
     batch_.clear();
     append_event_line(m, envelope ? &*envelope : nullptr, s_.format, batch_);
-    auto written = out_.write(batch_);
-    if (!written || !*written) {
-        if (!written)
-            end(ConsumeEnd::reader_gone, written.error());
-        else
-            end(ConsumeEnd::reader_gone);
+    if (!write_batch())
         return;
-    }
     in_pipe_ = m.tag;
     pipe_wait_ = milliseconds(0);
     queued_.pop_front();
