@@ -9,6 +9,7 @@
 
 #include <chrono>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -47,6 +48,13 @@ std::string stopped_by_signal();
 // "connection refused", a broker's "NOT_FOUND - no exchange ...", ...
 std::string describe_reply(const amqp_rpc_reply_t& reply);
 std::string describe_status(int status);
+
+// A channel.close or connection.close from the broker, answered with its
+// close-ok: the Error that ends the channel ("the broker at TARGET closed the
+// channel: ..."; a closed channel also sets `refused`, the broker's decision).
+// nullopt for any other frame.
+std::optional<Error> take_close(amqp_connection_state_t conn, const amqp_frame_t& frame,
+                                const std::string& target, bool& refused);
 
 // Waits up to `timeout` for the first frame, then takes every frame already
 // read, handing each to `handle` (Result<void>(const amqp_frame_t&)). A

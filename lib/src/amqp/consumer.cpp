@@ -213,15 +213,12 @@ Result<void> settle_forwards(Consumer::State& s, std::uint64_t tag, bool multipl
     return {};
 }
 
-std::string close_reason(const amqp_bytes_t& reason, int code) {
-    return fmt::format("{} (code {})", text(reason), code);
-}
-
 Result<void> handle_frame(Consumer::State& s, const amqp_frame_t& frame,
                           std::vector<Received>& out) {
     if (frame.frame_type != AMQP_FRAME_METHOD)
         return {};
-    amqp_connection_state_t conn = s.connection.get();
+    if (auto closed = take_close(s.connection.get(), frame, s.target, s.refused))
+        return *closed;
     switch (frame.payload.method.id) {
     case AMQP_BASIC_DELIVER_METHOD: {
         auto* d = static_cast<const amqp_basic_deliver_t*>(frame.payload.method.decoded);
@@ -260,22 +257,6 @@ Result<void> handle_frame(Consumer::State& s, const amqp_frame_t& frame,
                           fmt::format("the broker at {} cancelled the consumer of queue \"{}\" "
                                       "(was it deleted?)",
                                       s.target, s.queue));
-    case AMQP_CHANNEL_CLOSE_METHOD: {
-        auto* close = static_cast<const amqp_channel_close_t*>(frame.payload.method.decoded);
-        std::string why = close_reason(close->reply_text, close->reply_code);
-        amqp_channel_close_ok_t ok{};
-        amqp_send_method(conn, frame.channel, AMQP_CHANNEL_CLOSE_OK_METHOD, &ok);
-        s.refused = true;
-        return make_error(ErrorKind::unavailable,
-                          fmt::format("the broker at {} closed the channel: {}", s.target, why));
-    }
-    case AMQP_CONNECTION_CLOSE_METHOD: {
-        auto* close = static_cast<const amqp_connection_close_t*>(frame.payload.method.decoded);
-        std::string why = close_reason(close->reply_text, close->reply_code);
-        amqp_connection_close_ok_t ok{};
-        amqp_send_method(conn, 0, AMQP_CONNECTION_CLOSE_OK_METHOD, &ok);
-        return lost(s, "the broker closed it: " + why);
-    }
     default:
         return {}; // basic.cancel-ok, connection.blocked, ...
     }

@@ -57,6 +57,33 @@ Error cannot_connect(const std::string& target, std::string_view reason) {
                       fmt::format("cannot connect to {}: {}", target, reason));
 }
 
+std::optional<Error> take_close(amqp_connection_state_t conn, const amqp_frame_t& frame,
+                                const std::string& target, bool& refused) {
+    auto reason = [](const amqp_bytes_t& text, int code) {
+        return fmt::format("{} (code {})",
+                           std::string_view(static_cast<const char*>(text.bytes), text.len), code);
+    };
+    if (frame.frame_type != AMQP_FRAME_METHOD)
+        return std::nullopt;
+    if (frame.payload.method.id == AMQP_CHANNEL_CLOSE_METHOD) {
+        auto* close = static_cast<const amqp_channel_close_t*>(frame.payload.method.decoded);
+        std::string why = reason(close->reply_text, close->reply_code);
+        amqp_channel_close_ok_t ok{};
+        amqp_send_method(conn, frame.channel, AMQP_CHANNEL_CLOSE_OK_METHOD, &ok);
+        refused = true;
+        return make_error(ErrorKind::unavailable,
+                          fmt::format("the broker at {} closed the channel: {}", target, why));
+    }
+    if (frame.payload.method.id == AMQP_CONNECTION_CLOSE_METHOD) {
+        auto* close = static_cast<const amqp_connection_close_t*>(frame.payload.method.decoded);
+        std::string why = reason(close->reply_text, close->reply_code);
+        amqp_connection_close_ok_t ok{};
+        amqp_send_method(conn, 0, AMQP_CONNECTION_CLOSE_OK_METHOD, &ok);
+        return connection_lost(target, "the broker closed it: " + why);
+    }
+    return std::nullopt;
+}
+
 Error connection_lost(const std::string& target, std::string_view reason) {
     return make_error(ErrorKind::unavailable,
                       fmt::format("connection to {} lost: {}", target, reason));

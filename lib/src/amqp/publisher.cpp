@@ -128,11 +128,6 @@ Result<std::string> read_returned_message_id(Publisher::State& s) {
     return message_id;
 }
 
-std::string close_reason(const amqp_bytes_t& text, int code) {
-    return fmt::format("{} (code {})",
-                       std::string_view(static_cast<const char*>(text.bytes), text.len), code);
-}
-
 // Handles one frame; an Error means the channel or connection is closed.
 Result<void> handle_frame(Publisher::State& s, const amqp_frame_t& frame,
                           std::vector<Settled>& settled) {
@@ -145,7 +140,8 @@ Result<void> handle_frame(Publisher::State& s, const amqp_frame_t& frame,
         if (*taken)
             return {};
     }
-    amqp_connection_state_t conn = s.connection.get();
+    if (auto closed = take_close(s.connection.get(), frame, s.target, s.refused))
+        return *closed;
     switch (frame.payload.method.id) {
     case AMQP_BASIC_ACK_METHOD: {
         auto* ack = static_cast<const amqp_basic_ack_t*>(frame.payload.method.decoded);
@@ -163,22 +159,6 @@ Result<void> handle_frame(Publisher::State& s, const amqp_frame_t& frame,
             return id.error();
         s.window.mark_returned(*id);
         return {};
-    }
-    case AMQP_CHANNEL_CLOSE_METHOD: {
-        auto* close = static_cast<const amqp_channel_close_t*>(frame.payload.method.decoded);
-        std::string why = close_reason(close->reply_text, close->reply_code);
-        amqp_channel_close_ok_t ok{};
-        amqp_send_method(conn, frame.channel, AMQP_CHANNEL_CLOSE_OK_METHOD, &ok);
-        s.refused = true;
-        return make_error(ErrorKind::unavailable,
-                          fmt::format("the broker at {} closed the channel: {}", s.target, why));
-    }
-    case AMQP_CONNECTION_CLOSE_METHOD: {
-        auto* close = static_cast<const amqp_connection_close_t*>(frame.payload.method.decoded);
-        std::string why = close_reason(close->reply_text, close->reply_code);
-        amqp_connection_close_ok_t ok{};
-        amqp_send_method(conn, 0, AMQP_CONNECTION_CLOSE_OK_METHOD, &ok);
-        return lost(s, "the broker closed it: " + why);
     }
     default:
         return {}; // e.g. connection.blocked: the write deadline covers it
