@@ -9,6 +9,7 @@
 #include "bloodbank/correlation.hpp"
 #include "bloodbank/redis.hpp"
 #include "bloodbank/stop_signals.hpp"
+#include "bloodbank/timestamp.hpp"
 
 #include <fmt/format.h>
 
@@ -26,6 +27,12 @@ struct Options {
     std::vector<std::string> patterns;
     std::optional<std::string> queue;
     bool no_declare = false;
+    std::optional<std::string> queue_type;
+    std::optional<std::string> from;
+    std::optional<std::string> offset_file;
+    std::optional<std::string> max_age;
+    std::optional<long long> max_length_bytes;
+    bool skip_replays = false;
     std::string format = "body";
     bool raw = false;
     std::vector<std::string> command; // after --exec or --
@@ -66,10 +73,39 @@ void add_options(CLI::App& cli, Options& o) {
     queue.add_flag("--no-declare", o.no_declare,
                    "With --queue: consume the queue as it is, declaring and binding nothing");
     queue
+        .add_option("--queue-type", o.queue_type,
+                    "With --queue: the type of the queue (x-queue-type). Default: an existing "
+                    "queue as it is, a new one quorum (replicated, durable); stream: an "
+                    "append-only log that can be read again (--from)")
+        ->type_name("classic|quorum|stream");
+    queue
         .add_option("--prefetch", o.prefetch,
                     "Deliveries unacknowledged at once (default 256, with --exec the "
                     "--concurrency)")
         ->type_name("N");
+
+    CLI::App& stream = bb::app::section(cli, "Streams (--queue-type stream)");
+    stream
+        .add_option("--from", o.from,
+                    "Start reading the stream at: first, last, next (the default without "
+                    "--offset-file), an OFFSET, a TIMESTAMP (2026-12-01T00:00:00Z) or a "
+                    "DURATION back from now (30m, 2h, 7d)")
+        ->type_name("WHERE");
+    stream
+        .add_option("--offset-file", o.offset_file,
+                    "After each event done, write the offset of the next one to FILE "
+                    "(atomically); without --from, start from the offset in FILE, or from the "
+                    "first event when FILE does not exist")
+        ->type_name("FILE");
+    stream
+        .add_option("--max-age", o.max_age,
+                    "When declaring the stream: drop events older than AGE (x-max-age: a number "
+                    "and Y, M, D, h, m or s, e.g. 7D)")
+        ->type_name("AGE");
+    stream
+        .add_option("--max-length-bytes", o.max_length_bytes,
+                    "When declaring the stream: keep at most BYTES (x-max-length-bytes)")
+        ->type_name("BYTES");
 
     CLI::App& output = bb::app::section(cli, "Output");
     output
@@ -115,6 +151,9 @@ void add_options(CLI::App& cli, Options& o) {
                     "Redis, and those arriving whose correlation_ids name one already passed; "
                     "others are acked and skipped")
         ->type_name("ID");
+    filter.add_flag("--skip-replays", o.skip_replays,
+                    "Ack and skip events that bb-publish --replay sent again (the "
+                    "x-bloodbank-replay header): for consumers with side effects");
 
     CLI::App& stopping = bb::app::section(cli, "Stopping");
     stopping.add_option("--count", o.count, "Exit after N events")->type_name("N");
@@ -146,6 +185,22 @@ void add_options(CLI::App& cli, Options& o) {
         .add_option("--reconnect-time", o.reconnect_time,
                     "Time allowed for reconnecting after one loss (default 60)")
         ->type_name("SECONDS");
+}
+
+// x-max-age as RabbitMQ reads it: digits and one unit.
+bool valid_max_age(std::string_view age) {
+    if (age.size() < 2 || std::string_view("YMDhms").find(age.back()) == std::string_view::npos)
+        return false;
+    age.remove_suffix(1);
+    return age.size() <= 12 && age.find_first_not_of("0123456789") == std::string_view::npos;
+}
+
+bb::QueueType queue_type(const std::optional<std::string>& name) {
+    if (!name)
+        return bb::QueueType::automatic;
+    if (*name == "classic")
+        return bb::QueueType::classic;
+    return *name == "quorum" ? bb::QueueType::quorum : bb::QueueType::stream;
 }
 
 bb::Result<void> check_options(const Options& o) {
@@ -186,6 +241,34 @@ bb::Result<void> check_options(const Options& o) {
     if (o.command.empty() && (o.concurrency != 1 || o.exec_timeout > 0))
         return bb::make_error(bb::ErrorKind::usage,
                               "--concurrency and --exec-timeout need --exec CMD");
+    bool stream = o.queue_type && *o.queue_type == "stream";
+    if (o.queue_type && !o.queue)
+        return bb::make_error(bb::ErrorKind::usage, "--queue-type needs --queue NAME");
+    if (o.queue_type && !stream && *o.queue_type != "classic" && *o.queue_type != "quorum")
+        return bb::make_error(
+            bb::ErrorKind::usage,
+            fmt::format("--queue-type: \"{}\" is not one of classic, quorum, stream",
+                        *o.queue_type));
+    for (auto [flag, given] : {std::pair{"--from", o.from.has_value()},
+                               {"--offset-file", o.offset_file.has_value()},
+                               {"--max-age", o.max_age.has_value()},
+                               {"--max-length-bytes", o.max_length_bytes.has_value()}})
+        if (given && !stream)
+            return bb::make_error(bb::ErrorKind::usage,
+                                  fmt::format("{} needs --queue-type stream", flag));
+    if ((o.max_age || o.max_length_bytes) && o.no_declare)
+        return bb::make_error(bb::ErrorKind::usage,
+                              "--max-age and --max-length-bytes are set when declaring the "
+                              "stream: not with --no-declare");
+    if (o.max_age && !valid_max_age(*o.max_age))
+        return bb::make_error(bb::ErrorKind::usage,
+                              fmt::format("--max-age \"{}\": not a number followed by Y, M, D, "
+                                          "h, m or s (e.g. 7D)",
+                                          *o.max_age));
+    if (o.max_length_bytes && *o.max_length_bytes < 1)
+        return outside("--max-length-bytes", *o.max_length_bytes, 1, "2^63");
+    if (o.offset_file && o.offset_file->empty())
+        return bb::make_error(bb::ErrorKind::usage, "--offset-file needs a file name");
     if (o.raw && o.descends_from)
         return bb::make_error(bb::ErrorKind::usage,
                               "--descends-from reads each envelope: it cannot be used with --raw");
@@ -263,6 +346,17 @@ int run(const Options& o, const bb::Config& config, const bb::TlsOptions& tls) {
     c.patterns = o.patterns;
     c.queue = o.queue.value_or("");
     c.declare_queue = !o.no_declare;
+    c.queue_type = queue_type(o.queue_type);
+    c.max_age = o.max_age.value_or("");
+    c.max_length_bytes = static_cast<std::uint64_t>(o.max_length_bytes.value_or(0));
+    if (o.from) {
+        auto start = bb::parse_stream_start(*o.from, bb::Timestamp::now().unix_seconds());
+        if (!start)
+            return bb::app::fail(program, start.error());
+        c.stream_start = *start;
+    }
+    s.offset_file = o.offset_file.value_or("");
+    s.skip_replays = o.skip_replays;
     c.dead_letter_exchange = o.dead_letter.value_or("");
     c.connect_timeout = ms(o.connect_timeout);
     c.heartbeat_seconds = o.heartbeat;

@@ -8,6 +8,8 @@
 #include "printer.hpp"
 
 #include "bloodbank/publish_session.hpp"
+#include "bloodbank/timestamp.hpp"
+#include "bloodbank/uuid.hpp"
 
 #include <fmt/format.h>
 
@@ -49,6 +51,7 @@ struct Options {
     bool no_declare = false;
     bool allow_unroutable = false;
     bool text = false;
+    bool replay = false;
 
     bool track = false;
     bool no_track = false;
@@ -167,6 +170,11 @@ void add_options(CLI::App& cli, Options& o) {
     publishing.add_flag("--allow-unroutable", o.allow_unroutable,
                         "Publish events no queue is bound for (the broker confirms and drops "
                         "them) instead of reporting them as returned, exit 69");
+
+    publishing.add_flag("--replay", o.replay,
+                        "Publish each envelope again as it was read, byte for byte (same "
+                        "event_id, timestamp and properties), marked as a replay only in AMQP "
+                        "headers (x-bloodbank-replay); links are not recorded again");
 
     CLI::App& safety = bb::app::section(cli, "Never losing an event");
     safety
@@ -321,6 +329,13 @@ bb::Result<bb::PublishSessionOptions> session_options(const Options& o, const bb
     options.track_timeout = ms(o.track_timeout);
     options.require_tracking = o.require_tracking;
     options.dedupe = o.dedupe;
+    if (o.replay) {
+        // The links were recorded when the events were first published; a
+        // spooled replay would be drained without its replay headers.
+        options.track = false;
+        options.spool_dir.clear();
+        pipeline.replay = bb::ReplayMark{bb::uuid_v4().str(), bb::Timestamp::now().iso()};
+    }
     return options;
 }
 
@@ -391,6 +406,13 @@ int main(int argc, char** argv) {
                         o.file != "-" || o.spool))
             return usage_error("--drain publishes the spool as it is: it takes no input, "
                                "--dry-run, --type, --parent, --id-key, --file or --spool");
+        if (o.replay &&
+            (o.drain || o.spool || o.type || o.text || !o.parents.empty() || !o.id_keys.empty() ||
+             o.source_app || o.source_type || o.track || o.require_tracking || o.dedupe))
+            return usage_error("--replay sends each envelope as it was read: it takes no "
+                               "--drain, --spool, --type, --text, --parent, --id-key, "
+                               "--source-app, --source-type, --track, --require-tracking or "
+                               "--dedupe");
         // The spool and a drain publish without asking Redis, so they would
         // break the promise; tracking writes the marks that --dedupe reads.
         if (o.dedupe &&

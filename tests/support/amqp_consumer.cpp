@@ -118,7 +118,7 @@ bool AmqpConsumer::exchange_exists(const std::string& name) {
 }
 
 void AmqpConsumer::declare_queue(const std::string& name, const QueueOptions& options) {
-    amqp_table_entry_t entries[2];
+    amqp_table_entry_t entries[3];
     int n = 0;
     if (options.max_length) {
         entries[n].key = amqp_cstring_bytes("x-max-length");
@@ -130,6 +130,12 @@ void AmqpConsumer::declare_queue(const std::string& name, const QueueOptions& op
         entries[n].key = amqp_cstring_bytes("x-overflow");
         entries[n].value.kind = AMQP_FIELD_KIND_UTF8;
         entries[n].value.value.bytes = amqp_cstring_bytes("reject-publish");
+        ++n;
+    }
+    if (options.type) {
+        entries[n].key = amqp_cstring_bytes("x-queue-type");
+        entries[n].value.kind = AMQP_FIELD_KIND_UTF8;
+        entries[n].value.value.bytes = amqp_cstring_bytes(options.type->c_str());
         ++n;
     }
     amqp_table_t arguments{n, entries};
@@ -249,6 +255,8 @@ std::vector<ReceivedMessage> AmqpConsumer::drain(const std::string& queue) {
                     m.headers[text(e.key)] = std::to_string(e.value.value.i64);
                 else if (e.value.kind == AMQP_FIELD_KIND_I32)
                     m.headers[text(e.key)] = std::to_string(e.value.value.i32);
+                else if (e.value.kind == AMQP_FIELD_KIND_BOOLEAN)
+                    m.headers[text(e.key)] = e.value.value.boolean ? "true" : "false";
             }
         m.has_other_properties = p._flags & (AMQP_BASIC_PRIORITY_FLAG | AMQP_BASIC_REPLY_TO_FLAG |
                                              AMQP_BASIC_EXPIRATION_FLAG | AMQP_BASIC_USER_ID_FLAG |

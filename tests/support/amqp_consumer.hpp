@@ -28,15 +28,16 @@ struct ReceivedMessage {
     std::optional<std::string> type;
     std::optional<std::uint64_t> timestamp;
     bool has_headers = false;
-    std::map<std::string, std::string> headers; // string and integer values, as text
+    std::map<std::string, std::string> headers; // string, integer, boolean values, as text
     bool has_other_properties = false; // priority, reply_to, expiration, user_id, app_id...
 };
 
 struct QueueOptions {
     bool durable = false;
     bool auto_delete = false;
-    std::optional<long> max_length; // x-max-length
-    bool reject_publish = false;    // x-overflow: reject-publish
+    std::optional<long> max_length;  // x-max-length
+    bool reject_publish = false;     // x-overflow: reject-publish
+    std::optional<std::string> type; // x-queue-type: classic, quorum, stream
 };
 
 // "bbtest.<purpose>.<random hex>": names no other test run uses.

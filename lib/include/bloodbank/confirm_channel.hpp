@@ -15,15 +15,24 @@
 
 namespace bb {
 
+// bb-publish --replay: what marks a message as sent again. It travels in AMQP
+// headers only (x-bloodbank-replay: true, x-bloodbank-replayed-at,
+// x-bloodbank-replay-id), never in the envelope, whose bytes stay as read.
+struct ReplayMark {
+    std::string replay_id;   // one per run: a UUID v4
+    std::string replayed_at; // when the run started, ISO-8601 UTC
+};
+
 // One message with the properties of DESIGN §3. The views must stay valid for
 // the duration of publish() only; the channel copies the bytes it sends.
 struct OutgoingMessage {
-    std::string_view routing_key;    // the event type
-    std::string_view body;           // the serialized envelope
-    std::string_view message_id;     // the event id
-    std::string_view correlation_id; // first parent, empty: property not set
-    std::string_view type;           // the event type
-    std::int64_t timestamp = 0;      // the event's time, whole seconds since the epoch
+    std::string_view routing_key;       // the event type
+    std::string_view body;              // the serialized envelope
+    std::string_view message_id;        // the event id
+    std::string_view correlation_id;    // first parent, empty: property not set
+    std::string_view type;              // the event type
+    std::int64_t timestamp = 0;         // the event's time, whole seconds since the epoch
+    const ReplayMark* replay = nullptr; // set: the replay headers are added
 };
 
 // What the broker finally said about one delivery tag.

@@ -56,6 +56,13 @@ struct ConsumeSettings {
     // looked at: an event published after it returns is not missed. Its
     // Error ends the run before it starts.
     std::function<Result<void>()> on_ready;
+    // Streams: the offset after the last event in its final state is written
+    // here (a temporary file renamed over it) after its ack; when the file
+    // exists and consumer.stream_start is not set, the run starts from it,
+    // and when it does not, from the first event of the stream.
+    std::string offset_file;
+    // Events bb-publish --replay sent again are acked and skipped.
+    bool skip_replays = false;
     // After a lost connection: attempts, doubling delays between them.
     int reconnect_attempts = 5;
     std::chrono::milliseconds reconnect_time{60000};
@@ -63,24 +70,27 @@ struct ConsumeSettings {
 
 // What the run did, for the summary and the exit status.
 struct ConsumeCounts {
-    std::uint64_t received = 0;      // deliveries taken from the queue (redeliveries too)
-    std::uint64_t done = 0;          // written to the reader, or the command succeeded: acked
-    std::uint64_t skipped = 0;       // not descended from the --descends-from event: acked
-    std::uint64_t failed = 0;        // command runs that failed (exit status, signal, timeout)
-    std::uint64_t retried = 0;       // sent back to the queue for another attempt
-    std::uint64_t dead_lettered = 0; // to the dead-letter exchange
-    std::uint64_t rejected = 0;      // dropped (no dead-letter exchange)
-    std::uint64_t invalid = 0;       // bodies that are no valid envelope
-    std::uint64_t returned = 0;      // left unacked: back to the queue at exit
+    std::uint64_t received = 0;        // deliveries taken from the queue (redeliveries too)
+    std::uint64_t done = 0;            // written to the reader, or the command succeeded: acked
+    std::uint64_t skipped = 0;         // not descended from the --descends-from event: acked
+    std::uint64_t replays_skipped = 0; // --skip-replays: acked
+    std::uint64_t failed = 0;          // command runs that failed (exit status, signal, timeout)
+    std::uint64_t retried = 0;         // sent back to the queue for another attempt
+    std::uint64_t dead_lettered = 0;   // to the dead-letter exchange
+    std::uint64_t rejected = 0;        // dropped (no dead-letter exchange)
+    std::uint64_t invalid = 0;         // bodies that are no valid envelope
+    std::uint64_t returned = 0;        // left unacked: back to the queue at exit
     std::size_t reconnects = 0;
 };
 
 enum class ConsumeEnd {
-    count,       // --count reached
-    idle,        // --idle-timeout passed with nothing
-    signal,      // SIGINT/SIGTERM/SIGHUP
-    reader_gone, // stdout closed
-    broker_lost, // the connection failed and could not be made again
+    count,              // --count reached
+    idle,               // --idle-timeout passed with nothing
+    signal,             // SIGINT/SIGTERM/SIGHUP
+    reader_gone,        // stdout closed
+    broker_lost,        // the connection failed and could not be made again
+    stream_failure,     // a command failed on a stream: no later event was started
+    offset_file_failed, // the --offset-file could not be written
 };
 
 struct ConsumeOutcome {
@@ -105,6 +115,18 @@ public:
 // could not start (ErrorKind::unavailable, or usage for bad settings).
 Result<ConsumeOutcome> consume(const ConsumeSettings& settings, const StopRequests& stop,
                                ConsumeListener& listener);
+
+// --from: first, last, next, an offset (digits), an ISO-8601 time with its
+// offset or Z (2026-12-01T00:00:00Z), or a duration back from `now` (2h, 30m,
+// 7d, 90s). Errors are ErrorKind::usage with the reason.
+Result<StreamStart> parse_stream_start(std::string_view text, std::int64_t now_unix_seconds);
+
+// The offset kept in an --offset-file (decimal digits and a newline); nullopt
+// when the file does not exist. Anything else in it is ErrorKind::data.
+Result<std::optional<std::uint64_t>> read_offset_file(const std::string& path);
+// Writes `next` to a temporary file beside `path` and renames it over `path`,
+// so that a reader sees the old offset or the new one, never a part.
+Result<void> write_offset_file(const std::string& path, std::uint64_t next);
 
 // The exit status for an outcome: 69 (broker lost) or 74 (stdout failed);
 // else 128+n after signal n; else 65 when invalid bodies were seen; else

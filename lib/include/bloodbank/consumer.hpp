@@ -23,6 +23,23 @@
 
 namespace bb {
 
+// The type of a named queue (the x-queue-type argument).
+enum class QueueType {
+    automatic, // an existing queue as it is; a new one is declared quorum
+    classic,
+    quorum,
+    stream,
+};
+std::string_view queue_type_name(QueueType type); // "classic", ...; "automatic"
+
+// Where a consumer of a stream starts reading (the x-stream-offset argument).
+struct StreamStart {
+    enum class Kind { first, last, next, offset, timestamp };
+    Kind kind = Kind::next;
+    std::uint64_t offset = 0;      // Kind::offset: the first offset delivered
+    std::int64_t unix_seconds = 0; // Kind::timestamp: from the chunk holding this time
+};
+
 struct ConsumerOptions {
     std::vector<AmqpUrl> urls; // tried in turn at connect until one works
     TlsOptions tls;            // for the amqps:// ones
@@ -31,8 +48,12 @@ struct ConsumerOptions {
     std::vector<std::string> patterns; // binding keys; empty: "#"
     std::string queue;                 // "": a server-named, exclusive, auto-delete queue
     bool declare_queue = true;         // false: consume `queue` as it is, bind nothing
-    std::uint16_t prefetch = 256;      // unacknowledged deliveries at most
-    std::string dead_letter_exchange;  // declared (durable topic) when not empty
+    QueueType queue_type = QueueType::automatic; // of a named queue
+    std::optional<StreamStart> stream_start;     // streams: where to start (default: next)
+    std::string max_age;                         // streams: x-max-age ("7D"), "": none
+    std::uint64_t max_length_bytes = 0;          // streams: x-max-length-bytes, 0: none
+    std::uint16_t prefetch = 256;                // unacknowledged deliveries at most
+    std::string dead_letter_exchange;            // declared (durable topic) when not empty
     std::chrono::milliseconds connect_timeout{5000};
     std::chrono::milliseconds rpc_timeout{10000};
     int heartbeat_seconds = 30; // 0 turns heartbeats off
@@ -64,8 +85,15 @@ struct Received {
     std::optional<std::uint64_t> timestamp;
     std::vector<Header> headers;
 
-    // Failed attempts recorded so far (the x-bb-attempts header; 0 if none).
+    // Failed attempts recorded so far: the x-bb-attempts header (failures
+    // bb-consume recorded when it sent the event back), plus on a quorum
+    // queue the broker's x-delivery-count (deliveries that ended without a
+    // verdict: the consumer died or lost its connection while handling it).
     int attempts() const;
+    // The x-stream-offset header: where a stream delivery sits in its stream.
+    std::optional<std::uint64_t> stream_offset() const;
+    // The x-bloodbank-replay header is true: bb-publish --replay sent it again.
+    bool replay() const;
     // The routing key the event was first published with (x-bb-routing-key,
     // set when it was sent back to its queue), else routing_key.
     std::string_view original_routing_key() const;
@@ -76,13 +104,22 @@ inline constexpr std::string_view attempts_header = "x-bb-attempts";
 inline constexpr std::string_view routing_key_header = "x-bb-routing-key";
 inline constexpr std::string_view failure_header = "x-bb-failure";
 inline constexpr std::string_view queue_header = "x-bb-queue";
+// The headers of bb-publish --replay: the marker, when, and which replay run.
+inline constexpr std::string_view replay_header = "x-bloodbank-replay";
+inline constexpr std::string_view replayed_at_header = "x-bloodbank-replayed-at";
+inline constexpr std::string_view replay_id_header = "x-bloodbank-replay-id";
+// The broker's: redeliveries of a quorum queue message, a stream delivery's offset.
+inline constexpr std::string_view delivery_count_header = "x-delivery-count";
+inline constexpr std::string_view stream_offset_header = "x-stream-offset";
 
 class Consumer {
 public:
     // Connects to the first reachable URL, opens the channel, declares the
     // exchange (and the dead-letter exchange), declares and binds the queue
     // unless told not to, and starts consuming. Errors are connect()'s of
-    // Publisher, or the broker's refusal of a step, ErrorKind::unavailable.
+    // Publisher, or the broker's refusal of a step, ErrorKind::unavailable;
+    // a queue that exists with another type than asked is ErrorKind::usage,
+    // naming both types.
     static Result<Consumer> connect(const ConsumerOptions& options);
 
     Consumer(Consumer&&) noexcept;
@@ -124,8 +161,11 @@ public:
     Result<void> stop_consuming();
 
     // After a lost connection: connects again as connect() does. Delivery
-    // tags start again at 1; what was not acked is redelivered.
+    // tags start again at 1; what was not acked is redelivered (on a stream:
+    // read again from the offset given to resume_stream_at()).
     Result<void> reconnect();
+    // Where reconnect() starts reading a stream again.
+    void resume_stream_at(std::uint64_t offset);
 
     int fd() const;
     const std::string& target() const; // the URL connected to, redacted

@@ -70,6 +70,10 @@ Result<void> check_recipe(const EnvelopeRecipe& recipe);
 //   event_type: "foo.bar" is not a known event type (see bb-publish --list-types)
 Result<Envelope> prepare_envelope(std::string_view record, const EnvelopeRecipe& recipe);
 
+// --replay: the record names its event_id and timestamp itself (a replay
+// keeps an event's identity; a default would make up a new one).
+Result<void> check_replayable(std::string_view record);
+
 enum class LineStatus {
     confirmed,
     nacked,
@@ -165,6 +169,10 @@ struct PipelineOptions {
     // and recorded already; such an event is a duplicate and is not sent. The
     // mark is the tracker's event record, written only after the confirm.
     bool dedupe = false;
+    // --replay: each envelope is sent as the bytes read (checked, not
+    // completed: it must carry its event_id and timestamp), with these marks
+    // in its headers. No tracker, no spool.
+    std::optional<ReplayMark> replay;
 };
 
 // Runs the whole input through. `channel` (a Publisher, amqp.hpp) may be null

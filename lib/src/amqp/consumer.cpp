@@ -5,6 +5,7 @@
 #include "bloodbank/consumer.hpp"
 
 #include "amqp/connection.hpp"
+#include "amqp/queue_declare.hpp"
 #include "amqp/received.hpp"
 
 #include "bloodbank/stop_signals.hpp"
@@ -90,13 +91,21 @@ Result<void> set_up(Consumer::State& s) {
     if (o.declare_queue) {
         if (auto r = declare_exchange(s, o.exchange, !o.declare_exchange); !r)
             return r;
-        bool named = !o.queue.empty();
-        auto* declared = amqp_queue_declare(conn, channel, bytes(o.queue), /*passive=*/0,
-                                            /*durable=*/named ? 1 : 0, /*exclusive=*/named ? 0 : 1,
-                                            /*auto_delete=*/named ? 0 : 1, amqp_empty_table);
-        if (auto r = check(s, fmt::format("cannot declare queue \"{}\"", o.queue)); !r)
-            return r;
-        s.queue = text(declared->queue);
+        if (o.queue.empty()) {
+            // Private: lives as long as this connection, so classic.
+            auto* declared =
+                amqp_queue_declare(conn, channel, amqp_empty_bytes, /*passive=*/0, /*durable=*/0,
+                                   /*exclusive=*/1, /*auto_delete=*/1, amqp_empty_table);
+            if (auto r = check(s, "cannot declare a private queue"); !r)
+                return r;
+            s.queue = text(declared->queue);
+        } else {
+            if (auto r = declare_named_queue({conn, s.target, o}, s.refused); !r) {
+                s.broken = true;
+                return r;
+            }
+            s.queue = o.queue;
+        }
         std::vector<std::string> patterns = o.patterns;
         if (patterns.empty())
             patterns.push_back("#");
@@ -111,9 +120,12 @@ Result<void> set_up(Consumer::State& s) {
     } else {
         s.queue = o.queue;
     }
-    auto* consuming =
-        amqp_basic_consume(conn, channel, bytes(s.queue), amqp_empty_bytes,
-                           /*no_local=*/0, /*no_ack=*/0, /*exclusive=*/0, amqp_empty_table);
+    amqp_table_entry_t offset;
+    amqp_table_t arguments = amqp_empty_table;
+    if (o.stream_start)
+        arguments = stream_offset_argument(*o.stream_start, offset);
+    auto* consuming = amqp_basic_consume(conn, channel, bytes(s.queue), amqp_empty_bytes,
+                                         /*no_local=*/0, /*no_ack=*/0, /*exclusive=*/0, arguments);
     if (auto r = check(s, fmt::format("cannot consume from queue \"{}\"", s.queue)); !r)
         return r;
     s.consumer_tag = text(consuming->consumer_tag);
@@ -301,7 +313,11 @@ Result<void> Consumer::forward(const Received& message, std::string_view exchang
     State& s = *state_;
     if (s.broken)
         return lost(s, "already closed");
-    std::vector<Header> headers = merge_headers(message.headers, extra);
+    // The broker's own headers describe the delivery, not the copy.
+    std::vector<Header> headers;
+    for (Header& h : merge_headers(message.headers, extra))
+        if (h.key != delivery_count_header && h.key != stream_offset_header)
+            headers.push_back(std::move(h));
     std::vector<amqp_table_entry_t> entries;
     amqp_basic_properties_t props{};
     props._flags = AMQP_BASIC_DELIVERY_MODE_FLAG | AMQP_BASIC_HEADERS_FLAG;
@@ -370,6 +386,10 @@ Result<void> Consumer::reconnect() {
         return fresh.error();
     *this = std::move(*fresh);
     return {};
+}
+
+void Consumer::resume_stream_at(std::uint64_t offset) {
+    state_->options.stream_start = StreamStart{StreamStart::Kind::offset, offset, 0};
 }
 
 int Consumer::fd() const {

@@ -273,6 +273,22 @@ Result<std::uint64_t> Publisher::publish(const OutgoingMessage& message) {
         props.correlation_id = {message.correlation_id.size(),
                                 const_cast<char*>(message.correlation_id.data())};
     }
+    amqp_table_entry_t replay[3];
+    if (message.replay) {
+        replay[0].key = amqp_cstring_bytes("x-bloodbank-replay");
+        replay[0].value.kind = AMQP_FIELD_KIND_BOOLEAN;
+        replay[0].value.value.boolean = 1;
+        const std::string& at = message.replay->replayed_at;
+        replay[1].key = amqp_cstring_bytes("x-bloodbank-replayed-at");
+        replay[1].value.kind = AMQP_FIELD_KIND_UTF8;
+        replay[1].value.value.bytes = {at.size(), const_cast<char*>(at.data())};
+        const std::string& id = message.replay->replay_id;
+        replay[2].key = amqp_cstring_bytes("x-bloodbank-replay-id");
+        replay[2].value.kind = AMQP_FIELD_KIND_UTF8;
+        replay[2].value.value.bytes = {id.size(), const_cast<char*>(id.data())};
+        props._flags |= AMQP_BASIC_HEADERS_FLAG;
+        props.headers = {3, replay};
+    }
     amqp_bytes_t exchange{s.options.exchange.size(), s.options.exchange.data()};
     amqp_bytes_t key{message.routing_key.size(), const_cast<char*>(message.routing_key.data())};
     amqp_bytes_t body{message.body.size(), const_cast<char*>(message.body.data())};

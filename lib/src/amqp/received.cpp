@@ -9,23 +9,50 @@
 #include <fmt/format.h>
 #include <rapidjson/document.h>
 
+#include <algorithm>
 #include <charconv>
 
 namespace bb {
 
-int Received::attempts() const {
+namespace {
+
+// A header holding a count, as an integer or its decimal text; clamped.
+std::optional<std::int64_t> count_header(const std::vector<Header>& headers, std::string_view key) {
     for (const Header& h : headers)
-        if (h.key == attempts_header) {
+        if (h.key == key) {
             if (auto* n = std::get_if<std::int64_t>(&h.value.value))
-                return *n < 0 ? 0 : *n > 1'000'000 ? 1'000'000 : static_cast<int>(*n);
+                return std::clamp<std::int64_t>(*n, 0, 1'000'000);
             if (auto* s = std::get_if<std::string>(&h.value.value)) {
-                int n = 0;
+                std::int64_t n = 0;
                 auto [end, ec] = std::from_chars(s->data(), s->data() + s->size(), n);
                 if (ec == std::errc() && end == s->data() + s->size() && n >= 0)
-                    return n;
+                    return std::min<std::int64_t>(n, 1'000'000);
             }
         }
-    return 0;
+    return std::nullopt;
+}
+
+} // namespace
+
+int Received::attempts() const {
+    return static_cast<int>(count_header(headers, attempts_header).value_or(0) +
+                            count_header(headers, delivery_count_header).value_or(0));
+}
+
+std::optional<std::uint64_t> Received::stream_offset() const {
+    for (const Header& h : headers)
+        if (h.key == stream_offset_header)
+            if (auto* n = std::get_if<std::int64_t>(&h.value.value); n && *n >= 0)
+                return static_cast<std::uint64_t>(*n);
+    return std::nullopt;
+}
+
+bool Received::replay() const {
+    for (const Header& h : headers)
+        if (h.key == replay_header)
+            if (auto* b = std::get_if<bool>(&h.value.value))
+                return *b;
+    return false;
 }
 
 std::string_view Received::original_routing_key() const {

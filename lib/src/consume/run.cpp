@@ -16,6 +16,7 @@
 #include <deque>
 #include <poll.h>
 #include <sched.h>
+#include <set>
 #include <unordered_set>
 
 namespace bb {
@@ -70,8 +71,13 @@ private:
     bool reconnect(Error& why);
     void end(ConsumeEnd how, std::optional<Error> error = {});
     void begin_stop();
+    // Streams: `m` reached its final state; the offset file moves past it.
+    void offset_done(const Received& m);
+    std::optional<std::uint64_t> resume_offset() const;
+    void save_offset();
 
     const ConsumeSettings& s_;
+    ConsumerOptions options_; // s_.consumer, started where the offset file says
     const StopRequests& stop_;
     ConsumeListener& listener_;
     std::optional<Consumer> consumer_;
@@ -82,6 +88,13 @@ private:
     std::deque<std::pair<Received, std::optional<Envelope>>> queued_;
     std::vector<Running> running_;
     std::optional<std::uint64_t> in_pipe_; // paced: the tag of the line in the pipe
+    std::optional<Received> in_pipe_message_;
+    // Streams: offsets received and not yet in their final state, and the one
+    // after the last that reached it.
+    std::set<std::uint64_t> open_offsets_;
+    std::optional<std::uint64_t> next_offset_;
+    bool offset_moved_ = false;
+    bool stopped_at_failure_ = false; // a stream's command failed: no further event starts
     std::unordered_set<std::string> descendants_;
     std::unordered_set<std::string> awaiting_retry_; // ids sent back after a failure
     std::uint64_t finished_ = 0;                     // events in their final state
@@ -97,7 +110,15 @@ private:
 Result<ConsumeOutcome> Run::go() {
     if (s_.descends_from)
         descendants_ = *s_.descends_from;
-    auto connected = Consumer::connect(s_.consumer);
+    options_ = s_.consumer;
+    if (!s_.offset_file.empty() && !options_.stream_start) {
+        auto kept = read_offset_file(s_.offset_file);
+        if (!kept)
+            return kept.error();
+        options_.stream_start = *kept ? StreamStart{StreamStart::Kind::offset, **kept, 0}
+                                      : StreamStart{StreamStart::Kind::first, 0, 0};
+    }
+    auto connected = Consumer::connect(options_);
     if (!connected)
         return connected.error();
     consumer_ = std::move(*connected);
@@ -109,6 +130,7 @@ Result<ConsumeOutcome> Run::go() {
         }
     while (!ended_)
         step();
+    save_offset();
     outcome_.end = *ended_;
     outcome_.unresolved_failures = awaiting_retry_.size();
     outcome_.counts.returned += queued_.size() + running_.size() + (in_pipe_ ? 1 : 0);
@@ -143,7 +165,8 @@ void Run::check_end() {
     bool outstanding = !running_.empty() || in_pipe_ || consumer_->forwards_pending() > 0;
     if (stopping_) {
         if (!outstanding || stop_.count() > 1 || Clock::now() >= shutdown_deadline_)
-            end(ConsumeEnd::signal);
+            end(stopped_at_failure_ && stop_.count() == 0 ? ConsumeEnd::stream_failure
+                                                          : ConsumeEnd::signal);
     } else if (limit_reached() && !outstanding) {
         end(ConsumeEnd::count);
     } else if (s_.idle_timeout.count() > 0 && queued_.empty() && !outstanding &&
@@ -196,6 +219,7 @@ void Run::step() {
     if (in_pipe_) {
         if (out_.drained()) {
             ack(*in_pipe_);
+            offset_done(*in_pipe_message_);
             in_pipe_.reset();
             pipe_wait_ = milliseconds(0);
             ++outcome_.counts.done;
@@ -221,6 +245,7 @@ void Run::step() {
         ++outcome_.counts.rejected;
     }
     take(arrived);
+    save_offset();
     if (Clock::now() - last_progress_ >= milliseconds(250)) {
         last_progress_ = Clock::now();
         listener_.progress(outcome_.counts);
@@ -249,8 +274,16 @@ void Run::take(std::vector<Received>& arrived) {
         last_arrival_ = Clock::now();
     for (Received& m : arrived) {
         ++outcome_.counts.received;
+        if (auto offset = m.stream_offset())
+            open_offsets_.insert(*offset);
         if (stopping_) { // sent before the broker saw the cancel: back to the queue
             ++outcome_.counts.returned;
+            continue;
+        }
+        if (s_.skip_replays && m.replay()) {
+            ++outcome_.counts.replays_skipped;
+            ack(m.tag);
+            offset_done(m);
             continue;
         }
         std::optional<Envelope> envelope;
@@ -272,6 +305,7 @@ void Run::take(std::vector<Received>& arrived) {
         if (!passes(m, envelope ? &*envelope : nullptr)) {
             ++outcome_.counts.skipped;
             ack(m.tag);
+            offset_done(m);
             continue;
         }
         queued_.emplace_back(std::move(m), s_.raw ? std::nullopt : std::move(envelope));
@@ -303,6 +337,7 @@ void Run::hand_over() {
         queued_.pop_front();
         bool more = s_.on_event(m, envelope ? &*envelope : nullptr);
         ack(m.tag);
+        offset_done(m);
         ++outcome_.counts.done;
         ++finished_;
         if (!more)
@@ -341,6 +376,7 @@ void Run::stream_batch() {
     for (std::size_t i = 0; i < taken; ++i) {
         if (!multiple)
             ack(queued_.front().first.tag);
+        offset_done(queued_.front().first);
         queued_.pop_front();
     }
     outcome_.counts.done += taken;
@@ -356,15 +392,30 @@ void Run::stream_paced() {
     if (!write_batch())
         return;
     in_pipe_ = m.tag;
+    in_pipe_message_ = m;
     pipe_wait_ = milliseconds(0);
     queued_.pop_front();
 }
 
 void Run::start_command(Received m, const Envelope* envelope) {
+    if (m.attempts() >= static_cast<int>(s_.max_attempts)) {
+        // Only the broker's delivery count gets here: handed out that often
+        // with no verdict, the event likely brings its consumer down.
+        ++outcome_.counts.failed;
+        std::string why = fmt::format("delivered {} times without a verdict (the consumer "
+                                      "stopped while handling it)",
+                                      m.attempts());
+        listener_.notice(
+            fmt::format("event {} ({}): {}", m.message_id, m.original_routing_key(), why));
+        return dead_letter(m, why, m.attempts());
+    }
     std::vector<std::string> env;
     env.push_back("BB_ROUTING_KEY=" + std::string(m.original_routing_key()));
     env.push_back(std::string("BB_REDELIVERED=") + (m.redelivered || m.attempts() > 0 ? "1" : "0"));
     env.push_back(fmt::format("BB_ATTEMPT={}", m.attempts() + 1));
+    env.push_back(std::string("BB_REPLAY=") + (m.replay() ? "1" : "0"));
+    if (auto offset = m.stream_offset())
+        env.push_back(fmt::format("BB_STREAM_OFFSET={}", *offset));
     if (envelope) {
         env.push_back("BB_EVENT_ID=" + envelope->event_id.str());
         env.push_back("BB_EVENT_TYPE=" + envelope->event_type);
@@ -414,6 +465,7 @@ void Run::settle_commands(const std::vector<pollfd>& fds) {
 
 void Run::done(const Received& m) {
     ack(m.tag);
+    offset_done(m);
     awaiting_retry_.erase(m.message_id);
     ++outcome_.counts.done;
     ++finished_;
@@ -421,6 +473,20 @@ void Run::done(const Received& m) {
 
 void Run::fail(const Received& m, const std::string& why) {
     ++outcome_.counts.failed;
+    if (auto offset = m.stream_offset()) {
+        // A copy sent back would land at the end of the stream, out of order
+        // and kept by every other reader: the run stops instead, and the
+        // offset file keeps this event for the next run.
+        listener_.notice(fmt::format("event {} ({}): command failed ({}) at stream offset {}; "
+                                     "stopping: a stream keeps its events in order",
+                                     m.message_id, m.original_routing_key(), why, *offset));
+        awaiting_retry_.insert(m.message_id);
+        if (!stopping_) {
+            stopped_at_failure_ = true;
+            begin_stop();
+        }
+        return;
+    }
     int attempts = m.attempts() + 1;
     if (static_cast<unsigned>(attempts) >= s_.max_attempts) {
         listener_.notice(fmt::format("event {} ({}): command failed ({}), attempt {} of {}",
@@ -445,6 +511,7 @@ void Run::fail(const Received& m, const std::string& why) {
 void Run::dead_letter(const Received& m, const std::string& why, int attempts) {
     awaiting_retry_.erase(m.message_id);
     ++finished_;
+    offset_done(m);
     const std::string& exchange = s_.consumer.dead_letter_exchange;
     if (exchange.empty()) {
         listener_.notice(fmt::format("event {}: rejected (no --dead-letter exchange)",
@@ -477,12 +544,39 @@ void Run::connection_lost(Error why) {
         return end(ConsumeEnd::broker_lost, std::move(why));
 }
 
+void Run::offset_done(const Received& m) {
+    auto offset = m.stream_offset();
+    if (!offset)
+        return;
+    open_offsets_.erase(*offset);
+    next_offset_ = std::max(next_offset_.value_or(0), *offset + 1);
+    offset_moved_ = true;
+}
+
+std::optional<std::uint64_t> Run::resume_offset() const {
+    if (!open_offsets_.empty())
+        return *open_offsets_.begin();
+    return next_offset_;
+}
+
+void Run::save_offset() {
+    if (s_.offset_file.empty() || !offset_moved_)
+        return;
+    offset_moved_ = false;
+    if (auto saved = write_offset_file(s_.offset_file, *resume_offset()); !saved)
+        end(ConsumeEnd::offset_file_failed, saved.error());
+}
+
 bool Run::reconnect(Error& why) {
     // What was not acked comes back on the new connection.
     outcome_.counts.returned += queued_.size() + (in_pipe_ ? 1 : 0);
     queued_.clear();
     in_pipe_.reset();
     ++generation_;
+    // A stream is read again from the first event not done.
+    if (auto offset = resume_offset())
+        consumer_->resume_stream_at(*offset);
+    open_offsets_.clear();
     if (s_.reconnect_attempts <= 0)
         return false;
     listener_.notice(fmt::format("{}; reconnecting", why.message));

@@ -41,6 +41,7 @@ std::string consume_summary(const ConsumeOutcome& o, std::chrono::duration<doubl
     add(c.rejected, "rejected", "rejected");
     add(c.invalid, "invalid", "invalid");
     add(c.skipped, "skipped (not descended)", "skipped (not descended)");
+    add(c.replays_skipped, "replay skipped", "replays skipped");
     add(c.returned, "left in the queue", "left in the queue");
     add(c.reconnects, "reconnect", "reconnects");
     switch (o.end) {
@@ -58,6 +59,12 @@ std::string consume_summary(const ConsumeOutcome& o, std::chrono::duration<doubl
         break;
     case ConsumeEnd::broker_lost:
         text += "; connection lost";
+        break;
+    case ConsumeEnd::stream_failure:
+        text += "; stopped at a failed command";
+        break;
+    case ConsumeEnd::offset_file_failed:
+        text += "; the offset file could not be written";
         break;
     }
     return text;

@@ -65,6 +65,7 @@ bool BrokerLink::send(std::uint64_t seq) {
         message.correlation_id = std::string_view(parent, sizeof parent);
     }
     message.timestamp = sent.timestamp.unix_seconds();
+    message.replay = options_.replay ? &*options_.replay : nullptr;
 
     ++e.attempts; // it may reach the broker even when publish() fails
     auto tag = channel_->publish(message);

@@ -138,12 +138,18 @@ void Pipeline::handle(const LineReader::Item& item) {
         return;
     }
     auto envelope = prepare_envelope(item.text, recipe_);
+    if (envelope && options_.replay)
+        if (auto whole = check_replayable(item.text); !whole)
+            envelope = whole.error();
     if (!envelope) {
         invalid(item.line, envelope.error().message, item.text);
         return;
     }
     body_.clear();
-    append_serialized(*envelope, body_);
+    if (options_.replay)
+        body_.assign(item.text); // byte for byte: re-serializing could change the bytes
+    else
+        append_serialized(*envelope, body_);
     if (options_.dry_run) {
         Entry& e = ledger_.push(item.line);
         e.status = LineStatus::valid;

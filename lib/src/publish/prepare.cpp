@@ -64,6 +64,19 @@ Result<void> check_parents(const Envelope& envelope, std::size_t from_input) {
 
 } // namespace
 
+Result<void> check_replayable(std::string_view record) {
+    auto json = parse_json(record);
+    if (!json)
+        return make_error(ErrorKind::data, json.error().message);
+    for (const char* field : {"event_id", "timestamp"})
+        if (!json->IsObject() || !json->HasMember(field))
+            return make_error(ErrorKind::data,
+                              fmt::format("{}: required to replay an event (its identity is "
+                                          "kept, never made up)",
+                                          field));
+    return {};
+}
+
 Result<IdFields> parse_id_keys(const std::vector<std::string>& args) {
     // Every bad --id-key is a usage error (64), as for bb-publish's other flags.
     return parse_field_args(args, "--id-key", ErrorKind::usage);
