@@ -23,7 +23,7 @@ constexpr const char* description =
   bb-trace dump ID                  the Python tracker's debug dump, as JSON
   bb-trace link PARENT CHILD [--reason TEXT]
                                     record PARENT -> CHILD by hand (merges parents)
-  bb-trace serve                    the debug HTTP API on HTTP_HOST:HTTP_PORT
+  bb-trace serve                    the debug HTTP API and a web page on HTTP_HOST:HTTP_PORT
   bb-trace browse ID                full-screen browser over the graph around ID;
                                     y prints the selected id on exit
 
@@ -152,7 +152,8 @@ void declare_commands(CLI::App& cli, Options& o, bb::app::ConnectionFlags& flags
 
     CLI::App* serve = cli.add_subcommand("serve", "Serve the debug HTTP API (GET /healthz, "
                                                   "/debug/correlation/{id}, "
-                                                  "/debug/correlation/{id}/chain)");
+                                                  "/debug/correlation/{id}/chain) and a web "
+                                                  "page to look at chains (GET /)");
     bb::app::add_http_options(*serve, flags);
     add_walk_options(*serve, o);
     add_redis_access(*serve, o, flags);

@@ -30,6 +30,13 @@ int serve(bb::HttpApiOptions options) {
     // The port bound, which --http-port 0 leaves to the system.
     bb::app::report(program, fmt::format("serving the debug API on {} (Redis at {})",
                                          bb::http_url(host, server.port()), redis));
+    bb::app::report(program, fmt::format("the web page: {}/", bb::http_url(host, server.port())));
+    if (!bb::is_loopback_host(host))
+        bb::app::report(program,
+                        fmt::format("warning: listening on {}, which is not loopback: the page and "
+                                    "the API answer everyone who can reach it, without "
+                                    "authentication",
+                                    host));
 
     std::atomic<int> received{0};
     std::thread waiter([&] {

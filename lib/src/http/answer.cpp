@@ -94,9 +94,10 @@ void discard_body(int fd, Clock::time_point deadline) {
 } // namespace
 
 std::string http_response(const HttpReply& reply, bool head_only) {
-    std::string out = fmt::format("HTTP/1.1 {} {}\r\nContent-Type: application/json\r\n"
+    std::string out = fmt::format("HTTP/1.1 {} {}\r\nContent-Type: {}\r\n"
                                   "Content-Length: {}\r\nConnection: close\r\n",
-                                  reply.status, reason_phrase(reply.status), reply.body.size());
+                                  reply.status, reason_phrase(reply.status), reply.content_type,
+                                  reply.body.size());
     for (const auto& [name, value] : reply.headers)
         out += fmt::format("{}: {}\r\n", name, value);
     out += "\r\n";
