@@ -155,6 +155,16 @@ void declare_commands(CLI::App& cli, Options& o, bb::app::ConnectionFlags& flags
                                                   "/debug/correlation/{id}/chain) and a web "
                                                   "page to look at chains (GET /)");
     bb::app::add_http_options(*serve, flags);
+    auto* token = serve
+                      ->add_option("--token", o.token,
+                                   "Require this token: Authorization: Bearer TOKEN, or open "
+                                   "the address printed once (a cookie keeps it)")
+                      ->type_name("TOKEN")
+                      ->group("HTTP API");
+    serve->add_option("--token-file", o.token_file, "Read the --token from this file")
+        ->type_name("PATH")
+        ->group("HTTP API")
+        ->excludes(token);
     add_walk_options(*serve, o);
     add_redis_access(*serve, o, flags);
 
@@ -211,6 +221,7 @@ void declare(CLI::App& cli, Options& o, bb::app::ConnectionFlags& flags) {
                         "       bb-trace [OPTIONS] parents|children|ancestors|descendants|dump ID\n"
                         "       bb-trace [OPTIONS] link PARENT CHILD [--reason TEXT]\n"
                         "       bb-trace [OPTIONS] serve [--http-host ADDR] [--http-port PORT]\n"
+                        "                                [--token TOKEN | --token-file PATH]\n"
                         "       bb-trace [OPTIONS] browse ID");
     cli.add_option("ID", o.id, id_help)
         ->check(CLI::Validator(

@@ -68,6 +68,12 @@ struct HttpApiOptions {
     std::size_t max_connections = 256;
     // Requests answered at the same time, each with its own Redis connection.
     unsigned workers = 4;
+    // Not empty: every request but GET /healthz must carry it, as
+    // "Authorization: Bearer TOKEN" or the cookie bb_token that a GET of
+    // any path with ?token=TOKEN sets (answered 303 to the same path without
+    // the query, so that the address the person opened is the link they
+    // keep). Else 401 {"detail":"Not authenticated"}.
+    std::string token;
     // Called once per request with "GET /healthz 200"; may be called from
     // several threads at once. Nothing is logged when empty.
     std::function<void(std::string_view)> log;

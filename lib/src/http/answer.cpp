@@ -1,6 +1,8 @@
 // Answering one request: see answer.hpp.
 #include "http/answer.hpp"
 
+#include "http/token.hpp"
+
 #include "bloodbank/hex.hpp"
 #include "bloodbank/visible_text.hpp"
 
@@ -18,6 +20,10 @@ std::string_view reason_phrase(int status) {
     switch (status) {
     case 200:
         return "OK";
+    case 303:
+        return "See Other";
+    case 401:
+        return "Unauthorized";
     case 400:
         return "Bad Request";
     case 404:
@@ -111,7 +117,8 @@ void answer(const HttpApiOptions& options, ReadRequest request) {
     HttpReply reply;
     std::string line;
     if (head) {
-        reply = route_request(options, head->method, head->target);
+        auto refused = refuse_without_token(options, *head);
+        reply = refused ? std::move(*refused) : route_request(options, head->method, head->target);
         // The request is untrusted: %0a must not forge a log line, nor %1b
         // drive the terminal the log is read on.
         line = fmt::format("{} {} {}", visible_text(head->method),
