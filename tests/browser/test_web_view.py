@@ -165,6 +165,12 @@ def main():
         # email.
         ids = {name: str(uuid.uuid4()) for name in
                ("order", "payment", "stock", "receipt", "email", "hostile", "stranger")}
+        # A chain deeper than the page's first three levels: d0 -> ... -> d4.
+        deep = [str(uuid.uuid4()) for _ in range(5)]
+        for i, event_id in enumerate(deep):
+            redis.summary(event_id, f"deep.step{i}", f"2025-10-18T15:00:0{i}+00:00")
+            if i:
+                redis.link(event_id, [deep[i - 1]], {}, f"2025-10-18T15:00:0{i}.100000")
         redis.summary(ids["order"], "shop.order.placed", "2025-10-18T14:00:00+00:00")
         redis.summary(ids["payment"], "shop.payment.captured", "2025-10-18T14:00:01.500000+00:00")
         redis.summary(ids["receipt"], "shop.receipt.sent", "2025-10-18T14:00:04+00:00")
@@ -253,6 +259,19 @@ def main():
                      "after re-root the receipt is not the focus")
         checks.check(ids["receipt"] in driver.find_element(By.ID, "title").text,
                      "the title does not name the new root")
+
+        # A long chain opens with its first levels; a row loads more on demand.
+        driver.get(f"{url}/chain/{deep[0]}")
+        wait.until(lambda d: len(rows()) >= 4)
+        checks.check(row_types() == [f"deep.step{i}" for i in range(4)],
+                     f"first levels of the deep chain: {row_types()}")
+        more = driver.find_element(By.ID, f"row-{deep[3]}").find_element(
+            By.CSS_SELECTOR, "button.expand")
+        checks.check(more.text == "+1 below", f"the expand button says {more.text!r}")
+        more.click()
+        wait.until(lambda d: len(rows()) == 5)
+        checks.check(row_types() == [f"deep.step{i}" for i in range(5)],
+                     f"after expanding: {row_types()}")
 
         # The hostile event: shown as text, runs nothing, adds no element.
         driver.get(f"{url}/chain/{ids['hostile']}")
