@@ -88,6 +88,7 @@ demo_chain() {
     rm -f "$received"
     trap bb_services_release EXIT
     show "$BB_RABBITMQCTL" -q list_queues name messages
+    demo_root=$upload # for the page's address at the end
 }
 
 if [[ -x $bin/bb-publish && -x $bin/bb-consume && -x $bin/bb-trace ]]; then
@@ -107,3 +108,8 @@ state=$(bb_state_dir)
 printf '\nTo keep servers running for your own experiments:\n'
 printf '  scripts/services.sh up && source %s/services.env\n' "${state#"$BB_REPO_ROOT"/}"
 printf '  ...\n  scripts/services.sh down\n'
+if [[ -n ${demo_root:-} ]]; then
+    printf '\nTo look at the chain in a browser, while its Redis runs:\n'
+    printf '  build/bin/bb-trace serve, then open http://127.0.0.1:%s/chain/%s\n' \
+        "${HTTP_PORT:-8682}" "$demo_root"
+fi

@@ -23,6 +23,7 @@ packages=(
     dpkg-dev file time zsh
     graphviz tmux # bb-trace's DOT through dot -Tsvg; the tree under a terminal
     lintian       # the package test checks the .deb with it
+    chromium chromium-driver python3-selenium # the browser tests of bb-trace serve's page
 )
 
 missing=()

@@ -23,7 +23,7 @@ constexpr const char* description =
   bb-trace dump ID                  the Python tracker's debug dump, as JSON
   bb-trace link PARENT CHILD [--reason TEXT]
                                     record PARENT -> CHILD by hand (merges parents)
-  bb-trace serve                    the debug HTTP API on HTTP_HOST:HTTP_PORT
+  bb-trace serve                    the debug HTTP API and a web page on HTTP_HOST:HTTP_PORT
   bb-trace browse ID                full-screen browser over the graph around ID;
                                     y prints the selected id on exit
 
@@ -152,8 +152,19 @@ void declare_commands(CLI::App& cli, Options& o, bb::app::ConnectionFlags& flags
 
     CLI::App* serve = cli.add_subcommand("serve", "Serve the debug HTTP API (GET /healthz, "
                                                   "/debug/correlation/{id}, "
-                                                  "/debug/correlation/{id}/chain)");
+                                                  "/debug/correlation/{id}/chain) and a web "
+                                                  "page to look at chains (GET /)");
     bb::app::add_http_options(*serve, flags);
+    auto* token = serve
+                      ->add_option("--token", o.token,
+                                   "Require this token: Authorization: Bearer TOKEN, or open "
+                                   "the address printed once (a cookie keeps it)")
+                      ->type_name("TOKEN")
+                      ->group("HTTP API");
+    serve->add_option("--token-file", o.token_file, "Read the --token from this file")
+        ->type_name("PATH")
+        ->group("HTTP API")
+        ->excludes(token);
     add_walk_options(*serve, o);
     add_redis_access(*serve, o, flags);
 
@@ -210,6 +221,7 @@ void declare(CLI::App& cli, Options& o, bb::app::ConnectionFlags& flags) {
                         "       bb-trace [OPTIONS] parents|children|ancestors|descendants|dump ID\n"
                         "       bb-trace [OPTIONS] link PARENT CHILD [--reason TEXT]\n"
                         "       bb-trace [OPTIONS] serve [--http-host ADDR] [--http-port PORT]\n"
+                        "                                [--token TOKEN | --token-file PATH]\n"
                         "       bb-trace [OPTIONS] browse ID");
     cli.add_option("ID", o.id, id_help)
         ->check(CLI::Validator(

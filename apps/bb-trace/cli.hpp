@@ -30,6 +30,7 @@ struct Options {
     bool stats = false;
     bool follow = false; // --follow: keep adding new descendants from the bus
     double timeout = 5.0;
+    std::string token, token_file; // serve: the access token, or the file holding it
 };
 
 // Declares the options on cli; CLI11 writes into o and flags while parsing,

@@ -98,6 +98,10 @@ int run_serve(const bb::Config& config, const bb::RedisTarget& target, const Opt
     api.trace = limits;
     api.service_name = config.value(bb::ConfigItem::service_name);
     api.log = [](std::string_view line) { bb::app::report(program, line); };
+    auto token = bbtrace::serve_token(o);
+    if (!token)
+        return bb::app::fail(program, token.error());
+    api.token = std::move(*token);
     return bbtrace::serve(std::move(api));
 }
 

@@ -10,6 +10,24 @@
 // anything else. A dump whose chains met a limit carries the header
 // X-Bloodbank-Truncated with the reason.
 //
+// Beside it, a web page to look at a chain, under paths of its own (files
+// of web/, embedded at build time), read-only like the rest:
+//   GET /, /chain/{id}                  the page (web/index.html)
+//   GET /ui/static/{file}               its script and style sheet
+//   GET /ui/api/chain/{id}?direction=around|ancestors|descendants&depth=D&limit=N
+//                                       the events up to D levels away (1-20,
+//                                       default 2), at most N (1-2000, default
+//                                       500) each way, in time order, each with
+//                                       its parents in the answer and its
+//                                       parent and child counts in Redis
+//   GET /ui/api/event/{id}              one event's record, link and counts
+//   GET /ui/api/search?q=TEXT&limit=N   events whose id starts with TEXT or
+//                                       whose type contains it, among those a
+//                                       bounded SCAN of bloodbank:event:* meets
+// Every answer of these paths carries a Content-Security-Policy that lets
+// the page load only the server's own script and style sheet, and
+// X-Content-Type-Options: nosniff.
+//
 // The server reads request heads of all connections in one poll() loop, so
 // a client that stalls costs a descriptor and a buffer, never a thread, and
 // is closed when its time is up; complete requests go to a few workers.
@@ -50,6 +68,12 @@ struct HttpApiOptions {
     std::size_t max_connections = 256;
     // Requests answered at the same time, each with its own Redis connection.
     unsigned workers = 4;
+    // Not empty: every request but GET /healthz must carry it, as
+    // "Authorization: Bearer TOKEN" or the cookie bb_token that a GET of
+    // any path with ?token=TOKEN sets (answered 303 to the same path without
+    // the query, so that the address the person opened is the link they
+    // keep). Else 401 {"detail":"Not authenticated"}.
+    std::string token;
     // Called once per request with "GET /healthz 200"; may be called from
     // several threads at once. Nothing is logged when empty.
     std::function<void(std::string_view)> log;
@@ -57,8 +81,9 @@ struct HttpApiOptions {
 
 struct HttpReply {
     int status = 200;
-    std::string body; // always JSON
+    std::string body;
     std::vector<std::pair<std::string, std::string>> headers;
+    std::string content_type = "application/json"; // the page's files say otherwise
 };
 
 // The routes, independent of any socket; the server calls route_request
@@ -81,6 +106,11 @@ HttpReply detail_reply(int status, std::string_view detail);
 // besides (a 0x prefix, a + sign, underscores between digits, surrounding
 // whitespace). ASCII only: Python would also take other scripts' digits.
 std::optional<Uuid> parse_uuid_as_python(std::string_view text);
+
+// True for an address only this machine can reach: 127.0.0.0/8, ::1 (in
+// brackets or not) and "localhost". Any other address (0.0.0.0 included)
+// exposes the unauthenticated API and page to the network.
+bool is_loopback_host(std::string_view host);
 
 // "http://HOST:PORT", the host in brackets when it is an IPv6 address.
 std::string http_url(std::string_view host, int port);

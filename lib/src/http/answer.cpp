@@ -1,6 +1,8 @@
 // Answering one request: see answer.hpp.
 #include "http/answer.hpp"
 
+#include "http/token.hpp"
+
 #include "bloodbank/hex.hpp"
 #include "bloodbank/visible_text.hpp"
 
@@ -18,6 +20,10 @@ std::string_view reason_phrase(int status) {
     switch (status) {
     case 200:
         return "OK";
+    case 303:
+        return "See Other";
+    case 401:
+        return "Unauthorized";
     case 400:
         return "Bad Request";
     case 404:
@@ -94,9 +100,10 @@ void discard_body(int fd, Clock::time_point deadline) {
 } // namespace
 
 std::string http_response(const HttpReply& reply, bool head_only) {
-    std::string out = fmt::format("HTTP/1.1 {} {}\r\nContent-Type: application/json\r\n"
+    std::string out = fmt::format("HTTP/1.1 {} {}\r\nContent-Type: {}\r\n"
                                   "Content-Length: {}\r\nConnection: close\r\n",
-                                  reply.status, reason_phrase(reply.status), reply.body.size());
+                                  reply.status, reason_phrase(reply.status), reply.content_type,
+                                  reply.body.size());
     for (const auto& [name, value] : reply.headers)
         out += fmt::format("{}: {}\r\n", name, value);
     out += "\r\n";
@@ -110,7 +117,8 @@ void answer(const HttpApiOptions& options, ReadRequest request) {
     HttpReply reply;
     std::string line;
     if (head) {
-        reply = route_request(options, head->method, head->target);
+        auto refused = refuse_without_token(options, *head);
+        reply = refused ? std::move(*refused) : route_request(options, head->method, head->target);
         // The request is untrusted: %0a must not forge a log line, nor %1b
         // drive the terminal the log is read on.
         line = fmt::format("{} {} {}", visible_text(head->method),

@@ -94,7 +94,7 @@ std::variant<RequestHead, BadHead> parse_request_head(std::string_view head) {
         return version.substr(0, 5) == "HTTP/" ? BadHead{505, "HTTP Version Not Supported"}
                                                : BadHead{400, "Invalid HTTP request line"};
 
-    RequestHead request{std::string(method), std::string(target), false};
+    RequestHead request{std::string(method), std::string(target), false, {}, {}};
     std::optional<std::string_view> content_length;
     while (pos < head.size()) {
         line = next_line(head, pos);
@@ -106,7 +106,11 @@ std::variant<RequestHead, BadHead> parse_request_head(std::string_view head) {
             return BadHead{400, "Invalid HTTP header"};
         std::string_view name = line.substr(0, colon);
         std::string_view value = trim_blanks(line.substr(colon + 1));
-        if (equals_ignoring_case(name, "Transfer-Encoding")) {
+        if (equals_ignoring_case(name, "Authorization")) {
+            request.authorization = std::string(value);
+        } else if (equals_ignoring_case(name, "Cookie")) {
+            request.cookie += (request.cookie.empty() ? "" : "; ") + std::string(value);
+        } else if (equals_ignoring_case(name, "Transfer-Encoding")) {
             request.has_body = true;
         } else if (equals_ignoring_case(name, "Content-Length")) {
             unsigned long long length = 0;

@@ -17,8 +17,10 @@ inline constexpr std::size_t max_head_bytes = 16 * 1024;
 
 struct RequestHead {
     std::string method;
-    std::string target;    // as sent: the path and query, still percent-encoded
-    bool has_body = false; // Content-Length above 0 or Transfer-Encoding: left unread
+    std::string target;        // as sent: the path and query, still percent-encoded
+    bool has_body = false;     // Content-Length above 0 or Transfer-Encoding: left unread
+    std::string authorization; // the Authorization header, the last one given
+    std::string cookie;        // every Cookie header, joined with "; "
 };
 
 // A head that cannot be served, and the status to answer it with.

@@ -1,6 +1,9 @@
 // The routes of the debug API: which reply a request gets, independent of
 // any socket (server.cpp reads the requests and writes the replies).
+#include "http/json_text.hpp"
+#include "http/replies.hpp"
 #include "http/request.hpp"
+#include "http/web.hpp"
 
 #include "bloodbank/hex.hpp"
 #include "bloodbank/http_api.hpp"
@@ -8,28 +11,14 @@
 #include "bloodbank/redis.hpp"
 
 #include <fmt/format.h>
-#include <rapidjson/stringbuffer.h>
-#include <rapidjson/writer.h>
 
 namespace bb {
-namespace {
 
-using JsonWriter =
-    rapidjson::Writer<rapidjson::StringBuffer, rapidjson::UTF8<>, rapidjson::UTF8<>,
-                      rapidjson::CrtAllocator, rapidjson::kWriteValidateEncodingFlag>;
-
-void write_string(JsonWriter& w, std::string_view text) {
-    w.String(text.data(), static_cast<rapidjson::SizeType>(text.size()));
-}
-
-// The JSON text with control characters escaped as Python's json.dumps does.
-std::string text_of(rapidjson::StringBuffer& buffer) {
-    std::string text(buffer.GetString(), buffer.GetSize());
-    lowercase_json_escapes(text);
-    return text;
-}
-
-} // namespace
+using http_detail::error_reply;
+using http_detail::invalid_id_reply;
+using http_detail::JsonWriter;
+using http_detail::text_of;
+using http_detail::write_string;
 
 HttpReply detail_reply(int status, std::string_view detail) {
     rapidjson::StringBuffer buffer;
@@ -50,7 +39,7 @@ HttpReply detail_reply(int status, std::string_view detail) {
     return {status, text_of(buffer), {}};
 }
 
-namespace {
+namespace http_detail {
 
 HttpReply error_reply(const Error& error, std::string_view not_found_detail) {
     switch (error.kind) {
@@ -63,6 +52,14 @@ HttpReply error_reply(const Error& error, std::string_view not_found_detail) {
         return detail_reply(500, error.message);
     }
 }
+
+HttpReply invalid_id_reply(std::string_view raw_id) {
+    return detail_reply(400, fmt::format("Invalid UUID format: {}", raw_id));
+}
+
+} // namespace http_detail
+
+namespace {
 
 // Both endpoints answer with ids only: no summaries to fetch.
 TraceOptions ids_only(const HttpApiOptions& options) {
@@ -88,7 +85,7 @@ HttpReply healthz_reply(const HttpApiOptions& options) {
 HttpReply dump_reply(const HttpApiOptions& options, std::string_view raw_id) {
     auto id = parse_uuid_as_python(raw_id);
     if (!id)
-        return detail_reply(400, fmt::format("Invalid UUID format: {}", raw_id));
+        return invalid_id_reply(raw_id);
     auto redis = RedisConnection::connect(options.redis, options.redis_timeout);
     if (!redis)
         return error_reply(redis.error(), "");
@@ -111,7 +108,7 @@ HttpReply chain_reply(const HttpApiOptions& options, std::string_view raw_id,
                                              direction_name));
     auto id = parse_uuid_as_python(raw_id);
     if (!id)
-        return detail_reply(400, fmt::format("Invalid UUID format: {}", raw_id));
+        return invalid_id_reply(raw_id);
     Direction direction =
         direction_name == "ancestors" ? Direction::ancestors : Direction::descendants;
 
@@ -175,6 +172,8 @@ HttpReply route_request(const HttpApiOptions& options, std::string_view method,
                         std::string_view target) {
     auto [raw_path, query] = http_detail::split_target(target);
     std::string path = percent_decode(raw_path);
+    if (auto page = http_detail::web_route(options, method, path, query))
+        return *page;
     auto [route, id] = find_route(path);
     if (route == Route::none)
         return detail_reply(404, "Not Found");

@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <arpa/inet.h>
 #include <atomic>
 #include <cerrno>
 #include <condition_variable>
@@ -99,6 +100,17 @@ std::string http_url(std::string_view host, int port) {
     if (bare.find(':') != std::string::npos)
         return fmt::format("http://[{}]:{}", bare, port);
     return fmt::format("http://{}:{}", bare, port);
+}
+
+bool is_loopback_host(std::string_view host) {
+    std::string bare = bare_host(host);
+    in_addr v4{};
+    if (inet_pton(AF_INET, bare.c_str(), &v4) == 1)
+        return (ntohl(v4.s_addr) >> 24) == 127;
+    in6_addr v6{};
+    if (inet_pton(AF_INET6, bare.c_str(), &v6) == 1)
+        return IN6_IS_ADDR_LOOPBACK(&v6);
+    return bare == "localhost";
 }
 
 struct HttpApiServer::Impl {
