@@ -58,6 +58,7 @@ private:
     RedisConnection(redisContext* context, std::string target)
         : context_(context), target_(std::move(target)) {}
     Error failure(std::string_view what) const;
+    void append_argv(const std::string_view* argv, std::size_t count);
 
     std::unique_ptr<redisContext, ContextDeleter> context_;
     std::string target_; // redacted, for messages

@@ -9,6 +9,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -36,6 +37,44 @@ struct Envelope;
 // (an event seen on the bus before, or instead of, its Redis record).
 EventSummary summary_of(const Envelope& event);
 
+// A node's optional summary, kept out of line: a node without one (every
+// node of an `ids` listing) costs one pointer instead of five strings, which
+// is most of a large walk's memory. Reads as a std::optional does; copies
+// copy the summary.
+class NodeSummary {
+public:
+    NodeSummary() = default;
+    NodeSummary(std::optional<EventSummary> summary) {
+        if (summary)
+            value_ = std::make_unique<EventSummary>(std::move(*summary));
+    }
+    NodeSummary(EventSummary summary)
+        : value_(std::make_unique<EventSummary>(std::move(summary))) {}
+    NodeSummary(const NodeSummary& other)
+        : value_(other.value_ ? std::make_unique<EventSummary>(*other.value_) : nullptr) {}
+    NodeSummary(NodeSummary&&) noexcept = default;
+    NodeSummary& operator=(const NodeSummary& other) {
+        if (this != &other)
+            value_ = other.value_ ? std::make_unique<EventSummary>(*other.value_) : nullptr;
+        return *this;
+    }
+    NodeSummary& operator=(NodeSummary&&) noexcept = default;
+
+    bool has_value() const { return value_ != nullptr; }
+    explicit operator bool() const { return has_value(); }
+    const EventSummary& operator*() const { return *value_; }
+    EventSummary& operator*() { return *value_; }
+    const EventSummary* operator->() const { return value_.get(); }
+    EventSummary* operator->() { return value_.get(); }
+    // A copy for those that keep the summary apart from its node.
+    operator std::optional<EventSummary>() const {
+        return value_ ? std::optional<EventSummary>(*value_) : std::nullopt;
+    }
+
+private:
+    std::unique_ptr<EventSummary> value_;
+};
+
 struct TraceNode {
     Uuid id;
     // Redis holds at least one key of this event (forward record, reverse set
@@ -43,7 +82,7 @@ struct TraceNode {
     // set names it. An unknown node is a parent that some forward record
     // names, kept so that it is shown rather than silently dropped.
     bool known = false;
-    std::optional<EventSummary> summary;
+    NodeSummary summary;
     // Hops from the focus where the walk first met the node: negative for
     // ancestors, positive for descendants, 0 for the focus itself.
     int level = 0;

@@ -52,21 +52,34 @@ Result<RedisConnection> RedisConnection::connect(const RedisTarget& target,
 }
 
 void RedisConnection::append(std::initializer_list<std::string_view> argv) {
-    append(std::vector<std::string_view>(argv));
+    append_argv(argv.begin(), argv.size());
 }
 
 void RedisConnection::append(const std::vector<std::string_view>& argv) {
-    // Small fixed arrays cover every command we send; hiredis copies the bytes.
-    std::vector<const char*> args;
-    std::vector<size_t> lengths;
-    args.reserve(argv.size());
-    lengths.reserve(argv.size());
-    for (auto a : argv) {
-        args.push_back(a.data());
-        lengths.push_back(a.size());
+    append_argv(argv.data(), argv.size());
+}
+
+void RedisConnection::append_argv(const std::string_view* argv, std::size_t count) {
+    // Commands of a few words, the walks' thousands of them included, are
+    // described on the stack; hiredis copies the bytes.
+    constexpr std::size_t on_stack = 12;
+    const char* small_args[on_stack];
+    size_t small_lengths[on_stack];
+    std::vector<const char*> large_args;
+    std::vector<size_t> large_lengths;
+    const char** args = small_args;
+    size_t* lengths = small_lengths;
+    if (count > on_stack) {
+        large_args.resize(count);
+        large_lengths.resize(count);
+        args = large_args.data();
+        lengths = large_lengths.data();
     }
-    redisAppendCommandArgv(context_.get(), static_cast<int>(args.size()), args.data(),
-                           lengths.data());
+    for (std::size_t i = 0; i < count; ++i) {
+        args[i] = argv[i].data();
+        lengths[i] = argv[i].size();
+    }
+    redisAppendCommandArgv(context_.get(), static_cast<int>(count), args, lengths);
     ++pending_;
 }
 

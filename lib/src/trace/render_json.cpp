@@ -14,8 +14,7 @@ void write_string(Writer& w, std::string_view text) {
     w.String(text.data(), static_cast<rapidjson::SizeType>(text.size()));
 }
 
-void write_optional(Writer& w, const std::optional<EventSummary>& summary,
-                    std::string EventSummary::*field) {
+void write_optional(Writer& w, const NodeSummary& summary, std::string EventSummary::*field) {
     if (summary)
         write_string(w, (*summary).*field);
     else
