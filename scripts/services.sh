@@ -16,12 +16,20 @@
 # `up` writes <state>/services.env (export lines) for the tests and tools, and
 # a throwaway CA with broker and client certificates into <state>/tls; an
 # Erlang crash dump goes to <state>/rabbitmq/log/erl_crash.dump.
+# BB_RABBIT_NODE names the node (bb-test@localhost). BB_JOIN_STATE=DIR makes
+# the set a RabbitMQ node only, which joins the cluster of the node whose
+# state folder is DIR: it uses that set's epmd, Erlang cookie and Redis and
+# starts neither of its own (scripts/cluster.sh builds a cluster so).
 set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=lib/common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 
 readonly RABBIT_BIN=/usr/lib/rabbitmq/bin
-readonly NODE=bb-test@localhost
+readonly NODE=${BB_RABBIT_NODE:-bb-test@localhost}
+if [[ ! $NODE =~ ^[A-Za-z0-9_-]+@localhost$ ]]; then
+    printf '%s: BB_RABBIT_NODE must be NAME@localhost, not %s\n' "${0##*/}" "$NODE" >&2
+    exit 64
+fi
 # Bind every Erlang distribution socket to loopback, and never let a VM or
 # CLI spawn an epmd of its own: ours is started (and stopped) by pid.
 readonly ERL_LOOPBACK_ARGS='-kernel inet_dist_use_interface {127,0,0,1} -start_epmd false'
@@ -85,6 +93,7 @@ amqps_port=${BB_AMQPS_PORT:-}
 dist_port=${BB_RABBIT_DIST_PORT:-35673}
 epmd_port=${BB_EPMD_PORT:-35674}
 redis_port=${BB_REDIS_PORT:-36379}
+join_state=${BB_JOIN_STATE:-}
 if [[ -f $ports_file ]]; then
     # shellcheck source=/dev/null
     source "$ports_file"
@@ -332,6 +341,13 @@ write_rabbit_files() {
         "ssl_options.keyfile = $tls_dir/server.key" \
         'ssl_options.verify = verify_peer' \
         'ssl_options.fail_if_no_peer_cert = false' >"$rabbit_dir/rabbitmq.conf"
+    if [[ -n $join_state ]]; then
+        # Peer discovery joins the other node on the first boot; a node
+        # started again with its data is a member already.
+        printf '%s\n' 'cluster_formation.peer_discovery_backend = classic_config' \
+            "cluster_formation.classic_config.nodes.1 = $(joined_setting node)" \
+            >>"$rabbit_dir/rabbitmq.conf"
+    fi
     printf '[].\n' >"$rabbit_dir/enabled_plugins"
 
     # rabbitmqctl for this node, for people and fault tests (stop_app, ...).
@@ -432,6 +448,25 @@ print_urls() {
     say "env:      source $env_file"
 }
 
+# --- joining a cluster -------------------------------------------------------------
+
+# A setting of the set in $join_state, as its `up` recorded it.
+joined_setting() { # name
+    (
+        # shellcheck source=/dev/null
+        source "$join_state/ports.env" && printf '%s\n' "${!1}"
+    )
+}
+
+# The joining node takes the cookie of the node it joins: Erlang nodes only
+# talk to nodes with the same one.
+copy_join_cookie() {
+    local cookie=$join_state/rabbitmq/home/.erlang.cookie
+    [[ -f $cookie ]] || bb_die "no Erlang cookie in $join_state: is its node up?"
+    mkdir -p "$rabbit_dir/home"
+    install -m 400 "$cookie" "$rabbit_dir/home/.erlang.cookie"
+}
+
 take_lock() {
     # One up/down at a time per state folder; launch() keeps fd 9 from the servers.
     exec 9>"$state/lock"
@@ -440,7 +475,7 @@ take_lock() {
 
 cmd_up() {
     take_lock
-    if running rabbitmq && running redis && running epmd; then
+    if running rabbitmq && { [[ -n $join_state ]] || { running redis && running epmd; }; }; then
         note "already running from $state"
         rabbit_tls_answers || bb_info "warning: no TLS listener of this node answers on" \
             "127.0.0.1:$amqps_port (started by an older services.sh?): run down, then up"
@@ -456,12 +491,22 @@ cmd_up() {
         dist_port=${BB_RABBIT_DIST_PORT:-35673}
         epmd_port=${BB_EPMD_PORT:-35674}
         redis_port=${BB_REDIS_PORT:-36379}
+        join_state=${BB_JOIN_STATE:-}
+        if [[ -n $join_state ]]; then
+            join_state=$(cd "$join_state" && pwd) || bb_die "BB_JOIN_STATE: no folder $BB_JOIN_STATE"
+            epmd_port=$(joined_setting epmd_port)
+            redis_port=$(joined_setting redis_port)
+            [[ -n $epmd_port ]] || bb_die "BB_JOIN_STATE: no set is up in $join_state"
+        fi
         printf '%s\n' "amqp_port=$amqp_port" "amqps_port=$amqps_port" "dist_port=$dist_port" \
-            "epmd_port=$epmd_port" "redis_port=$redis_port" >"$ports_file"
+            "epmd_port=$epmd_port" "redis_port=$redis_port" "node=$NODE" \
+            "join_state=$join_state" >"$ports_file"
     fi
     local entry busy=()
-    for entry in redis:$redis_port epmd:$epmd_port rabbitmq-launcher:$amqp_port \
-        rabbitmq-launcher:$amqps_port rabbitmq-launcher:$dist_port; do
+    local own=("rabbitmq-launcher:$amqp_port" "rabbitmq-launcher:$amqps_port"
+        "rabbitmq-launcher:$dist_port")
+    [[ -n $join_state ]] || own+=("redis:$redis_port" "epmd:$epmd_port")
+    for entry in "${own[@]}"; do
         if ! running "${entry%%:*}" && port_in_use "${entry#*:}"; then busy+=("${entry#*:}"); fi
     done
     if ((${#busy[@]})); then
@@ -473,10 +518,13 @@ cmd_up() {
     trap cleanup_failed_up EXIT
     trap 'exit 130' INT TERM
     local t0=$SECONDS
-    running redis || start_redis
-    running epmd || start_epmd
+    if [[ -z $join_state ]]; then
+        running redis || start_redis
+        running epmd || start_epmd
+    fi
     if ! running rabbitmq-launcher; then
         note "starting RabbitMQ node $NODE on 127.0.0.1:$amqp_port (10-20 s)"
+        [[ -z $join_state ]] || copy_join_cookie
         start_rabbit
     fi
     trap - EXIT INT TERM
@@ -533,6 +581,10 @@ cmd_status() {
     else
         say "amqps:    down"
         ok=1
+    fi
+    if [[ -n $join_state ]]; then
+        say "cluster:  joined to the node of $join_state (its epmd and Redis)"
+        return "$ok"
     fi
     if running epmd && epmd_answers; then
         say "epmd:     up   127.0.0.1:$epmd_port (pid $(pid_of epmd))"

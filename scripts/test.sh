@@ -7,7 +7,11 @@
 # Two passes over the same servers: the plain build (build/), then the suite
 # built with AddressSanitizer and UndefinedBehaviorSanitizer
 # (build-sanitize/; the package test is left out there, a .deb of a
-# sanitizer build means nothing). BB_SANITIZE=0 runs the plain pass only,
+# sanitizer build means nothing, and so are the slow fault-injection tests,
+# which prove the tools' behaviour under broker and Redis failures and run in
+# the plain pass). The cluster tests (a three-node RabbitMQ
+# cluster losing nodes, scripts/cluster.sh; about ten minutes) run only with
+# BB_TEST_CLUSTER=1, in the plain pass. BB_SANITIZE=0 runs the plain pass only,
 # BB_SANITIZE=1 the sanitizer pass only. Services that were already up
 # (scripts/services.sh up by hand) are used and left running. BB_TEST_JOBS
 # sets ctest's parallelism (default 2).
@@ -38,9 +42,14 @@ export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 status=0
 for pass in "${passes[@]}"; do
     build_dir=$(BB_SANITIZE=$pass bb_build_dir)
-    extra=()
+    excluded=()
     if ((pass == 1)); then
-        extra=(--label-exclude package)
+        excluded=(package faults cluster)
+    fi
+    [[ ${BB_TEST_CLUSTER:-0} == 1 ]] || excluded+=(cluster)
+    extra=()
+    if ((${#excluded[@]})); then
+        extra=(--label-exclude "$(IFS='|' && printf '%s' "${excluded[*]}")")
     fi
     if [[ $build_dir != "$first_dir" ]]; then
         BB_SANITIZE=$pass bb_configure "$build_dir"

@@ -12,15 +12,13 @@
 
 namespace bbtest::faults {
 
-namespace {
-QueueOptions durable() {
+QueueOptions durable_queue() {
     QueueOptions q;
     q.durable = true;
     return q;
 }
-} // namespace
 
-FaultBus::FaultBus(const Services& s) : Bus(s, true, durable()) {}
+FaultBus::FaultBus(const Services& s, const QueueOptions& queue) : Bus(s, true, queue) {}
 
 FaultBus::~FaultBus() {
     // The admin connection may have died with a broker restart.

@@ -14,8 +14,11 @@
 
 namespace bbtest::faults {
 
+// A durable classic queue: what the single-node fault tests publish to.
+QueueOptions durable_queue();
+
 struct FaultBus : publish::Bus {
-    explicit FaultBus(const Services& s);
+    explicit FaultBus(const Services& s, const QueueOptions& queue = durable_queue());
     ~FaultBus(); // deletes the queue and exchange over a fresh connection
 
     // bb-publish's environment: this broker and exchange, no Redis, no BB_SPOOL_DIR.

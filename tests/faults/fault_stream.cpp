@@ -6,8 +6,9 @@ namespace bbtest::faults {
 
 using namespace std::chrono_literals;
 
-FaultStream::FaultStream(const PrivateServices& services, StreamInput stream_input)
-    : bus(services.services), input(std::move(stream_input)),
+FaultStream::FaultStream(const PrivateServices& services, StreamInput stream_input,
+                         const QueueOptions& queue)
+    : bus(services.services, queue), input(std::move(stream_input)),
       fifo_(make_fifo(work.path().string())) {}
 
 void FaultStream::start(const std::vector<std::string>& args, double lines_per_second,

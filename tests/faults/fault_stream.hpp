@@ -26,7 +26,8 @@ struct StreamOutcome {
 
 class FaultStream {
 public:
-    FaultStream(const PrivateServices& services, StreamInput input);
+    FaultStream(const PrivateServices& services, StreamInput input,
+                const QueueOptions& queue = durable_queue());
 
     // bb-publish --file PIPE --report ARGS... with `options`, fed at
     // `lines_per_second`, held at line `hold_at` until writer->release().

@@ -124,7 +124,11 @@ std::optional<PrivateServices> private_services(bool keep_broker_data) {
                   services_script() + " up exited " + std::to_string(up.status) + "):\n" + up.err);
         return std::nullopt;
     }
-    auto env = read_env_file(std::string(BB_FAULTS_STATE_DIR) + "/services.env");
+    return read_private_services(BB_FAULTS_STATE_DIR);
+}
+
+std::optional<PrivateServices> read_private_services(const std::string& state_dir) {
+    auto env = read_env_file(state_dir + "/services.env");
     PrivateServices s;
     s.services.rabbit_url = env["BB_TEST_RABBIT_URL"];
     s.services.amqp_host = env["BB_TEST_AMQP_HOST"];
@@ -135,7 +139,7 @@ std::optional<PrivateServices> private_services(bool keep_broker_data) {
         s.services.amqp_port = std::stoi(env["BB_TEST_AMQP_PORT"]);
         s.services.redis_port = std::stoi(env["BB_TEST_REDIS_PORT"]);
     } catch (const std::exception&) {
-        skip_test("services.env in " + std::string(BB_FAULTS_STATE_DIR) + " names no ports");
+        skip_test("services.env in " + state_dir + " names no ports");
         return std::nullopt;
     }
     return s;

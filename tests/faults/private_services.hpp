@@ -30,6 +30,10 @@ struct PrivateServices {
 // and nullopt (the test must return).
 std::optional<PrivateServices> private_services(bool keep_broker_data = false);
 
+// The set whose `services.sh up` wrote STATE_DIR/services.env (a node of
+// scripts/cluster.sh, say); skip_test() and nullopt when it names no ports.
+std::optional<PrivateServices> read_private_services(const std::string& state_dir);
+
 // rabbitmqctl ARGS... against the private node; fails the test unless it exits 0.
 void rabbitmqctl(const PrivateServices& s, const std::vector<std::string>& args);
 

@@ -1,0 +1,97 @@
+// bb-publish given the three nodes' URLs streams to a quorum queue while the
+// node it is connected to dies: it reconnects to another node, sends the
+// events in doubt again, and an independent consumer finds every event
+// confirmed (a confirm on a quorum queue means a majority of the nodes has
+// it), twice only for events that were in doubt.
+#include "cluster/cluster_nodes.hpp"
+#include "faults/fault_stream.hpp"
+
+#include <doctest/doctest.h>
+
+#include <chrono>
+#include <thread>
+
+using namespace bbtest;
+using namespace bbtest::faults;
+using namespace std::chrono_literals;
+
+namespace {
+
+QueueOptions quorum_queue() {
+    QueueOptions q = durable_queue();
+    q.type = "quorum";
+    return q;
+}
+
+// bb-publish connects to node 2 first, then 3, then 1.
+std::vector<std::string> publish_args(const std::vector<PrivateServices>& nodes,
+                                      const std::string& spool) {
+    return {"--url",
+            cluster::urls(nodes, {2, 3, 1}),
+            "--spool",
+            spool,
+            "--reconnect-attempts",
+            "20",
+            "--reconnect-time",
+            "60",
+            "--heartbeat",
+            "2",
+            "--confirm-timeout",
+            "10",
+            "--connect-timeout",
+            "2"};
+}
+
+// The stream's outcome once it ended: every valid record confirmed (three
+// nodes, two always up: nothing needs the spool), one loss and one
+// reconnect, and the queue read through node 1 holds every event.
+void check_through_node_loss(FaultStream& stream, const std::string& scenario) {
+    StreamOutcome done = stream.finish(300s);
+    std::size_t spooled = check_confirmed_or_spooled(done.report, done.err);
+    CHECK(done.status == (spooled > 0 ? 75 : 0));
+    {
+        INFO("stderr: " << done.err.substr(0, 3000));
+        CHECK(lines_containing(done.err, "reconnected") >= 1);
+    }
+    Reconciliation r = drain_and_reconcile(stream.bus, stream.spool, done.report);
+    report_figures(scenario, r);
+    CHECK(r.lost == 0);
+    CHECK(r.unexpected == 0);
+    CHECK(r.duplicated_not_in_doubt == 0);
+}
+
+} // namespace
+
+TEST_CASE("the node bb-publish is connected to is killed mid-stream: nothing lost") {
+    auto nodes = cluster::cluster_nodes();
+    if (!nodes)
+        return;
+    FaultStream stream((*nodes)[0], make_input(100000), quorum_queue());
+    stream.start(publish_args(*nodes, stream.spool), 10000);
+    stream.wait_for_progress(30000, 5000);
+    REQUIRE(kill_recorded((*nodes)[1], "rabbitmq"));
+    auto t0 = std::chrono::steady_clock::now();
+    check_through_node_loss(stream, "node killed");
+    auto t1 = std::chrono::steady_clock::now();
+    REQUIRE(cluster::cluster_nodes()); // node 2 back, with its data
+    MESSAGE(
+        "stream and check "
+        << std::chrono::duration<double>(t1 - t0).count() << " s after the kill; node 2 back after "
+        << std::chrono::duration<double>(std::chrono::steady_clock::now() - t1).count() << " s");
+}
+
+TEST_CASE("the node bb-publish is connected to is paused mid-stream: nothing lost") {
+    auto nodes = cluster::cluster_nodes();
+    if (!nodes)
+        return;
+    FaultStream stream((*nodes)[0], make_input(100000), quorum_queue());
+    stream.start(publish_args(*nodes, stream.spool), 10000);
+    stream.wait_for_progress(30000, 5000);
+    {
+        // Paused long enough for heartbeats (2 s) to give it up.
+        Paused paused(recorded_pid((*nodes)[1], "rabbitmq"));
+        REQUIRE(paused.paused());
+        std::this_thread::sleep_for(8s);
+    }
+    check_through_node_loss(stream, "node paused");
+}
