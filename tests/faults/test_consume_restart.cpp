@@ -38,9 +38,11 @@ pid_t consumer_pid(const std::string& shell_pid_file) {
 }
 
 // Runs `pipeline` (bb-consume's stderr to DIR/err) in a shell, waits until
-// `seen` lines are in DIR/out, restarts the broker, then waits until DIR/out
-// holds every one of `expected` and the queue is empty; stops bb-consume with
-// SIGTERM and returns its stderr. The events are checked by the caller.
+// `seen` lines are in DIR/out, restarts the broker, then waits until
+// bb-consume reconnected, DIR/out holds every one of `expected` and the
+// queue is empty; stops bb-consume with
+// SIGTERM and returns its stderr (which must say it reconnected). The events
+// are checked by the caller.
 std::string consume_through_restart(const PrivateServices& s, const Bus& bus,
                                     const std::string& dir, const std::string& pipeline,
                                     std::size_t seen, const std::set<std::string>& expected) {
@@ -50,11 +52,15 @@ std::string consume_through_restart(const PrivateServices& s, const Bus& bus,
     pid_t consumer = consumer_pid(dir + "/shell");
     {
         StoppedApp stopped(s);
+        // The broker went while events were still queued: mid-stream.
+        CHECK(line_counts(dir + "/out").size() < expected.size());
         std::this_thread::sleep_for(1s);
         stopped.start();
     }
     bool all = wait_until(
         [&] {
+            if (read_text(dir + "/err").find("reconnected to") == std::string::npos)
+                return false;
             auto got = line_counts(dir + "/out");
             if (got.size() < expected.size())
                 return false;
@@ -98,7 +104,7 @@ TEST_CASE(
     if (!s)
         return;
     FaultBus bus(s->services); // deleted over a fresh connection
-    auto bodies = publish_events(bus, 20000);
+    auto bodies = publish_events(bus, 10000);
     std::set<std::string> expected(bodies.begin(), bodies.end());
     std::string dir = make_temp_dir();
     // The reader takes one line at a time, so the restart lands mid-stream.
@@ -106,7 +112,7 @@ TEST_CASE(
                            "' --heartbeat 5 --reconnect-attempts 30 --reconnect-time 90 2> '" +
                            dir + "/err' | while read -r line; do printf '%s\\n' \"$line\" >> '" +
                            dir + "/out'; done";
-    std::string err = consume_through_restart(*s, bus, dir, pipeline, 2000, expected);
+    std::string err = consume_through_restart(*s, bus, dir, pipeline, 1000, expected);
     CHECK(err.find("reconnecting") != std::string::npos);
     CHECK(err.find("reconnected to") != std::string::npos);
     check_once_at_least(dir + "/out", expected, 256);
@@ -124,11 +130,14 @@ TEST_CASE("broker restarted while bb-consume runs a command per event: every eve
         ids.insert(body.substr(at, 36));
     }
     std::string dir = make_temp_dir();
-    std::string pipeline = binary("bb-consume") + " --queue '" + bus.queue +
-                           "' --concurrency 2 --heartbeat 5 --reconnect-attempts 30"
-                           " --reconnect-time 90 2> '" +
-                           dir + "/err' --exec /bin/sh -c 'echo \"$BB_EVENT_ID\" >> \"$0\"' '" +
-                           dir + "/out'";
+    std::string pipeline =
+        binary("bb-consume") + " --queue '" + bus.queue +
+        "' --concurrency 2 --heartbeat 5 --reconnect-attempts 30"
+        " --reconnect-time 90 2> '" +
+        dir + "/err' --exec /bin/sh -c 'echo \"$BB_EVENT_ID\" >> \"$0\"; sleep 0.02' '" + dir +
+        "/out'";
+    // 20 ms a command, two at a time: the 3,000 take half a minute, and the
+    // restart lands among them.
     std::string err = consume_through_restart(*s, bus, dir, pipeline, 300, ids);
     CHECK(err.find("reconnected to") != std::string::npos);
     // A command that ran while the connection was down is acked by nobody:
