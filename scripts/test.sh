@@ -9,7 +9,8 @@
 # (build-sanitize/; the package test is left out there, a .deb of a
 # sanitizer build means nothing, and so are the slow fault-injection tests,
 # which prove the tools' behaviour under broker and Redis failures and run in
-# the plain pass). The cluster tests (a three-node RabbitMQ
+# the plain pass). Both builds treat compiler warnings as errors
+# (BB_WERROR=OFF allows them). The cluster tests (a three-node RabbitMQ
 # cluster losing nodes, scripts/cluster.sh; about ten minutes) run only with
 # BB_TEST_CLUSTER=1, in the plain pass. BB_SANITIZE=0 runs the plain pass only,
 # BB_SANITIZE=1 the sanitizer pass only. Services that were already up
@@ -19,6 +20,7 @@ set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=lib/common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 cd "$BB_REPO_ROOT"
+export BB_WERROR=${BB_WERROR:-ON}
 
 "$BB_REPO_ROOT/scripts/setup.sh"
 
