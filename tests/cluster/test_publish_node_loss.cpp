@@ -1,8 +1,9 @@
 // bb-publish given the three nodes' URLs streams to a quorum queue while the
-// node it is connected to dies: it reconnects to another node, sends the
-// events in doubt again, and an independent consumer finds every event
-// confirmed (a confirm on a quorum queue means a majority of the nodes has
-// it), twice only for events that were in doubt.
+// node it is connected to dies (killed, paused, or its broker stopped): it
+// reconnects to another node, sends the events in doubt again, and an
+// independent consumer finds every event confirmed (a confirm on a quorum
+// queue means a majority of the nodes has it), twice only for events that
+// were in doubt.
 #include "cluster/cluster_nodes.hpp"
 #include "faults/fault_stream.hpp"
 
@@ -94,4 +95,20 @@ TEST_CASE("the node bb-publish is connected to is paused mid-stream: nothing los
         std::this_thread::sleep_for(8s);
     }
     check_through_node_loss(stream, "node paused");
+}
+
+TEST_CASE("the node bb-publish is connected to stops its broker mid-stream: nothing lost") {
+    auto nodes = cluster::cluster_nodes();
+    if (!nodes)
+        return;
+    FaultStream stream((*nodes)[0], make_input(100000), quorum_queue());
+    stream.start(publish_args(*nodes, stream.spool), 10000);
+    stream.wait_for_progress(30000, 5000);
+    {
+        // stop_app closes the node's connections; the node itself lives on.
+        StoppedApp stopped((*nodes)[1]);
+        std::this_thread::sleep_for(3s);
+        stopped.start();
+    }
+    check_through_node_loss(stream, "node's broker stopped");
 }
