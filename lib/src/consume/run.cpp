@@ -420,8 +420,11 @@ void Run::start_command(Received m, const Envelope* envelope) {
         env.push_back("BB_EVENT_ID=" + envelope->event_id.str());
         env.push_back("BB_EVENT_TYPE=" + envelope->event_type);
         std::string ids;
-        for (const Uuid& id : envelope->correlation_ids)
-            ids += (ids.empty() ? "" : ",") + id.str();
+        for (const Uuid& id : envelope->correlation_ids) {
+            if (!ids.empty())
+                ids += ',';
+            ids += id.str();
+        }
         env.push_back("BB_CORRELATION_IDS=" + ids);
     }
     auto command = Command::start(s_.command, m.body, env);
