@@ -10,6 +10,7 @@
 #include <doctest/doctest.h>
 
 #include <chrono>
+#include <functional>
 #include <thread>
 
 using namespace bbtest;
@@ -61,54 +62,55 @@ void check_through_node_loss(FaultStream& stream, const std::string& scenario) {
     CHECK(r.duplicated_not_in_doubt == 0);
 }
 
+// 100,000 events streamed to a quorum queue through node 2 first; `fault`
+// strikes node 2 once 30,000 are written, then the outcome is checked as
+// above. False when the cluster is not there (the test must return).
+bool stream_through_node_loss(const std::string& scenario,
+                              const std::function<void(const PrivateServices&)>& fault) {
+    auto nodes = cluster::cluster_nodes();
+    if (!nodes)
+        return false;
+    FaultStream stream((*nodes)[0], make_input(100000), quorum_queue());
+    stream.start(publish_args(*nodes, stream.spool), 10000);
+    stream.wait_for_progress(30000, 5000);
+    fault((*nodes)[1]);
+    auto t0 = std::chrono::steady_clock::now();
+    check_through_node_loss(stream, scenario);
+    MESSAGE(scenario << ": stream ended and checked "
+                     << std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count()
+                     << " s after the fault");
+    return true;
+}
+
 } // namespace
 
 TEST_CASE("the node bb-publish is connected to is killed mid-stream: nothing lost") {
-    auto nodes = cluster::cluster_nodes();
-    if (!nodes)
+    bool ran = stream_through_node_loss("node killed", [](const PrivateServices& node) {
+        REQUIRE(kill_recorded(node, "rabbitmq"));
+    });
+    if (!ran)
         return;
-    FaultStream stream((*nodes)[0], make_input(100000), quorum_queue());
-    stream.start(publish_args(*nodes, stream.spool), 10000);
-    stream.wait_for_progress(30000, 5000);
-    REQUIRE(kill_recorded((*nodes)[1], "rabbitmq"));
     auto t0 = std::chrono::steady_clock::now();
-    check_through_node_loss(stream, "node killed");
-    auto t1 = std::chrono::steady_clock::now();
     REQUIRE(cluster::cluster_nodes()); // node 2 back, with its data
-    MESSAGE(
-        "stream and check "
-        << std::chrono::duration<double>(t1 - t0).count() << " s after the kill; node 2 back after "
-        << std::chrono::duration<double>(std::chrono::steady_clock::now() - t1).count() << " s");
+    MESSAGE("node 2 back after "
+            << std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count()
+            << " s");
 }
 
 TEST_CASE("the node bb-publish is connected to is paused mid-stream: nothing lost") {
-    auto nodes = cluster::cluster_nodes();
-    if (!nodes)
-        return;
-    FaultStream stream((*nodes)[0], make_input(100000), quorum_queue());
-    stream.start(publish_args(*nodes, stream.spool), 10000);
-    stream.wait_for_progress(30000, 5000);
-    {
+    stream_through_node_loss("node paused", [](const PrivateServices& node) {
         // Paused long enough for heartbeats (2 s) to give it up.
-        Paused paused(recorded_pid((*nodes)[1], "rabbitmq"));
+        Paused paused(recorded_pid(node, "rabbitmq"));
         REQUIRE(paused.paused());
         std::this_thread::sleep_for(8s);
-    }
-    check_through_node_loss(stream, "node paused");
+    });
 }
 
 TEST_CASE("the node bb-publish is connected to stops its broker mid-stream: nothing lost") {
-    auto nodes = cluster::cluster_nodes();
-    if (!nodes)
-        return;
-    FaultStream stream((*nodes)[0], make_input(100000), quorum_queue());
-    stream.start(publish_args(*nodes, stream.spool), 10000);
-    stream.wait_for_progress(30000, 5000);
-    {
+    stream_through_node_loss("node's broker stopped", [](const PrivateServices& node) {
         // stop_app closes the node's connections; the node itself lives on.
-        StoppedApp stopped((*nodes)[1]);
+        StoppedApp stopped(node);
         std::this_thread::sleep_for(3s);
         stopped.start();
-    }
-    check_through_node_loss(stream, "node's broker stopped");
+    });
 }
