@@ -12,6 +12,7 @@
 #include "bloodbank/config.hpp"
 #include "bloodbank/confirm_channel.hpp"
 #include "bloodbank/error.hpp"
+#include "bloodbank/tls.hpp"
 
 #include <chrono>
 #include <cstdint>
@@ -21,17 +22,6 @@
 #include <vector>
 
 namespace bb {
-
-// How amqps:// URLs are secured (amqp:// ignores it). By default the broker's
-// certificate chain is checked against the system's CA store and must name
-// the URL's host (a DNS name, or an IP address in its subjectAltName);
-// nothing, not even the password, is sent to a broker that fails the check.
-struct TlsOptions {
-    std::string ca_file;   // PEM CA certificates trusted instead of the system's; "": the system's
-    std::string cert_file; // PEM client certificate (chain) shown to the broker; "": none
-    std::string key_file;  // PEM private key of cert_file (unencrypted); "": inside cert_file
-    bool verify = true;    // false (--insecure): accept any certificate for any name
-};
 
 struct PublisherOptions {
     std::vector<AmqpUrl> urls; // tried in turn at connect until one works

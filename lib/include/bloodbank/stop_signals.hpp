@@ -61,9 +61,15 @@ int stop_requested();
 
 enum class WaitResult { ready, timed_out, stopped };
 
+// Whether a stop request ends a wait. Redis is waited for regardless: the
+// links of what was published before the stop are still to be written.
+enum class OnStop { end_wait, keep_waiting };
+
 // Waits until `fd` has one of `events` (POLLIN, POLLOUT), `deadline` passes,
-// or a stop request comes. One that came before the call ends it at once.
-WaitResult wait_ready(int fd, short events, std::chrono::steady_clock::time_point deadline);
+// or (OnStop::end_wait) a stop request comes. One that came before the call
+// ends it at once.
+WaitResult wait_ready(int fd, short events, std::chrono::steady_clock::time_point deadline,
+                      OnStop on_stop = OnStop::end_wait);
 
 // While it lives, a stop request shuts `fd` down (SHUT_RDWR) from the signal
 // handler, so that a wait on the socket inside a library that cannot poll the

@@ -3,7 +3,8 @@
 #pragma once
 
 #include "bloodbank/amqp.hpp"
-#include "bloodbank/timeval.hpp" // to_timeval, for every amqp_* timeout
+#include "bloodbank/tcp_connect.hpp" // stopped_by_signal, for every wait a stop ends
+#include "bloodbank/timeval.hpp"     // to_timeval, for every amqp_* timeout
 
 #include <amqp.h>
 
@@ -42,8 +43,6 @@ Result<ConnectionPtr> log_in(const AmqpUrl& url, const LoginOptions& options);
 Error cannot_connect(const std::string& target, std::string_view reason);
 // "connection to TARGET lost: REASON", ErrorKind::unavailable.
 Error connection_lost(const std::string& target, std::string_view reason);
-// Why a wait ended early: "stopped by SIGINT".
-std::string stopped_by_signal();
 
 // "connection refused", a broker's "NOT_FOUND - no exchange ...", ...
 std::string describe_reply(const amqp_rpc_reply_t& reply);

@@ -1,5 +1,5 @@
-// Logging in to a broker: our own non-blocking TCP connect (so a refused or
-// unreachable broker is reported precisely and within the deadline), or for
+// Logging in to a broker: our own non-blocking TCP connect (tcp_connect.hpp,
+// so a refused or unreachable broker is named precisely and in time), or for
 // amqps:// rabbitmq-c's TLS socket (tls.cpp), then the AMQP handshake.
 #include "amqp/connection.hpp"
 #include "amqp/tls.hpp"
@@ -10,15 +10,6 @@
 #include <amqp_tcp_socket.h>
 #include <fmt/format.h>
 
-#include <cerrno>
-#include <cstring>
-#include <fcntl.h>
-#include <netdb.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
-#include <poll.h>
-#include <sys/socket.h>
-#include <unistd.h>
 #include <utility>
 
 namespace bb::amqp_detail {
@@ -46,10 +37,6 @@ std::string describe_reply(const amqp_rpc_reply_t& reply) {
     if (!text)
         return fmt::format("unexpected method 0x{:08x} from the broker", reply.reply.id);
     return std::string(static_cast<const char*>(text->bytes), text->len);
-}
-
-std::string stopped_by_signal() {
-    return fmt::format("stopped by {}", signal_name(stop_requested()));
 }
 
 Error cannot_connect(const std::string& target, std::string_view reason) {
@@ -93,53 +80,9 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-// A connected non-blocking TCP socket, or the reason there is none.
-Result<UniqueFd> tcp_connect(const AmqpUrl& url, Clock::time_point deadline) {
-    addrinfo hints{};
-    hints.ai_family = AF_UNSPEC;
-    hints.ai_socktype = SOCK_STREAM;
-    hints.ai_protocol = IPPROTO_TCP;
-    addrinfo* found = nullptr;
-    std::string port = std::to_string(url.port);
-    if (int rc = ::getaddrinfo(url.host.c_str(), port.c_str(), &hints, &found); rc != 0)
-        return make_error(ErrorKind::unavailable, gai_strerror(rc));
-    std::unique_ptr<addrinfo, decltype(&::freeaddrinfo)> addresses(found, ::freeaddrinfo);
-
-    std::string reason = "no address";
-    for (const addrinfo* a = found; a; a = a->ai_next) {
-        UniqueFd sock(
-            ::socket(a->ai_family, a->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, a->ai_protocol));
-        if (!sock) {
-            reason = errno_text(errno);
-            continue;
-        }
-        int one = 1;
-        ::setsockopt(sock.get(), IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-        if (::connect(sock.get(), a->ai_addr, a->ai_addrlen) == 0)
-            return sock;
-        if (errno != EINPROGRESS) {
-            reason = errno_text(errno);
-            continue;
-        }
-        WaitResult waited = wait_ready(sock.get(), POLLOUT, deadline);
-        if (waited != WaitResult::ready) {
-            reason = waited == WaitResult::stopped ? stopped_by_signal() : "timed out";
-            break;
-        }
-        int error = 0;
-        socklen_t len = sizeof error;
-        if (::getsockopt(sock.get(), SOL_SOCKET, SO_ERROR, &error, &len) != 0)
-            error = errno;
-        if (error == 0)
-            return sock;
-        reason = errno_text(error);
-    }
-    return make_error(ErrorKind::unavailable, reason);
-}
-
 // Why a TCP connection to `url` fails, learnt by making one; "" if it works.
 std::string tcp_failure(const AmqpUrl& url, Clock::time_point deadline) {
-    auto fd = tcp_connect(url, deadline);
+    auto fd = tcp_connect(url.host, url.port, deadline);
     return fd ? std::string() : fd.error().message;
 }
 
@@ -149,7 +92,7 @@ Result<void> open_socket(amqp_connection_state_t conn, const AmqpUrl& url,
     if (url.tls)
         return open_tls(conn, url, options.tls, deadline,
                         [&] { return tcp_failure(url, deadline); });
-    auto fd = tcp_connect(url, deadline);
+    auto fd = tcp_connect(url.host, url.port, deadline);
     if (!fd)
         return fd.error();
     amqp_socket_t* socket = amqp_tcp_socket_new(conn);

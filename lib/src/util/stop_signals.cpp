@@ -89,10 +89,12 @@ int stop_requested() {
     return StopSignals::installed() ? first_signal.load() : 0;
 }
 
-WaitResult wait_ready(int fd, short events, std::chrono::steady_clock::time_point deadline) {
-    const StopSignals* signals = StopSignals::installed();
+WaitResult wait_ready(int fd, short events, std::chrono::steady_clock::time_point deadline,
+                      OnStop on_stop) {
+    bool stoppable = on_stop == OnStop::end_wait;
+    const StopSignals* signals = stoppable ? StopSignals::installed() : nullptr;
     for (;;) {
-        if (stop_requested())
+        if (stoppable && stop_requested())
             return WaitResult::stopped;
         auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
             deadline - std::chrono::steady_clock::now());
@@ -103,7 +105,7 @@ WaitResult wait_ready(int fd, short events, std::chrono::steady_clock::time_poin
         if (ready < 0 && errno != EINTR)
             return WaitResult::ready; // the caller's own call on `fd` says what is wrong
         if (ready > 0 && fds[0].revents)
-            return stop_requested() ? WaitResult::stopped : WaitResult::ready;
+            return stoppable && stop_requested() ? WaitResult::stopped : WaitResult::ready;
         if (ready == 0 && left.count() <= 0)
             return WaitResult::timed_out;
     }
