@@ -30,6 +30,23 @@ bool given(const ConnectionFlags& flags, ConfigItem setting) {
     return false;
 }
 
+// Redis over TLS and ACL users.
+void add_redis_tls_options(CLI::App& cli, ConnectionFlags& flags) {
+    add_setting_option(cli, flags, "--redis-username", ConfigItem::redis_username, "USER",
+                       "Redis ACL user to log in as, with the Redis password (REDIS_USERNAME)",
+                       "Connection");
+    add_setting_option(cli, flags, "--redis-cacert", ConfigItem::redis_cacert, "PATH",
+                       "Verify a rediss:// server with the CA certificates in PATH (PEM) instead "
+                       "of the system's (REDIS_CACERT)",
+                       "Connection");
+    add_setting_option(cli, flags, "--redis-cert", ConfigItem::redis_cert, "PATH",
+                       "Client certificate (PEM) to show a rediss:// server (REDIS_CERT)",
+                       "Connection");
+    add_setting_option(cli, flags, "--redis-key", ConfigItem::redis_key, "PATH",
+                       "Private key (PEM) of --redis-cert, if not in the same file (REDIS_KEY)",
+                       "Connection");
+}
+
 } // namespace
 
 void add_amqp_options(CLI::App& cli, ConnectionFlags& flags) {
@@ -78,8 +95,9 @@ bb::TlsOptions amqp_tls_options(std::string_view program, const ConnectionFlags&
 
 void add_redis_options(CLI::App& cli, ConnectionFlags& flags, RedisUse use) {
     add_setting_option(cli, flags, "--redis-url", ConfigItem::redis_url, "URL",
-                       "Redis URL redis://[[user:]password@]host[:port][/db] (REDIS_URL); "
-                       "replaces the REDIS_HOST, REDIS_PORT, REDIS_DB and REDIS_PASSWORD settings",
+                       "Redis URL redis://[[user:]password@]host[:port][/db], rediss:// for TLS "
+                       "(REDIS_URL); replaces the REDIS_HOST, REDIS_PORT, REDIS_DB, "
+                       "REDIS_USERNAME, REDIS_PASSWORD and REDIS_TLS settings",
                        "Connection");
     add_setting_option(cli, flags, "--redis-host", ConfigItem::redis_host, "HOST",
                        "Redis host (REDIS_HOST)", "Connection");
@@ -92,6 +110,7 @@ void add_redis_options(CLI::App& cli, ConnectionFlags& flags, RedisUse use) {
                        "(REDIS_PASSWORD_FILE); it replaces REDIS_PASSWORD and a password in "
                        "the Redis URL",
                        "Connection");
+    add_redis_tls_options(cli, flags);
     if (use == RedisUse::read_write)
         add_setting_option(cli, flags, "--ttl-days", ConfigItem::correlation_ttl_days, "DAYS",
                            "Days to keep correlation links (CORRELATION_TTL_DAYS)", "Connection");
@@ -134,7 +153,8 @@ Result<Config> load_config(const ConnectionFlags& flags, const EnvLookup& getenv
         config->set_flag(ConfigItem::rabbit_url, fmt::format("{}", fmt::join(flags.urls, ",")));
     }
     bool redis_parts = given(flags, ConfigItem::redis_host) ||
-                       given(flags, ConfigItem::redis_port) || given(flags, ConfigItem::redis_db);
+                       given(flags, ConfigItem::redis_port) || given(flags, ConfigItem::redis_db) ||
+                       given(flags, ConfigItem::redis_username);
     if (redis_parts && !given(flags, ConfigItem::redis_url) &&
         !config->value(ConfigItem::redis_url).empty()) {
         config->set_flag(ConfigItem::redis_url, "");

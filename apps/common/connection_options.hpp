@@ -90,10 +90,13 @@ bb::TlsOptions amqp_tls_options(std::string_view program, const ConnectionFlags&
 
 // Group "Connection": --redis-url URL (REDIS_URL), --redis-host HOST,
 // --redis-port PORT, --redis-db N, --redis-password-file PATH
-// (REDIS_PASSWORD_FILE) and, unless `use` is read_only, --ttl-days DAYS
+// (REDIS_PASSWORD_FILE), --redis-username USER (REDIS_USERNAME), for
+// rediss:// --redis-cacert, --redis-cert and --redis-key PATH (REDIS_CACERT,
+// REDIS_CERT, REDIS_KEY) and, unless `use` is read_only, --ttl-days DAYS
 // (CORRELATION_TTL_DAYS).
-// --redis-host/--redis-port/--redis-db without --redis-url set any REDIS_URL
-// from the environment or .env aside, so that what was typed is what is used.
+// --redis-host/--redis-port/--redis-db/--redis-username without --redis-url
+// set any REDIS_URL from the environment or .env aside, so that what was
+// typed is what is used.
 // An app that only reads Redis (bb-consume's --descends-from) writes no
 // links, so it has no --ttl-days.
 enum class RedisUse { read_write, read_only };

@@ -89,6 +89,11 @@ TEST_CASE("config: the defaults are the Python system's") {
         {"REDIS_DB", "0"},
         {"REDIS_PASSWORD", ""},
         {"REDIS_PASSWORD_FILE", ""},
+        {"REDIS_USERNAME", ""}, // ours: Redis over TLS and ACL users
+        {"REDIS_TLS", ""},
+        {"REDIS_CACERT", ""},
+        {"REDIS_CERT", ""},
+        {"REDIS_KEY", ""},
         {"CORRELATION_TTL_DAYS", "30"},
         {"SERVICE_NAME", "bloodbank"},
         {"ENVIRONMENT", "development"},
@@ -318,7 +323,7 @@ TEST_CASE("config: bad Redis settings name the setting and the value") {
         {{{"REDIS_DB", "one"}}, "REDIS_DB=one (environment): "},
         {{{"REDIS_DB", "99999999999"}}, "REDIS_DB=99999999999 (environment): "},
         {{{"REDIS_HOST", ""}}, "REDIS_HOST= (environment): "},
-        {{{"REDIS_URL", "rediss://:s3cr3t@cache/"}}, "REDIS_URL (environment): "},
+        {{{"REDIS_URL", "rediss://:s3cr3t@cache/x"}}, "REDIS_URL (environment): "},
         {{{"REDIS_URL", "redis://:s3cr3t@cache:0/"}}, "REDIS_URL (environment): "},
     };
     for (const Case& c : cases) {

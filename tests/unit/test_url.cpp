@@ -144,7 +144,7 @@ TEST_CASE("url: AMQP and Redis error messages never contain the password") {
         CHECK_FALSE(contains(parsed.error().message, "cr3t"));
     }
     const std::vector<std::string> redis_urls = {
-        "rediss://:s3cr3t@cache:6380/0",
+        "rediss://:s3cr3t@cache:0/",
         "redis://:s3cr3t@cache:0/",
         "redis://:s3cr3t@cache/x",
         "http://:s3cr3t@cache/",
@@ -185,13 +185,21 @@ TEST_CASE("url: redis URL forms") {
     CHECK(v6.db == 1);
 }
 
-TEST_CASE("url: rediss is refused, explaining why, not downgraded") {
-    auto parsed = bb::parse_redis_url("rediss://:pw@cache:6380/0");
-    REQUIRE_FALSE(parsed.has_value());
-    CHECK(parsed.error().kind == bb::ErrorKind::usage);
-    CHECK(contains(parsed.error().message, "TLS"));
-    CHECK(contains(parsed.error().message, "hiredis"));
-    CHECK(contains(parsed.error().message, "plaintext"));
+TEST_CASE("url: rediss:// is Redis over TLS, the rest read as redis://") {
+    auto parsed = bb::parse_redis_url("rediss://app:pw@cache:6380/2");
+    REQUIRE(parsed.has_value());
+    CHECK(parsed->tls);
+    CHECK(parsed->host == "cache");
+    CHECK(parsed->port == 6380);
+    CHECK(parsed->db == 2);
+    CHECK(parsed->username == "app");
+    CHECK(parsed->password == "pw");
+    CHECK(parsed->redacted() == "rediss://cache:6380/2");
+    auto lone = bb::parse_redis_url("rediss://T0KEN@cache");
+    REQUIRE(lone.has_value());
+    CHECK(lone->password == "T0KEN");
+    CHECK(lone->port == 6379);
+    CHECK_FALSE(bb::parse_redis_url("redis://cache")->tls);
 }
 
 TEST_CASE("url: bad Redis URLs are usage errors") {

@@ -4,6 +4,7 @@
 #pragma once
 
 #include "bloodbank/error.hpp"
+#include "bloodbank/tls.hpp"
 
 #include <cstddef>
 #include <functional>
@@ -35,6 +36,12 @@ enum class ConfigItem {
     redis_db,
     redis_password,
     redis_password_file,
+    // Redis over TLS and ACL users.
+    redis_username,
+    redis_tls,
+    redis_cacert,
+    redis_cert,
+    redis_key,
     correlation_ttl_days,
     service_name,
     environment,
@@ -58,6 +65,7 @@ enum class SettingType {
     bind_port, // 0 to 65535, 0 meaning a free port the system picks
     database,  // a Redis database number, 0 or more
     days,      // a whole number of days, 1 to 1000000
+    boolean,   // "" or false/no/off/0, true/yes/on/1 (any case)
 };
 
 struct SettingDefinition {
@@ -114,8 +122,11 @@ struct RedisTarget {
     int db = 0;
     std::string username; // Redis 6 ACL user, usually empty
     std::string password;
+    bool tls = false;       // rediss://
+    TlsOptions tls_options; // REDIS_CACERT, REDIS_CERT, REDIS_KEY, when tls
 
-    std::string redacted() const; // redis://host:port/db, never the password
+    // redis://host:port/db (rediss:// over TLS), never the user or password.
+    std::string redacted() const;
 };
 
 // amqp:// and amqps:// as aio-pika reads them: defaults guest/guest, port 5672
@@ -128,8 +139,8 @@ struct RedisTarget {
 // query or fragment as urlsplit would.
 Result<AmqpUrl> parse_amqp_url(std::string_view url);
 // redis://[[user:]password@]host[:port][/db]; user info without a ':' is the
-// password, as redis-cli reads it. rediss:// is refused (no TLS in Debian's
-// hiredis) rather than downgraded.
+// password, as redis-cli reads it. rediss:// is the same over TLS (tls set;
+// the TLS files come from the settings, not the URL).
 Result<RedisTarget> parse_redis_url(std::string_view url);
 // The URL with any password replaced by "***" (or removed); safe to print.
 // The user info is found as the parsers find it, up to the last '@' when a
@@ -181,8 +192,11 @@ public:
     // when set, is read here and its password replaces every URL's; an error
     // reading it keeps its kind (66 missing, 74 unreadable) and names it.
     Result<std::vector<AmqpUrl>> rabbit_urls() const;
-    // REDIS_URL if non-empty, else REDIS_HOST/PORT/DB/PASSWORD; either way
-    // REDIS_PASSWORD_FILE, when set, supplies the password.
+    // REDIS_URL if non-empty (rediss:// for TLS), else REDIS_HOST/PORT/DB/
+    // USERNAME/PASSWORD/TLS; either way REDIS_PASSWORD_FILE, when set,
+    // supplies the password, and over TLS REDIS_CACERT/CERT/KEY the files.
+    // A TLS file set for a connection without TLS is a usage error (the user
+    // believes TLS is in force).
     Result<RedisTarget> redis() const;
     // EXCHANGE_NAME, not empty.
     Result<std::string> exchange_name() const;
@@ -198,6 +212,7 @@ public:
 
 private:
     static ConfigItem item_named(std::string_view name); // throws std::out_of_range
+    Result<TlsOptions> redis_tls_files(bool tls) const;
 
     std::vector<Setting> settings_;
 };

@@ -1,6 +1,9 @@
-// A synchronous hiredis connection with a deadline on every call and
+// A synchronous Redis connection with a deadline on every call and
 // pipelining as the normal way to talk: append many commands, then read all
 // their replies in one round trip. Used by correlation tracking and tracing.
+// RESP travels over our own socket, plain or TLS (rediss://, bloodbank/tls.hpp):
+// Debian's hiredis 0.14 has no TLS, so only its command formatter and reply
+// reader are used, which work over any transport.
 #pragma once
 
 #include "bloodbank/config.hpp"
@@ -11,6 +14,7 @@
 #include <chrono>
 #include <initializer_list>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -24,9 +28,12 @@ using RedisReplyPtr = std::unique_ptr<redisReply, ReplyDeleter>;
 
 class RedisConnection {
 public:
-    // Connects within `timeout`, then AUTH (when a password is set) and SELECT
-    // (when db != 0). Errors are ErrorKind::unavailable and name the redacted
-    // target: "Redis at redis://127.0.0.1:6379/0: Connection refused".
+    // Connects within `timeout` (TCP, and the TLS handshake for rediss://),
+    // then AUTH (when a password is set; AUTH user password for an ACL user)
+    // and SELECT (when db != 0). Errors name the redacted target:
+    // "Redis at redis://127.0.0.1:6379/0: cannot connect: Connection refused";
+    // they are ErrorKind::unavailable, except a TLS file that cannot be used
+    // (not_found, io or usage, as for amqps://).
     static Result<RedisConnection> connect(const RedisTarget& target,
                                            std::chrono::milliseconds timeout);
 
@@ -35,16 +42,22 @@ public:
     void append(const std::vector<std::string_view>& argv);
     std::size_t pending() const { return pending_; }
 
-    // Sends everything queued and reads one reply per queued command, in order.
+    // Sends everything queued in one write and reads one reply per queued
+    // command, in order, from reads of as much as has arrived.
     // A Redis error reply (REDIS_REPLY_ERROR) is returned as a reply, not an
     // Error; an Error means the connection failed or timed out, after which the
-    // connection is unusable.
+    // connection is unusable. Except a refusal of the user's rights (NOPERM,
+    // NOAUTH), which no caller can do without: after all replies are read it
+    // is an Error (unavailable) naming the target and the user,
+    // "Redis at rediss://h:6380/0: NOPERM this user has no permissions to
+    // access one of the keys used as arguments (user app)".
     Result<std::vector<RedisReplyPtr>> flush();
 
     // One command, one round trip.
     Result<RedisReplyPtr> command(std::initializer_list<std::string_view> argv);
 
-    // The deadline for each socket read or write from now on.
+    // The deadline for each socket read or write from now on (each wait for
+    // the socket, TLS included).
     void set_timeout(std::chrono::milliseconds timeout);
 
     // How many round trips (flush/command calls) this connection has made.
@@ -52,16 +65,22 @@ public:
     const std::string& target() const { return target_; }
 
 private:
-    struct ContextDeleter {
-        void operator()(redisContext* c) const { redisFree(c); }
+    struct Wire; // the socket (and TLS session), the queued bytes, the reply reader
+    struct WireDeleter {
+        void operator()(Wire* wire) const;
     };
-    RedisConnection(redisContext* context, std::string target)
-        : context_(context), target_(std::move(target)) {}
-    Error failure(std::string_view what) const;
+    RedisConnection(std::unique_ptr<Wire, WireDeleter> wire, std::string target,
+                    std::chrono::milliseconds timeout);
+    Error failure(std::string_view what, std::string_view reason) const;
+    std::optional<Error> refusal(const redisReply* reply) const;
     void append_argv(const std::string_view* argv, std::size_t count);
+    Result<void> send_queued();
+    Result<RedisReplyPtr> read_reply();
 
-    std::unique_ptr<redisContext, ContextDeleter> context_;
+    std::unique_ptr<Wire, WireDeleter> wire_;
     std::string target_; // redacted, for messages
+    std::string user_;   // the ACL user, "" for the default one
+    std::chrono::milliseconds timeout_;
     std::size_t pending_ = 0;
     std::size_t round_trips_ = 0;
 };

@@ -36,8 +36,8 @@ constexpr SettingDefinition definitions[] = {
     {Item::exchange_name, "EXCHANGE_NAME", "bloodbank.events.v1", Type::exchange,
      "topic exchange that events are published to"},
     {Item::redis_url, "REDIS_URL", "", Type::redis_url,
-     "Redis URL redis://[[user:]password@]host[:port][/db]; when set, it replaces "
-     "REDIS_HOST, REDIS_PORT, REDIS_DB and REDIS_PASSWORD"},
+     "Redis URL redis://[[user:]password@]host[:port][/db], rediss:// over TLS; when set, it "
+     "replaces REDIS_HOST, REDIS_PORT, REDIS_DB, REDIS_USERNAME, REDIS_PASSWORD and REDIS_TLS"},
     {Item::redis_host, "REDIS_HOST", "localhost", Type::host,
      "Redis host for correlation tracking"},
     {Item::redis_port, "REDIS_PORT", "6379", Type::port, "Redis port"},
@@ -46,6 +46,19 @@ constexpr SettingDefinition definitions[] = {
     {Item::redis_password_file, "REDIS_PASSWORD_FILE", "", Type::path,
      "file whose first line is the Redis password; replaces REDIS_PASSWORD and a password in "
      "REDIS_URL"},
+    // Redis over TLS and ACL users.
+    {Item::redis_username, "REDIS_USERNAME", "", Type::text,
+     "Redis ACL user (Redis 6 and later) that AUTH names with the password; \"\": the default "
+     "user"},
+    {Item::redis_tls, "REDIS_TLS", "", Type::boolean,
+     "true: talk to REDIS_HOST over TLS, as rediss:// does (REDIS_URL's scheme decides for it)"},
+    {Item::redis_cacert, "REDIS_CACERT", "", Type::path,
+     "PEM file of the CA certificates a TLS Redis server is verified with, instead of the "
+     "system's"},
+    {Item::redis_cert, "REDIS_CERT", "", Type::path,
+     "PEM client certificate shown to a TLS Redis server"},
+    {Item::redis_key, "REDIS_KEY", "", Type::path,
+     "PEM private key of REDIS_CERT, when it is not in that file"},
     {Item::correlation_ttl_days, "CORRELATION_TTL_DAYS", "30", Type::days,
      "days that correlation links and event records are kept"},
     {Item::service_name, "SERVICE_NAME", "bloodbank", Type::text,
@@ -172,6 +185,17 @@ Result<std::string> parse_exchange(const Setting& setting) {
 }
 
 // [::1] is written with brackets, as in a URL, and used without.
+Result<bool> parse_boolean(const Setting& setting) {
+    std::string word;
+    for (char c : setting.value)
+        word += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (word.empty() || word == "false" || word == "no" || word == "off" || word == "0")
+        return false;
+    if (word == "true" || word == "yes" || word == "on" || word == "1")
+        return true;
+    return setting_error(setting, "not true or false (yes/no, on/off, 1/0)");
+}
+
 Result<std::string> parse_host(const Setting& setting) {
     std::string host = setting.value;
     if (host.size() > 2 && host.front() == '[' && host.back() == ']') {
@@ -287,6 +311,8 @@ Result<void> check_setting(const Setting& setting) {
         return checked(parse_database(setting));
     case Type::days:
         return checked(parse_days_as_seconds(setting));
+    case Type::boolean:
+        return checked(parse_boolean(setting));
     }
     return {};
 }
@@ -429,7 +455,13 @@ Result<RedisTarget> Config::redis() const {
             return db.error();
         }
         target.db = *db;
+        target.username = value(Item::redis_username);
         target.password = value(Item::redis_password);
+        auto tls = parse_boolean(get(Item::redis_tls));
+        if (!tls) {
+            return tls.error();
+        }
+        target.tls = *tls;
     }
     auto password = password_from_file(get(Item::redis_password_file));
     if (!password) {
@@ -438,7 +470,28 @@ Result<RedisTarget> Config::redis() const {
     if (*password) {
         target.password = std::move(**password);
     }
+    if (auto tls = redis_tls_files(target.tls); !tls) {
+        return tls.error();
+    } else {
+        target.tls_options = std::move(*tls);
+    }
     return target;
+}
+
+Result<TlsOptions> Config::redis_tls_files(bool tls) const {
+    TlsOptions options;
+    options.ca_file = value(Item::redis_cacert);
+    options.cert_file = value(Item::redis_cert);
+    options.key_file = value(Item::redis_key);
+    if (!tls) {
+        for (Item item : {Item::redis_cacert, Item::redis_cert, Item::redis_key}) {
+            if (!value(item).empty()) {
+                return setting_error(get(item), "set, but the Redis connection is not TLS: use a "
+                                                "rediss:// URL (or REDIS_TLS=true)");
+            }
+        }
+    }
+    return options;
 }
 
 Result<long> Config::correlation_ttl_seconds() const {

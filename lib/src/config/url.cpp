@@ -14,7 +14,7 @@ namespace bb {
 namespace {
 
 constexpr std::string_view amqp_form = "amqp://[user[:password]@]host[:port][/vhost]";
-constexpr std::string_view redis_form = "redis://[[user:]password@]host[:port][/db]";
+constexpr std::string_view redis_form = "redis[s]://[[user:]password@]host[:port][/db]";
 
 std::string lowercase(std::string_view s) {
     std::string out(s);
@@ -189,7 +189,7 @@ std::string quoted_for_message(std::string_view url) {
     return fmt::format("\"{}\"", redact_url(url));
 }
 
-// A syntax problem also shows the expected form; a refusal (rediss://) does not.
+// A syntax problem also shows the expected form; a refusal (unix://) does not.
 Error url_error(std::string_view url, std::string_view kind, std::string_view problem,
                 bool show_form = true) {
     std::string_view form = kind == "AMQP" ? amqp_form : redis_form;
@@ -310,19 +310,12 @@ Result<RedisTarget> parse_redis_url(std::string_view url) {
         return url_error(url, "Redis", *problem);
     }
     const UrlParts& parts = std::get<UrlParts>(split);
-    if (parts.scheme == "rediss") {
-        return url_error(url, "Redis",
-                         "rediss:// (Redis over TLS) is not supported, because Debian's hiredis "
-                         "is built without TLS, and falling back to plaintext would send the "
-                         "password in the clear",
-                         false);
-    }
     if (parts.scheme == "unix") {
         return url_error(url, "Redis", "unix sockets are not supported", false);
     }
-    if (parts.scheme != "redis") {
+    if (parts.scheme != "redis" && parts.scheme != "rediss") {
         return url_error(url, "Redis",
-                         fmt::format("the scheme must be redis, not {}", parts.scheme));
+                         fmt::format("the scheme must be redis or rediss, not {}", parts.scheme));
     }
     if (parts.query) {
         return url_error(url, "Redis", "query parameters are not supported");
@@ -331,6 +324,7 @@ Result<RedisTarget> parse_redis_url(std::string_view url) {
         return url_error(url, "Redis", "the host is empty");
     }
     RedisTarget result;
+    result.tls = parts.scheme == "rediss";
     std::optional<int> port = parse_port(parts.port, 6379);
     if (!port) {
         return url_error(url, "Redis", "the port must be a number from 1 to 65535");
@@ -367,7 +361,7 @@ std::string AmqpUrl::redacted() const {
 }
 
 std::string RedisTarget::redacted() const {
-    return fmt::format("redis://{}:{}/{}", host_for_url(host), port, db);
+    return fmt::format("{}://{}:{}/{}", tls ? "rediss" : "redis", host_for_url(host), port, db);
 }
 
 } // namespace bb

@@ -1,31 +1,139 @@
 #include "bloodbank/redis.hpp"
 
-#include "bloodbank/timeval.hpp"
+#include "bloodbank/file_access.hpp"
+#include "bloodbank/tcp_connect.hpp"
+#include "bloodbank/tls.hpp"
 
 #include <fmt/format.h>
 
 #include <cerrno>
+#include <new>
+#include <optional>
+#include <poll.h>
+#include <sys/socket.h>
 
 namespace bb {
 namespace {
+
+using Clock = std::chrono::steady_clock;
+
+constexpr TlsWords redis_words{
+    "Redis server", "--redis-cacert",
+    "REDIS_CACERT", "--redis-cert",
+    "REDIS_CERT",   "--redis-key",
+    "REDIS_KEY",    "rediss:// needs the server's tls-port, redis:// its plain port"};
+
+// Bytes read per call: a level of a walk (thousands of replies) arrives in a
+// few reads rather than one per reply.
+constexpr std::size_t read_chunk = 64 * 1024;
 
 std::string reply_text(const redisReply* reply) {
     return reply && reply->str ? std::string(reply->str, reply->len) : std::string();
 }
 
+struct ReaderFree {
+    void operator()(redisReader* reader) const { redisReaderFree(reader); }
+};
+
+// A plain socket's read or write, waiting for it within the deadline. Redis
+// is waited for whatever the stop signals say (see OnStop).
+Result<std::size_t> plain_io(int fd, bool writing, char* data, std::size_t size,
+                             Clock::time_point deadline) {
+    for (;;) {
+        ssize_t done = writing ? ::send(fd, data, size, MSG_NOSIGNAL) : ::recv(fd, data, size, 0);
+        if (done >= 0)
+            return static_cast<std::size_t>(done);
+        if (errno == EINTR)
+            continue;
+        if (errno != EAGAIN && errno != EWOULDBLOCK)
+            return make_error(ErrorKind::unavailable, errno_text(errno));
+        if (wait_ready(fd, writing ? POLLOUT : POLLIN, deadline, OnStop::keep_waiting) !=
+            WaitResult::ready)
+            return make_error(ErrorKind::unavailable, "timed out");
+    }
+}
+
+// strerror's words as hiredis gave them ("Connection refused"), which
+// scripts may match.
+std::string as_hiredis_said(std::string reason) {
+    if (!reason.empty() && reason[0] >= 'a' && reason[0] <= 'z' && reason != "timed out")
+        reason[0] = static_cast<char>(reason[0] - 'a' + 'A');
+    return reason;
+}
+
 } // namespace
+
+struct RedisConnection::Wire {
+    UniqueFd plain;               // without TLS
+    std::optional<TlsStream> tls; // rediss://
+    std::string queued;           // formatted commands not sent yet
+    std::unique_ptr<redisReader, ReaderFree> reader{redisReaderCreate()};
+    char buffer[read_chunk];
+    bool answered = false; // the server has sent something
+
+    // Why the connection was lost, in hiredis's words for a close. A TLS
+    // server that ends the session before its first answer most likely
+    // refused the client certificate, which under TLS 1.3 it checks only
+    // after the handshake (its alert often lost to its close, or to our
+    // request crossing it).
+    std::string lost(std::string reason) const {
+        if (tls && !answered && reason != "timed out")
+            return fmt::format("the Redis server ended the TLS session before answering (as it "
+                               "does when it does not accept the client certificate, or wants "
+                               "one: see {}): {}",
+                               redis_words.cert_flag, reason);
+        return reason;
+    }
+
+    Result<std::size_t> write_some(const char* data, std::size_t size, Clock::time_point deadline) {
+        if (tls)
+            return tls->write_some(data, size, deadline);
+        return plain_io(plain.get(), true, const_cast<char*>(data), size, deadline);
+    }
+    Result<std::size_t> read_some(Clock::time_point deadline) {
+        if (tls)
+            return tls->read_some(buffer, sizeof buffer, deadline);
+        return plain_io(plain.get(), false, buffer, sizeof buffer, deadline);
+    }
+};
+
+void RedisConnection::WireDeleter::operator()(Wire* wire) const {
+    delete wire;
+}
+
+RedisConnection::RedisConnection(std::unique_ptr<Wire, WireDeleter> wire, std::string target,
+                                 std::chrono::milliseconds timeout)
+    : wire_(std::move(wire)), target_(std::move(target)), timeout_(timeout) {}
 
 Result<RedisConnection> RedisConnection::connect(const RedisTarget& target,
                                                  std::chrono::milliseconds timeout) {
     std::string name = target.redacted();
-    redisContext* raw =
-        redisConnectWithTimeout(target.host.c_str(), target.port, to_timeval(timeout));
-    if (!raw)
+    auto deadline = Clock::now() + timeout;
+    std::unique_ptr<Wire, WireDeleter> wire(new Wire);
+    if (!wire->reader)
         return make_error(ErrorKind::unavailable, fmt::format("Redis at {}: out of memory", name));
-    RedisConnection connection(raw, name);
-    if (raw->err)
-        return connection.failure("cannot connect");
-    connection.set_timeout(timeout);
+    auto fd = tcp_connect(target.host, target.port, deadline, OnStop::keep_waiting);
+    if (!fd)
+        return make_error(ErrorKind::unavailable,
+                          fmt::format("Redis at {}: cannot connect: {}", name,
+                                      as_hiredis_said(fd.error().message)));
+    if (target.tls) {
+        auto stream = TlsStream::handshake(std::move(*fd), target.host, target.tls_options,
+                                           redis_words, deadline, OnStop::keep_waiting);
+        // A TLS file that cannot be used is named as it is; the server's
+        // refusals are connection failures like a refused TCP connect.
+        if (!stream)
+            return make_error(
+                stream.error().kind,
+                fmt::format("Redis at {}: {}{}", name,
+                            stream.error().kind == ErrorKind::unavailable ? "cannot connect: " : "",
+                            stream.error().message));
+        wire->tls.emplace(std::move(*stream));
+    } else {
+        wire->plain = std::move(*fd);
+    }
+    RedisConnection connection(std::move(wire), name, timeout);
+    connection.user_ = target.username;
 
     if (!target.password.empty()) {
         auto reply = target.username.empty()
@@ -61,7 +169,7 @@ void RedisConnection::append(const std::vector<std::string_view>& argv) {
 
 void RedisConnection::append_argv(const std::string_view* argv, std::size_t count) {
     // Commands of a few words, the walks' thousands of them included, are
-    // described on the stack; hiredis copies the bytes.
+    // described on the stack; hiredis formats them, and the bytes are queued.
     constexpr std::size_t on_stack = 12;
     const char* small_args[on_stack];
     size_t small_lengths[on_stack];
@@ -79,8 +187,49 @@ void RedisConnection::append_argv(const std::string_view* argv, std::size_t coun
         args[i] = argv[i].data();
         lengths[i] = argv[i].size();
     }
-    redisAppendCommandArgv(context_.get(), static_cast<int>(count), args, lengths);
+    char* formatted = nullptr;
+    int length = redisFormatCommandArgv(&formatted, static_cast<int>(count), args, lengths);
+    if (length < 0)
+        throw std::bad_alloc(); // its only failure
+    wire_->queued.append(formatted, static_cast<std::size_t>(length));
+    redisFreeCommand(formatted);
     ++pending_;
+}
+
+Result<void> RedisConnection::send_queued() {
+    std::string& queued = wire_->queued;
+    std::size_t sent = 0;
+    while (sent < queued.size()) {
+        auto written =
+            wire_->write_some(queued.data() + sent, queued.size() - sent, Clock::now() + timeout_);
+        if (!written) {
+            queued.clear();
+            return failure("lost the connection", wire_->lost(written.error().message));
+        }
+        sent += *written;
+    }
+    queued.clear();
+    return {};
+}
+
+Result<RedisReplyPtr> RedisConnection::read_reply() {
+    redisReader* reader = wire_->reader.get();
+    for (;;) {
+        void* raw = nullptr;
+        if (redisReaderGetReply(reader, &raw) != REDIS_OK)
+            return failure("lost the connection",
+                           fmt::format("protocol error: {}", redisReaderGetError(reader)));
+        if (raw)
+            return RedisReplyPtr(static_cast<redisReply*>(raw));
+        auto read = wire_->read_some(Clock::now() + timeout_);
+        if (!read)
+            return failure("lost the connection", wire_->lost(read.error().message));
+        if (*read == 0)
+            return failure("lost the connection", wire_->lost("Server closed the connection"));
+        wire_->answered = true;
+        if (redisReaderFeed(reader, wire_->buffer, *read) != REDIS_OK)
+            return failure("lost the connection", "out of memory");
+    }
 }
 
 Result<std::vector<RedisReplyPtr>> RedisConnection::flush() {
@@ -91,12 +240,17 @@ Result<std::vector<RedisReplyPtr>> RedisConnection::flush() {
     if (expected == 0)
         return replies;
     ++round_trips_;
+    if (auto sent = send_queued(); !sent)
+        return sent.error();
     for (std::size_t i = 0; i < expected; ++i) {
-        void* raw = nullptr;
-        if (redisGetReply(context_.get(), &raw) != REDIS_OK || !raw)
-            return failure("lost the connection");
-        replies.emplace_back(static_cast<redisReply*>(raw));
+        auto reply = read_reply();
+        if (!reply)
+            return reply.error();
+        replies.push_back(std::move(*reply));
     }
+    for (const RedisReplyPtr& reply : replies)
+        if (auto refused = refusal(reply.get()))
+            return *refused;
     return replies;
 }
 
@@ -109,15 +263,20 @@ Result<RedisReplyPtr> RedisConnection::command(std::initializer_list<std::string
 }
 
 void RedisConnection::set_timeout(std::chrono::milliseconds timeout) {
-    redisSetTimeout(context_.get(), to_timeval(timeout));
+    timeout_ = timeout;
 }
 
-Error RedisConnection::failure(std::string_view what) const {
-    const redisContext* c = context_.get();
-    std::string reason = c && c->errstr[0] ? c->errstr : "unknown error";
-    // hiredis reports a socket timeout as EAGAIN's text; say what it means.
-    if (c && c->err == REDIS_ERR_IO && (errno == EAGAIN || errno == EWOULDBLOCK))
-        reason = "timed out";
+std::optional<Error> RedisConnection::refusal(const redisReply* reply) const {
+    if (reply->type != REDIS_REPLY_ERROR)
+        return std::nullopt;
+    std::string_view text(reply->str, reply->len);
+    if (!text.starts_with("NOPERM ") && !text.starts_with("NOAUTH "))
+        return std::nullopt;
+    return make_error(ErrorKind::unavailable, fmt::format("Redis at {}: {} (user {})", target_,
+                                                          text, user_.empty() ? "default" : user_));
+}
+
+Error RedisConnection::failure(std::string_view what, std::string_view reason) const {
     return make_error(ErrorKind::unavailable,
                       fmt::format("Redis at {}: {}: {}", target_, what, reason));
 }
