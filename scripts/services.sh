@@ -8,8 +8,8 @@
 #
 # Environment: BB_STATE_DIR (default <repo>/build/state), BB_AMQP_PORT (35672),
 # BB_AMQPS_PORT (AMQP over TLS, BB_AMQP_PORT - 1: 35671), BB_RABBIT_DIST_PORT
-# (35673), BB_EPMD_PORT (35674), BB_REDIS_PORT (36379),
-# BB_SERVICES_TIMEOUT (seconds to wait for RabbitMQ to boot, 180). A port is a
+# (35673), BB_EPMD_PORT (35674), BB_REDIS_PORT (36379), BB_REDIS_TLS_PORT
+# (Redis over TLS with ACL users, BB_REDIS_PORT + 1: 36380), BB_SERVICES_TIMEOUT (seconds to wait for RabbitMQ to boot, 180). A port is a
 # number from 1 to 65535: anything else exits 64 before anything starts.
 # BB_KEEP_BROKER_DATA=1 (an `up` that restarts a stopped or killed node keeps
 # its queues and messages, for fault tests; by default every `up` starts fresh).
@@ -39,7 +39,7 @@ usage() {
     exit 64
 }
 help() {
-    sed -n '2,19s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"
+    sed -n '2,22s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"
     exit 0
 }
 
@@ -69,9 +69,13 @@ check_port() { # variable-name value
         exit 64
     fi
 }
-for var in BB_AMQP_PORT BB_AMQPS_PORT BB_RABBIT_DIST_PORT BB_EPMD_PORT BB_REDIS_PORT; do
+for var in BB_AMQP_PORT BB_AMQPS_PORT BB_RABBIT_DIST_PORT BB_EPMD_PORT BB_REDIS_PORT \
+    BB_REDIS_TLS_PORT; do
     [[ -z ${!var:-} ]] || check_port "$var" "${!var}"
 done
+if [[ -z ${BB_REDIS_TLS_PORT:-} && -n ${BB_REDIS_PORT:-} ]]; then
+    check_port "BB_REDIS_TLS_PORT (default BB_REDIS_PORT + 1)" "$((10#$BB_REDIS_PORT + 1))"
+fi
 # The TLS port defaults to the AMQP port - 1, which must be a port as well.
 if [[ -z ${BB_AMQPS_PORT:-} && -n ${BB_AMQP_PORT:-} ]]; then
     check_port "BB_AMQPS_PORT (default BB_AMQP_PORT - 1)" "$((10#$BB_AMQP_PORT - 1))"
@@ -93,6 +97,7 @@ amqps_port=${BB_AMQPS_PORT:-}
 dist_port=${BB_RABBIT_DIST_PORT:-35673}
 epmd_port=${BB_EPMD_PORT:-35674}
 redis_port=${BB_REDIS_PORT:-36379}
+redis_tls_port=${BB_REDIS_TLS_PORT:-}
 join_state=${BB_JOIN_STATE:-}
 if [[ -f $ports_file ]]; then
     # shellcheck source=/dev/null
@@ -101,6 +106,9 @@ fi
 # TLS next to the AMQP port by default, so that sets run side by side with
 # their own AMQP ports need not pick TLS ports too.
 amqps_port=${amqps_port:-$((amqp_port - 1))}
+redis_tls_port=${redis_tls_port:-$((redis_port + 1))}
+# shellcheck source-path=SCRIPTDIR source=lib/redis_tls.sh
+source "$BB_REPO_ROOT/scripts/lib/redis_tls.sh"
 rabbit_url_of() { printf 'amqp://guest:guest@127.0.0.1:%s/' "$amqp_port"; }
 rabbit_tls_url_of() { printf 'amqps://guest:guest@127.0.0.1:%s/' "$amqps_port"; }
 
@@ -130,6 +138,7 @@ pid_file_of() {
     case $1 in
     epmd) printf '%s\n' "$state/epmd.pid" ;;
     redis) printf '%s\n' "$redis_dir/redis.pid" ;;
+    redis-tls) printf '%s\n' "$redis_tls_dir/redis.pid" ;;
     rabbitmq) printf '%s\n' "$rabbit_dir/vm.pid" ;;                # the Erlang VM
     rabbitmq-launcher) printf '%s\n' "$rabbit_dir/launcher.pid" ;; # its sh wrapper
     esac
@@ -437,6 +446,10 @@ write_env_file() {
             "BB_EPMD_PORT=$epmd_port" \
             "BB_EPMD_PID=$(pid_of epmd)" \
             "BB_REDIS_PID=$(pid_of redis)"
+        if [[ -z $join_state ]]; then
+            local line
+            while IFS= read -r line; do printf 'export %q\n' "$line"; done < <(redis_tls_env_lines)
+        fi
     } >"$env_file.tmp"
     mv "$env_file.tmp" "$env_file"
 }
@@ -445,6 +458,7 @@ print_urls() {
     say "rabbitmq: $(rabbit_url_of) (node $NODE, pid $(pid_of rabbitmq))"
     say "          $(rabbit_tls_url_of) (CA $tls_dir/ca.crt)"
     say "redis:    redis://127.0.0.1:$redis_port (pid $(pid_of redis))"
+    [[ -n $join_state ]] || say "          rediss://127.0.0.1:$redis_tls_port (ACL users, CA $tls_dir/ca.crt, pid $(pid_of redis-tls))"
     say "env:      source $env_file"
 }
 
@@ -475,7 +489,8 @@ take_lock() {
 
 cmd_up() {
     take_lock
-    if running rabbitmq && { [[ -n $join_state ]] || { running redis && running epmd; }; }; then
+    if running rabbitmq &&
+        { [[ -n $join_state ]] || { running redis && running epmd && running redis-tls; }; }; then
         note "already running from $state"
         rabbit_tls_answers || bb_info "warning: no TLS listener of this node answers on" \
             "127.0.0.1:$amqps_port (started by an older services.sh?): run down, then up"
@@ -485,12 +500,13 @@ cmd_up() {
     fi
     # Nothing of ours is running: the ports come from the environment now and
     # are recorded for later status/down calls.
-    if ! running rabbitmq-launcher && ! running redis && ! running epmd; then
+    if ! running rabbitmq-launcher && ! running redis && ! running epmd && ! running redis-tls; then
         amqp_port=${BB_AMQP_PORT:-35672}
         amqps_port=${BB_AMQPS_PORT:-$((amqp_port - 1))}
         dist_port=${BB_RABBIT_DIST_PORT:-35673}
         epmd_port=${BB_EPMD_PORT:-35674}
         redis_port=${BB_REDIS_PORT:-36379}
+        redis_tls_port=${BB_REDIS_TLS_PORT:-$((redis_port + 1))}
         join_state=${BB_JOIN_STATE:-}
         if [[ -n $join_state ]]; then
             join_state=$(cd "$join_state" && pwd) || bb_die "BB_JOIN_STATE: no folder $BB_JOIN_STATE"
@@ -499,20 +515,21 @@ cmd_up() {
             [[ -n $epmd_port ]] || bb_die "BB_JOIN_STATE: no set is up in $join_state"
         fi
         printf '%s\n' "amqp_port=$amqp_port" "amqps_port=$amqps_port" "dist_port=$dist_port" \
-            "epmd_port=$epmd_port" "redis_port=$redis_port" "node=$NODE" \
+            "epmd_port=$epmd_port" "redis_port=$redis_port" "redis_tls_port=$redis_tls_port" \
+            "node=$NODE" \
             "join_state=$join_state" >"$ports_file"
     fi
     local entry busy=()
     local own=("rabbitmq-launcher:$amqp_port" "rabbitmq-launcher:$amqps_port"
         "rabbitmq-launcher:$dist_port")
-    [[ -n $join_state ]] || own+=("redis:$redis_port" "epmd:$epmd_port")
+    [[ -n $join_state ]] || own+=("redis:$redis_port" "epmd:$epmd_port" "redis-tls:$redis_tls_port")
     for entry in "${own[@]}"; do
         if ! running "${entry%%:*}" && port_in_use "${entry#*:}"; then busy+=("${entry#*:}"); fi
     done
     if ((${#busy[@]})); then
         bb_die "127.0.0.1 port(s) ${busy[*]} already in use by someone else;" \
             "pick others with BB_AMQP_PORT, BB_AMQPS_PORT, BB_RABBIT_DIST_PORT, BB_EPMD_PORT," \
-            "BB_REDIS_PORT"
+            "BB_REDIS_PORT, BB_REDIS_TLS_PORT"
     fi
 
     trap cleanup_failed_up EXIT
@@ -522,10 +539,17 @@ cmd_up() {
         running redis || start_redis
         running epmd || start_epmd
     fi
+    local tls_rewritten=0
     if ! running rabbitmq-launcher; then
         note "starting RabbitMQ node $NODE on 127.0.0.1:$amqp_port (10-20 s)"
         [[ -z $join_state ]] || copy_join_cookie
         start_rabbit
+        tls_rewritten=1
+    fi
+    # After the broker, which makes the certificates: a new CA means a restart.
+    if [[ -z $join_state ]] && { ((tls_rewritten)) || ! running redis-tls; }; then
+        stop_one redis-tls
+        start_redis_tls
     fi
     trap - EXIT INT TERM
     write_env_file
@@ -544,7 +568,7 @@ stop_one() {
         stop_recorded rabbitmq-launcher 60
         rm -f "$(pid_file_of rabbitmq)" "$(pid_file_of rabbitmq-launcher)" "$rabbit_dir/rabbitmq.pid"
         ;;
-    redis | epmd)
+    redis | epmd | redis-tls)
         stop_recorded "$1" 10
         rm -f "$(pid_file_of "$1")"
         ;;
@@ -553,7 +577,8 @@ stop_one() {
 
 cmd_down() {
     take_lock
-    if running rabbitmq-launcher || running rabbitmq || running redis || running epmd; then
+    if running rabbitmq-launcher || running rabbitmq || running redis || running epmd ||
+        running redis-tls; then
         note "stopping the services started from $state"
     else
         note "not running (state $state)"
@@ -562,6 +587,7 @@ cmd_down() {
     stop_one rabbitmq
     stop_one epmd
     stop_one redis
+    stop_one redis-tls
     rm -f "$env_file" "$ports_file"
 }
 
@@ -598,6 +624,7 @@ cmd_status() {
         say "redis:    down"
         ok=1
     fi
+    redis_tls_status || ok=1
     return "$ok"
 }
 

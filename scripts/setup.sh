@@ -20,6 +20,7 @@ packages=(
     tmux # the terminal the bb-trace browse tests type into
     openssl ca-certificates # TLS: the test certificates; the CAs amqps:// trusts
     python3 clang-format
+    python3-redis # the TLS Redis tests read what bb-publish wrote as the Python side would
     dpkg-dev file time zsh
     graphviz tmux # bb-trace's DOT through dot -Tsvg; the tree under a terminal
     lintian       # the package test checks the .deb with it

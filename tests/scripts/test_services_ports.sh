@@ -29,13 +29,16 @@ expect_refused() { # variable value [expected name in the message]
     fi
 }
 
-for var in BB_AMQP_PORT BB_AMQPS_PORT BB_RABBIT_DIST_PORT BB_EPMD_PORT BB_REDIS_PORT; do
+for var in BB_AMQP_PORT BB_AMQPS_PORT BB_RABBIT_DIST_PORT BB_EPMD_PORT BB_REDIS_PORT \
+    BB_REDIS_TLS_PORT; do
     for value in 65536 70000 0 -1 abc 5672x ' 5672' 1e3 99999999999999999999; do
         expect_refused "$var" "$value"
     done
 done
 # The TLS port defaults to the AMQP port minus one: AMQP port 1 leaves none.
 expect_refused BB_AMQP_PORT 1 'BB_AMQPS_PORT (default BB_AMQP_PORT - 1)'
+# The TLS Redis's port defaults to the Redis port plus one: 65535 leaves none.
+expect_refused BB_REDIS_PORT 65535 'BB_REDIS_TLS_PORT (default BB_REDIS_PORT + 1)'
 
 if ((failures)); then
     echo "$failures case(s) failed" >&2

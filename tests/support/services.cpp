@@ -57,4 +57,22 @@ std::optional<TlsServices> tls_services() {
     return t;
 }
 
+std::optional<RedisTlsServices> redis_tls_services() {
+    auto tls = tls_services();
+    if (!tls)
+        return std::nullopt;
+    RedisTlsServices r;
+    r.tls = *tls;
+    std::string port = env_or_empty("BB_TEST_REDIS_TLS_PORT");
+    r.url = env_or_empty("BB_TEST_REDIS_TLS_URL");
+    r.user = env_or_empty("BB_TEST_REDIS_TLS_USER");
+    r.password = env_or_empty("BB_TEST_REDIS_TLS_PASSWORD");
+    r.outsider_url = env_or_empty("BB_TEST_REDIS_TLS_OUTSIDER_URL");
+    if (port.empty() || r.url.empty() || r.user.empty() || r.password.empty() ||
+        r.outsider_url.empty())
+        return missing("BB_TEST_REDIS_TLS_*");
+    r.port = std::stoi(port);
+    return r;
+}
+
 } // namespace bbtest

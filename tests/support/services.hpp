@@ -39,4 +39,20 @@ struct TlsServices {
 // As services(): nullopt (after skip_test()) when they are not named.
 std::optional<TlsServices> tls_services();
 
+// The TLS-only Redis with ACL users that services.sh starts beside the plain
+// one (BB_TEST_REDIS_TLS_*), certificates from the same throwaway CA: user
+// "bloodbank" may touch keys bloodbank:* only, "bb-outsider" outsider:* only;
+// the default user is off.
+struct RedisTlsServices {
+    TlsServices tls; // the CA and client certificates, and the broker
+    int port = 0;
+    std::string url;          // rediss://bloodbank:PASSWORD@127.0.0.1:PORT/0
+    std::string user;         // bloodbank
+    std::string password;     // its password
+    std::string outsider_url; // rediss://bb-outsider:PASSWORD@127.0.0.1:PORT/0
+};
+
+// As services(): nullopt (after skip_test()) when they are not named.
+std::optional<RedisTlsServices> redis_tls_services();
+
 } // namespace bbtest
