@@ -93,6 +93,22 @@ void add_follow_option(CLI::App& cli, Options& o) {
         ->group("Output");
 }
 
+// A chain's whole envelopes, from a stream queue that archives the bus.
+void add_from_stream_options(CLI::App& cli, Options& o) {
+    cli.add_option("--from-stream", o.from_stream,
+                   "Print the whole envelope of each event of the chain, read from the stream "
+                   "queue NAME (RABBIT_URL) from its first offset, one per line in the order they "
+                   "were published (input for bb-publish --replay)")
+        ->type_name("NAME")
+        ->group("Output");
+    cli.add_option("--idle-timeout", o.idle_timeout,
+                   "With --from-stream: the stream's end is taken to be reached after this long "
+                   "without a message (default 2)")
+        ->type_name("SECONDS")
+        ->check(CLI::Range(0.001, 3600.0))
+        ->group("Output");
+}
+
 void add_stats_option(CLI::App& cli, Options& o) {
     cli.add_flag("--stats", o.stats,
                  "Print the events visited, Redis round trips and time taken to stderr")
@@ -131,6 +147,8 @@ void declare_commands(CLI::App& cli, Options& o, bb::app::ConnectionFlags& flags
         add_graph_output_options(*sub, o);
         if (std::string_view(name) == "descendants")
             add_follow_option(*sub, o);
+        if (std::string_view(name) == "ancestors" || std::string_view(name) == "descendants")
+            add_from_stream_options(*sub, o);
         add_stats_option(*sub, o);
         add_redis_access(*sub, o, flags);
     }
@@ -229,6 +247,7 @@ void declare(CLI::App& cli, Options& o, bb::app::ConnectionFlags& flags) {
     add_walk_options(cli, o);
     add_graph_output_options(cli, o);
     add_follow_option(cli, o);
+    add_from_stream_options(cli, o);
     add_stats_option(cli, o);
     add_redis_access(cli, o, flags);
     declare_commands(cli, o, flags);

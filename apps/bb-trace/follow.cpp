@@ -1,5 +1,6 @@
 #include "follow.hpp"
 
+#include "bus.hpp"
 #include "common/app.hpp"
 #include "terminal.hpp"
 
@@ -16,12 +17,6 @@
 
 namespace bbtrace {
 namespace {
-
-class Quiet final : public bb::ConsumeListener {
-public:
-    void notice(const std::string& line) override { bb::app::report(program, line); }
-    void progress(const bb::ConsumeCounts&) override {}
-};
 
 bool write_out(const std::string& text) {
     return std::fwrite(text.data(), 1, text.size(), stdout) == text.size() &&
@@ -86,13 +81,11 @@ int follow(const Options& o, const bb::Config& config, const bb::app::Connection
     if (format != bb::TraceFormat::tree && format != bb::TraceFormat::ids)
         return bb::app::fail(
             program, bb::make_error(bb::ErrorKind::usage, "--follow shows a tree or ids only"));
-    auto urls = config.rabbit_urls();
-    if (!urls)
-        return bb::app::fail(program, urls.error());
+    auto bus = bus_options(config, flags);
+    if (!bus)
+        return bb::app::fail(program, bus.error());
     bb::ConsumeSettings s;
-    s.consumer.urls = *urls;
-    s.consumer.tls = bb::app::amqp_tls_options(program, flags, config);
-    s.consumer.exchange = config.value(bb::ConfigItem::exchange_name);
+    s.consumer = std::move(*bus);
     s.consumer.patterns = {"#"};
 
     bb::TreeStyle style{use_color(*parse_color_when(o.color))};
@@ -120,8 +113,8 @@ int follow(const Options& o, const bb::Config& config, const bb::app::Connection
     };
 
     const bb::StopSignals& stop = bb::StopSignals::install();
-    Quiet quiet;
-    auto outcome = bb::consume(s, stop, quiet);
+    NoticesOnly notices;
+    auto outcome = bb::consume(s, stop, notices);
     if (!outcome)
         return bb::app::fail(program, outcome.error());
     if (outcome->error)

@@ -6,6 +6,7 @@
 #include "common/app.hpp"
 #include "common/connection_options.hpp"
 #include "follow.hpp"
+#include "from_stream.hpp"
 #include "serve.hpp"
 #include "terminal.hpp"
 
@@ -61,6 +62,14 @@ bb::Result<std::vector<bb::Uuid>> start_ids(const std::string& text) {
 // The output format: --format, checked against the command, or its default.
 bb::Result<bb::TraceFormat> choose_format(const Options& o) {
     bool whole = o.command == Command::around;
+    if (!o.from_stream.empty()) {
+        if (!o.format.empty())
+            return usage("--from-stream prints the envelopes as published; --format does not "
+                         "apply");
+        if (o.follow)
+            return usage("--from-stream and --follow cannot be combined");
+        return bb::TraceFormat::ids; // the walk needs no summaries
+    }
     if (o.format.empty())
         return whole ? bb::TraceFormat::tree : bb::TraceFormat::ids;
     auto format = bb::parse_trace_format(o.format);
@@ -195,6 +204,21 @@ int run_graph(bb::RedisConnection& redis, const bb::Uuid& id, const Options& o,
     return shown == 0 && graph->truncated() ? bb::exit_code(bb::ErrorKind::truncated) : shown;
 }
 
+// The chain walked from Redis, then its envelopes from the stream. A walk
+// cut by a limit would leave events out: said, and the exit status says so.
+int run_from_stream(bb::RedisConnection& redis, const bb::Uuid& id, const Options& o,
+                    const bb::Config& config, const bb::app::ConnectionFlags& flags,
+                    const bb::TraceOptions& limits) {
+    auto graph = query(redis, id, o.command, limits);
+    if (!graph)
+        return bb::app::fail(program, graph.error());
+    print_warnings(graph->warnings());
+    if (graph->truncated())
+        bb::app::report(program, "warning: truncated: " + graph->truncated_reason());
+    int status = bbtrace::from_stream(o, config, flags, *graph);
+    return status == 0 && graph->truncated() ? bb::exit_code(bb::ErrorKind::truncated) : status;
+}
+
 int run(const Options& o, const bb::app::ConnectionFlags& flags) {
     auto started = std::chrono::steady_clock::now();
     auto config = bb::app::load_config(flags);
@@ -246,6 +270,11 @@ int run(const Options& o, const bb::app::ConnectionFlags& flags) {
     if (!redis)
         return bb::app::fail(program, redis.error());
 
+    if (!o.from_stream.empty()) {
+        if (ids.size() != 1 || o.id == "-")
+            return bb::app::fail(program, usage("--from-stream takes one event id"));
+        return run_from_stream(*redis, ids.front(), o, *config, flags, limits);
+    }
     if (o.follow) {
         if (ids.size() != 1 || o.id == "-")
             return bb::app::fail(program, usage("--follow takes one event id"));
