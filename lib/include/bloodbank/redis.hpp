@@ -64,6 +64,7 @@ private:
     std::string target_; // redacted, for messages
     std::size_t pending_ = 0;
     std::size_t round_trips_ = 0;
+    bool write_failed_ = false; // while appending: flush() reports it
 };
 
 } // namespace bb

@@ -2,6 +2,8 @@
 
 #include "bloodbank/timeval.hpp"
 
+#include <hiredis/sds.h>
+
 #include <fmt/format.h>
 
 #include <cerrno>
@@ -81,6 +83,17 @@ void RedisConnection::append_argv(const std::string_view* argv, std::size_t coun
     }
     redisAppendCommandArgv(context_.get(), static_cast<int>(count), args, lengths);
     ++pending_;
+    // A level of a large walk is ten thousand commands: sent as they pass
+    // 64 KiB instead of held whole (Redis reads on and keeps the replies).
+    constexpr std::size_t send_from = 64 * 1024;
+    if (!write_failed_ && sdslen(context_->obuf) >= send_from) {
+        int done = 0;
+        while (!done)
+            if (redisBufferWrite(context_.get(), &done) != REDIS_OK) {
+                write_failed_ = true;
+                break;
+            }
+    }
 }
 
 Result<std::vector<RedisReplyPtr>> RedisConnection::flush() {
@@ -90,6 +103,8 @@ Result<std::vector<RedisReplyPtr>> RedisConnection::flush() {
     pending_ = 0;
     if (expected == 0)
         return replies;
+    if (write_failed_)
+        return failure("lost the connection");
     ++round_trips_;
     for (std::size_t i = 0; i < expected; ++i) {
         void* raw = nullptr;
