@@ -136,9 +136,6 @@ void write_event(JsonWriter& w, const ChainEvent& event) {
 
 HttpReply web_chain_reply(const HttpApiOptions& options, std::string_view raw_id,
                           std::string_view query) {
-    auto id = parse_uuid_as_python(raw_id);
-    if (!id)
-        return invalid_id_reply(raw_id);
     std::string direction = query_value(query, "direction").value_or("around");
     if (direction != "around" && direction != "ancestors" && direction != "descendants")
         return detail_reply(400, fmt::format("Invalid direction: {}. Must be 'around', "
@@ -151,9 +148,11 @@ HttpReply web_chain_reply(const HttpApiOptions& options, std::string_view raw_id
     if (limit.error)
         return *limit.error;
 
-    auto redis = RedisConnection::connect(options.redis, options.redis_timeout);
-    if (!redis)
-        return error_reply(redis.error(), "");
+    auto request = open_redis_for_id(options, raw_id);
+    if (request.refusal)
+        return std::move(*request.refusal);
+    RedisConnection& redis = *request.redis;
+    const Uuid& id = request.id;
     // The walk's max_depth counts the focus as a level, as Python's does.
     TraceOptions walk{static_cast<int>(depth.value) + 1, static_cast<std::size_t>(limit.value),
                       true};
@@ -163,7 +162,7 @@ HttpReply web_chain_reply(const HttpApiOptions& options, std::string_view raw_id
     for (Direction way : {Direction::ancestors, Direction::descendants}) {
         if (direction != "around" && direction != to_string(way))
             continue;
-        auto graph = trace_chain(*redis, *id, way, walk);
+        auto graph = trace_chain(redis, id, way, walk);
         if (!graph)
             return error_reply(graph.error(),
                                fmt::format("No correlation chain found for event {}", raw_id));
@@ -174,7 +173,7 @@ HttpReply web_chain_reply(const HttpApiOptions& options, std::string_view raw_id
             truncated = fmt::format("limit of {} events reached", limit.value);
         warnings.insert(warnings.end(), graph->warnings().begin(), graph->warnings().end());
     }
-    if (auto read = read_links(*redis, chain.events()); !read)
+    if (auto read = read_links(redis, chain.events()); !read)
         return error_reply(read.error(), "");
     sort_by_time(chain.events());
 
@@ -182,7 +181,7 @@ HttpReply web_chain_reply(const HttpApiOptions& options, std::string_view raw_id
     JsonWriter w(buffer);
     w.StartObject();
     w.Key("focus");
-    write_string(w, id->str());
+    write_string(w, id.str());
     w.Key("direction");
     write_string(w, direction);
     w.Key("depth");
