@@ -1,9 +1,9 @@
 // bb-trace --follow: the chain as Redis has it, then each new descendant as
 // the test's own client publishes it on the bus, step by step.
-#include "support/amqp_consumer.hpp"
 #include "support/background.hpp"
 #include "support/lines.hpp"
 #include "test_bb_publish_support.hpp"
+#include "test_bb_trace_bus.hpp"
 #include "test_bb_trace_fixtures.hpp"
 
 #include <doctest/doctest.h>
@@ -12,24 +12,8 @@
 
 namespace {
 
-using bbtest::publish::canonical;
 using bbtest::publish::EnvelopeSpec;
-
-struct FollowBus {
-    bbtest::AmqpConsumer admin;
-    std::string exchange = bbtest::unique_name("follow");
-    explicit FollowBus(const std::string& url) : admin(url) { admin.declare_exchange(exchange); }
-    ~FollowBus() {
-        try {
-            admin.delete_exchange(exchange);
-        } catch (...) {
-        }
-    }
-    void publish(const EnvelopeSpec& e) {
-        admin.publish(exchange, e.event_type, canonical(e), e.event_id);
-        admin.wait_for_confirms();
-    }
-};
+using tracetest::FollowBus;
 
 bool has_line(const std::string& out, const std::string& line) {
     for (const auto& l : bbtest::split_lines(out))

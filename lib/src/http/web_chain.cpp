@@ -22,16 +22,6 @@
 namespace bb::http_detail {
 namespace {
 
-struct ChainEvent {
-    TraceNode node;
-    std::vector<Uuid> parents; // those in the answer, in the walk's order
-    std::size_t parent_count = 0;
-    std::size_t child_count = 0;
-    std::string link_created_at;
-    std::optional<std::int64_t> time_micros;
-    bool time_from_link = false;
-};
-
 class ChainEvents {
 public:
     void add(const TraceGraph& graph) {
@@ -95,41 +85,6 @@ void sort_by_time(std::vector<ChainEvent>& events) {
             return *a.time_micros < *b.time_micros;
         return a.node.id < b.node.id;
     });
-}
-
-void write_event(JsonWriter& w, const ChainEvent& event) {
-    const TraceNode& node = event.node;
-    w.StartObject();
-    w.Key("id");
-    write_string(w, node.id.str());
-    w.Key("level");
-    w.Int(node.level);
-    w.Key("known");
-    w.Bool(node.known);
-    w.Key("summary");
-    write_summary(w, node.summary);
-    w.Key("link_created_at");
-    if (event.link_created_at.empty())
-        w.Null();
-    else
-        write_text_or_null(w, event.link_created_at);
-    w.Key("time_us");
-    if (event.time_micros)
-        w.Int64(*event.time_micros);
-    else
-        w.Null();
-    w.Key("time_from_link");
-    w.Bool(event.time_from_link);
-    w.Key("parents");
-    w.StartArray();
-    for (const Uuid& parent : event.parents)
-        write_string(w, parent.str());
-    w.EndArray();
-    w.Key("parent_count");
-    w.Uint64(event.parent_count);
-    w.Key("child_count");
-    w.Uint64(event.child_count);
-    w.EndObject();
 }
 
 } // namespace

@@ -1,0 +1,29 @@
+// An exchange of the test's own on the shared broker, deleted at the end,
+// and a client that publishes envelopes on it with confirms: the bus that
+// bb-trace --follow and serve's live view read.
+#pragma once
+
+#include "support/amqp_consumer.hpp"
+#include "test_bb_publish_support.hpp"
+
+#include <string>
+
+namespace tracetest {
+
+struct FollowBus {
+    bbtest::AmqpConsumer admin;
+    std::string exchange = bbtest::unique_name("follow");
+    explicit FollowBus(const std::string& url) : admin(url) { admin.declare_exchange(exchange); }
+    ~FollowBus() {
+        try {
+            admin.delete_exchange(exchange);
+        } catch (...) {
+        }
+    }
+    void publish(const bbtest::publish::EnvelopeSpec& e) {
+        admin.publish(exchange, e.event_type, bbtest::publish::canonical(e), e.event_id);
+        admin.wait_for_confirms();
+    }
+};
+
+} // namespace tracetest
