@@ -5,6 +5,7 @@
 
 #include "support/amqp_consumer.hpp"
 #include "test_bb_publish_support.hpp"
+#include "test_bb_trace_fixtures.hpp"
 
 #include <string>
 
@@ -25,5 +26,13 @@ struct FollowBus {
         admin.wait_for_confirms();
     }
 };
+
+// The fixture's options (its Redis) with the shared broker: what
+// bb-trace --follow and serve's live view read.
+inline bbtest::RunOptions with_broker(const Fixture& f) {
+    bbtest::RunOptions options = f.options();
+    options.env["RABBIT_URL"] = f.services().rabbit_url;
+    return options;
+}
 
 } // namespace tracetest

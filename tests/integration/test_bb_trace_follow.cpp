@@ -37,8 +37,7 @@ TEST_CASE("bb-trace --follow: a chain published step by step appears step by ste
     grandchild.parents = {child.event_id};
     cousin.parents = {uncle}; // a descendant of the ancestor only
 
-    auto options = f->options();
-    options.env["RABBIT_URL"] = f->services().rabbit_url;
+    auto options = tracetest::with_broker(*f);
     options.env["EXCHANGE_NAME"] = bus.exchange;
     bbtest::Background follow(
         {bbtest::binary("bb-trace"), root.event_id, "--follow", "--format", "ids"}, options);
@@ -65,8 +64,7 @@ TEST_CASE("bb-trace --follow: JSON cannot follow, and an unknown event is not fo
         return;
     std::string id = f->event();
     f->summary(id, "test.root", "2025-10-18T14:03:07.123456+00:00");
-    auto options = f->options();
-    options.env["RABBIT_URL"] = f->services().rabbit_url;
+    auto options = tracetest::with_broker(*f);
     auto json = f->trace({id, "--follow", "--format", "json"}, options);
     CHECK(json.status == 64);
     auto unknown = f->trace({f->event(), "--follow"}, options);

@@ -56,8 +56,7 @@ TEST_CASE("bb-trace serve --follow: a stream sends each new descendant of its ev
     child.parents = {root.event_id};
     grandchild.parents = {child.event_id};
 
-    auto options = f->options();
-    options.env["RABBIT_URL"] = f->services().rabbit_url;
+    auto options = tracetest::with_broker(*f);
     options.env["EXCHANGE_NAME"] = bus.exchange;
     Server server = start_serve(*f, options, {"--follow"});
     // The page learns that it follows by default, once the queue is bound.
@@ -102,8 +101,7 @@ TEST_CASE("bb-trace serve --token: a live stream needs the token too") {
         return;
     std::string id = f->event();
     f->summary(id, "test.root", "2025-10-18T14:03:07.123456+00:00");
-    auto options = f->options();
-    options.env["RABBIT_URL"] = f->services().rabbit_url;
+    auto options = tracetest::with_broker(*f);
     const std::string token = "s3cret-Token_0123456789";
     Server server = start_serve(*f, options, {"--token", token});
 
@@ -143,4 +141,39 @@ TEST_CASE("bb-trace serve: with the broker down, a stream says live updates are 
     auto chain = client.Get("/ui/api/chain/" + id);
     REQUIRE(chain);
     CHECK(chain->status == 200);
+}
+
+TEST_CASE("bb-trace serve: at most 32 live streams at once, and a client that closes frees its "
+          "place") {
+    auto f = tracetest::fixture();
+    if (!f)
+        return;
+    std::string id = f->event();
+    f->summary(id, "test.root", "2025-10-18T14:03:07.123456+00:00");
+    Server server = start_serve(*f, tracetest::with_broker(*f), {"--follow"});
+    REQUIRE(bbtest::wait_until(
+        [&] { return live_status(server.port).find(R"("state":"on")") != std::string::npos; },
+        patience));
+
+    std::vector<std::unique_ptr<RawConnection>> streams;
+    for (int i = 0; i < 32; ++i) {
+        streams.push_back(std::make_unique<RawConnection>(server.port));
+        streams.back()->send_text(stream_request(id));
+        REQUIRE_MESSAGE(streams.back()->read_until("event: live\n", patience),
+                        streams.back()->seen());
+    }
+    std::string refused = servetest::raw_exchange(server.port, stream_request(id));
+    CHECK(refused.find("HTTP/1.1 503 ") == 0);
+    CHECK(refused.find(R"({"detail":"Too many live streams"})") != std::string::npos);
+
+    // The server notices the closed connection without writing to it, and
+    // takes a new stream in its place.
+    streams.pop_back();
+    CHECK(bbtest::wait_until(
+        [&] {
+            RawConnection again(server.port);
+            again.send_text(stream_request(id));
+            return again.read_until("event: live\n", patience);
+        },
+        patience));
 }
