@@ -27,6 +27,14 @@ struct FollowBus {
     }
 };
 
+// A new event that Redis knows (a summary hash of type test.root): an
+// event to follow.
+inline std::string root_event(Fixture& f) {
+    std::string id = f.event();
+    f.summary(id, "test.root", "2025-10-18T14:03:07.123456+00:00");
+    return id;
+}
+
 // The fixture's options (its Redis) with the shared broker: what
 // bb-trace --follow and serve's live view read.
 inline bbtest::RunOptions with_broker(const Fixture& f) {

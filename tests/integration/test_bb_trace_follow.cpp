@@ -62,8 +62,7 @@ TEST_CASE("bb-trace --follow: JSON cannot follow, and an unknown event is not fo
     auto f = tracetest::fixture();
     if (!f)
         return;
-    std::string id = f->event();
-    f->summary(id, "test.root", "2025-10-18T14:03:07.123456+00:00");
+    std::string id = tracetest::root_event(*f);
     auto options = tracetest::with_broker(*f);
     auto json = f->trace({id, "--follow", "--format", "json"}, options);
     CHECK(json.status == 64);

@@ -99,8 +99,7 @@ TEST_CASE("bb-trace serve --token: a live stream needs the token too") {
     auto f = tracetest::fixture();
     if (!f)
         return;
-    std::string id = f->event();
-    f->summary(id, "test.root", "2025-10-18T14:03:07.123456+00:00");
+    std::string id = tracetest::root_event(*f);
     auto options = tracetest::with_broker(*f);
     const std::string token = "s3cret-Token_0123456789";
     Server server = start_serve(*f, options, {"--token", token});
@@ -120,8 +119,7 @@ TEST_CASE("bb-trace serve: with the broker down, a stream says live updates are 
     auto f = tracetest::fixture();
     if (!f)
         return;
-    std::string id = f->event();
-    f->summary(id, "test.root", "2025-10-18T14:03:07.123456+00:00");
+    std::string id = tracetest::root_event(*f);
     bbtest::RefusedPort down;
     auto options = f->options();
     options.env["RABBIT_URL"] = "amqp://guest:guest@127.0.0.1:" + std::to_string(down.port()) + "/";
@@ -148,8 +146,7 @@ TEST_CASE("bb-trace serve: at most 32 live streams at once, and a client that cl
     auto f = tracetest::fixture();
     if (!f)
         return;
-    std::string id = f->event();
-    f->summary(id, "test.root", "2025-10-18T14:03:07.123456+00:00");
+    std::string id = tracetest::root_event(*f);
     Server server = start_serve(*f, tracetest::with_broker(*f), {"--follow"});
     REQUIRE(bbtest::wait_until(
         [&] { return live_status(server.port).find(R"("state":"on")") != std::string::npos; },

@@ -262,6 +262,10 @@ bool LiveStreams::add(UniqueFd& fd, TraceGraph graph, std::string opening) {
 }
 
 void LiveStreams::publish(Envelope event) {
+    // A stream needs the id, the parents and the summary: the rest of a
+    // large event is not kept among the recent ones.
+    event.payload.clear();
+    event.agent_context.reset();
     impl_->post(std::move(event));
 }
 
