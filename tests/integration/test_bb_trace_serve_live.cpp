@@ -93,6 +93,9 @@ TEST_CASE("bb-trace serve --follow: a stream sends each new descendant of its ev
     CHECK(server.process->stop(SIGTERM) == 0);
     CHECK(stream.read_until("event: end\ndata: the server is stopping\n\n", patience));
     CHECK(stream.read_until_closed(patience).has_value());
+    // Logged as the 200 it was answered, like any request.
+    CHECK(server.process->err().find("bb-trace: GET /ui/api/live/" + root.event_id + " 200\n") !=
+          std::string::npos);
 }
 
 TEST_CASE("bb-trace serve --token: a live stream needs the token too") {

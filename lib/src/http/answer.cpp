@@ -123,9 +123,12 @@ void answer(const HttpApiOptions& options, ReadRequest request, LiveFeed* live) 
         auto refused = refuse_without_token(options, *head);
         if (!refused && live)
             streamed = live_route(options, *live, head->method, path, request.fd);
-        reply = refused          ? std::move(*refused)
-                : streamed.reply ? std::move(*streamed.reply)
-                                 : route_request(options, head->method, head->target);
+        if (refused)
+            reply = std::move(*refused);
+        else if (streamed.reply)
+            reply = std::move(*streamed.reply);
+        else if (!streamed.taken) // a stream is logged as the 200 it was answered
+            reply = route_request(options, head->method, head->target);
         // The request is untrusted: %0a must not forge a log line, nor %1b
         // drive the terminal the log is read on.
         line =
