@@ -177,3 +177,17 @@ TEST_CASE("bb-trace serve: at most 32 live streams at once, and a client that cl
         },
         patience));
 }
+
+TEST_CASE("bb-trace serve: a quiet live stream gets a heartbeat comment, so that a client gone "
+          "away is noticed") {
+    auto f = tracetest::fixture();
+    if (!f)
+        return;
+    std::string id = tracetest::root_event(*f);
+    Server server = start_serve(*f, tracetest::with_broker(*f), {"--follow"});
+    RawConnection stream(server.port);
+    stream.send_text(stream_request(id));
+    // Every 15 s; the patience only bounds a failure.
+    CHECK_MESSAGE(stream.read_until("\n\n: keep-alive\n\n", std::chrono::seconds(40)),
+                  stream.seen());
+}
