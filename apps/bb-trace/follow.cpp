@@ -35,25 +35,11 @@ public:
         return write_out(redraw_ ? "\x1b[H\x1b[2J" + text : text);
     }
 
-    // A descendant of the focus (one of its parents is the focus or below
-    // it) joins the graph and is shown; anything else is passed over.
+    // A descendant of the focus joins the graph and is shown; anything
+    // else (already found in Redis, unrelated) is passed over.
     bool take(const bb::Envelope& event) {
-        if (graph_.find(event.event_id))
-            return true; // already found in Redis
-        std::vector<std::size_t> parents;
-        int level = 0;
-        for (const bb::Uuid& parent : event.correlation_ids)
-            if (auto index = graph_.find(parent); index && graph_.node(*index).level >= 0) {
-                parents.push_back(*index);
-                level = std::max(level, graph_.node(*index).level + 1);
-            }
-        if (parents.empty())
+        if (!bb::add_descendant(graph_, event))
             return true;
-        auto [index, added] = graph_.add_node(event.event_id, level);
-        graph_.node(index).known = true;
-        graph_.node(index).summary = bb::summary_of(event);
-        for (std::size_t parent : parents)
-            graph_.add_edge(parent, index);
         if (redraw_) {
             graph_.reorder(bb::tree_order(graph_));
             return show_all();

@@ -94,8 +94,8 @@ int finish(const bb::Result<void>& done) {
     return done ? 0 : bb::app::fail(program, done.error());
 }
 
-int run_serve(const bb::Config& config, const bb::RedisTarget& target, const Options& o,
-              const bb::TraceOptions& limits) {
+int run_serve(const bb::Config& config, const bb::app::ConnectionFlags& flags,
+              const bb::RedisTarget& target, const Options& o, const bb::TraceOptions& limits) {
     auto port = config.http_port();
     if (!port)
         return bb::app::fail(program, port.error());
@@ -107,6 +107,15 @@ int run_serve(const bb::Config& config, const bb::RedisTarget& target, const Opt
     api.trace = limits;
     api.service_name = config.value(bb::ConfigItem::service_name);
     api.log = [](std::string_view line) { bb::app::report(program, line); };
+    // The live view reads the bus as bb-trace --follow does; a broker that
+    // cannot be reached leaves the page without it, not the server.
+    if (auto urls = config.rabbit_urls())
+        api.live.consumer.urls = std::move(*urls);
+    else
+        bb::app::report(program, "warning: no live view: " + urls.error().message);
+    api.live.consumer.tls = bb::app::amqp_tls_options(program, flags, config);
+    api.live.consumer.exchange = config.value(bb::ConfigItem::exchange_name);
+    api.live.follow = o.follow;
     auto token = bbtrace::serve_token(o);
     if (!token)
         return bb::app::fail(program, token.error());
@@ -242,7 +251,7 @@ int run(const Options& o, const bb::app::ConnectionFlags& flags) {
     if (!target)
         return bb::app::fail(program, target.error());
     if (o.command == Command::serve)
-        return run_serve(*config, *target, o, limits);
+        return run_serve(*config, flags, *target, o, limits);
     if (o.command == Command::browse) {
         auto id = event_id(o.id);
         if (!id)
