@@ -2,6 +2,7 @@
 // JSON, DOT and Mermaid for tools, and the debug HTTP API. All logic is in
 // libbloodbank (correlation.hpp, trace_render.hpp, http_api.hpp).
 #include "browse.hpp"
+#include "bus.hpp"
 #include "cli.hpp"
 #include "common/app.hpp"
 #include "common/connection_options.hpp"
@@ -109,12 +110,10 @@ int run_serve(const bb::Config& config, const bb::app::ConnectionFlags& flags,
     api.log = [](std::string_view line) { bb::app::report(program, line); };
     // The live view reads the bus as bb-trace --follow does; a broker that
     // cannot be reached leaves the page without it, not the server.
-    if (auto urls = config.rabbit_urls())
-        api.live.consumer.urls = std::move(*urls);
+    if (auto bus = bbtrace::bus_options(config, flags))
+        api.live.consumer = std::move(*bus);
     else
-        bb::app::report(program, "warning: no live view: " + urls.error().message);
-    api.live.consumer.tls = bb::app::amqp_tls_options(program, flags, config);
-    api.live.consumer.exchange = config.value(bb::ConfigItem::exchange_name);
+        bb::app::report(program, "warning: no live view: " + bus.error().message);
     api.live.follow = o.follow;
     auto token = bbtrace::serve_token(o);
     if (!token)
