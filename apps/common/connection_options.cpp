@@ -78,7 +78,9 @@ bb::TlsOptions amqp_tls_options(std::string_view program, const ConnectionFlags&
 
 void add_redis_options(CLI::App& cli, ConnectionFlags& flags, RedisUse use) {
     add_setting_option(cli, flags, "--redis-url", ConfigItem::redis_url, "URL",
-                       "Redis URL redis://[[user:]password@]host[:port][/db] (REDIS_URL); "
+                       "Redis URL redis://[[user:]password@]host[:port][/db], or "
+                       "redis-sentinel://[[user:]password@]host:port,host:port.../db#master "
+                       "(REDIS_URL); "
                        "replaces the REDIS_HOST, REDIS_PORT, REDIS_DB and REDIS_PASSWORD settings",
                        "Connection");
     add_setting_option(cli, flags, "--redis-host", ConfigItem::redis_host, "HOST",
@@ -139,6 +141,11 @@ Result<Config> load_config(const ConnectionFlags& flags, const EnvLookup& getenv
         !config->value(ConfigItem::redis_url).empty()) {
         config->set_flag(ConfigItem::redis_url, "");
     }
+    // A host on the command line beats sentinels from the environment too.
+    if ((given(flags, ConfigItem::redis_host) || given(flags, ConfigItem::redis_port)) &&
+        !config->value(ConfigItem::redis_sentinels).empty()) {
+        config->set_flag(ConfigItem::redis_sentinels, "");
+    }
     for (const auto& [setting, option] : flags.options) {
         if (option->count() > 0) {
             config->set_flag(setting, flags.values.at(setting));
@@ -151,7 +158,7 @@ bool handle_show_config(const ConnectionFlags& flags, const Config& config, std:
     if (!flags.show_config) {
         return false;
     }
-    fmt::print(out, "{}", config.show());
+    fmt::print(out, "{}{}", config.show(), config.redis_form());
     return true;
 }
 

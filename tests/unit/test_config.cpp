@@ -89,6 +89,8 @@ TEST_CASE("config: the defaults are the Python system's") {
         {"REDIS_DB", "0"},
         {"REDIS_PASSWORD", ""},
         {"REDIS_PASSWORD_FILE", ""},
+        {"REDIS_SENTINELS", ""}, // ours: no Sentinel unless set
+        {"REDIS_SENTINEL_MASTER", ""},
         {"CORRELATION_TTL_DAYS", "30"},
         {"SERVICE_NAME", "bloodbank"},
         {"ENVIRONMENT", "development"},

@@ -17,6 +17,10 @@
 
 namespace bb {
 
+namespace detail {
+struct SentinelRoute;
+}
+
 struct ReplyDeleter {
     void operator()(redisReply* r) const { freeReplyObject(r); }
 };
@@ -27,6 +31,11 @@ public:
     // Connects within `timeout`, then AUTH (when a password is set) and SELECT
     // (when db != 0). Errors are ErrorKind::unavailable and name the redacted
     // target: "Redis at redis://127.0.0.1:6379/0: Connection refused".
+    //
+    // A target through sentinels is connected to the master they name, once
+    // ROLE confirms it is one. Such a connection finds the master again when
+    // a round trip fails or is answered READONLY or LOADING, and sends that
+    // round trip's commands again, all within the one call's timeout.
     static Result<RedisConnection> connect(const RedisTarget& target,
                                            std::chrono::milliseconds timeout);
 
@@ -59,6 +68,13 @@ private:
         : context_(context), target_(std::move(target)) {}
     Error failure(std::string_view what) const;
     void append_argv(const std::string_view* argv, std::size_t count);
+    Result<std::vector<RedisReplyPtr>> flush_once();
+
+    // Through sentinels (sentinel.cpp).
+    static Result<RedisConnection> connect_through_sentinels(const RedisTarget& target,
+                                                             std::chrono::milliseconds timeout);
+    Result<std::vector<RedisReplyPtr>> flush_through_sentinels();
+    std::shared_ptr<detail::SentinelRoute> route_; // set when made through sentinels
 
     std::unique_ptr<redisContext, ContextDeleter> context_;
     std::string target_; // redacted, for messages
@@ -66,5 +82,13 @@ private:
     std::size_t round_trips_ = 0;
     bool write_failed_ = false; // while appending: flush() reports it
 };
+
+// Through Sentinel: how many replicas of the master the first sentinel that
+// answers considers up (not down, not disconnected); 0 for a target not
+// through sentinels. A replica being promoted still counts, so that a writer
+// that waits for one replica (WAIT) during a failover waits in vain rather
+// than writing to a master about to be demoted.
+Result<std::size_t> sentinel_replicas_up(const RedisTarget& target,
+                                         std::chrono::milliseconds timeout);
 
 } // namespace bb

@@ -1,5 +1,7 @@
 #include "bloodbank/redis.hpp"
 
+#include "redis/sentinel.hpp"
+
 #include "bloodbank/timeval.hpp"
 
 #include <hiredis/sds.h>
@@ -19,6 +21,8 @@ std::string reply_text(const redisReply* reply) {
 
 Result<RedisConnection> RedisConnection::connect(const RedisTarget& target,
                                                  std::chrono::milliseconds timeout) {
+    if (target.through_sentinels())
+        return connect_through_sentinels(target, timeout);
     std::string name = target.redacted();
     redisContext* raw =
         redisConnectWithTimeout(target.host.c_str(), target.port, to_timeval(timeout));
@@ -94,9 +98,15 @@ void RedisConnection::append_argv(const std::string_view* argv, std::size_t coun
                 break;
             }
     }
+    if (route_)
+        route_->pending.emplace_back(argv, argv + count);
 }
 
 Result<std::vector<RedisReplyPtr>> RedisConnection::flush() {
+    return route_ ? flush_through_sentinels() : flush_once();
+}
+
+Result<std::vector<RedisReplyPtr>> RedisConnection::flush_once() {
     std::vector<RedisReplyPtr> replies;
     replies.reserve(pending_);
     std::size_t expected = pending_;
@@ -125,6 +135,8 @@ Result<RedisReplyPtr> RedisConnection::command(std::initializer_list<std::string
 
 void RedisConnection::set_timeout(std::chrono::milliseconds timeout) {
     redisSetTimeout(context_.get(), to_timeval(timeout));
+    if (route_)
+        route_->timeout = timeout;
 }
 
 Error RedisConnection::failure(std::string_view what) const {
