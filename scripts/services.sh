@@ -20,6 +20,9 @@
 # the set a RabbitMQ node only, which joins the cluster of the node whose
 # state folder is DIR: it uses that set's epmd, Erlang cookie and Redis and
 # starts neither of its own (scripts/cluster.sh builds a cluster so).
+# Beside the Redis, a Redis master, its replica and three sentinels
+# (scripts/lib/redis_sentinel.sh): BB_SENTINEL_PORT (36400) and the four
+# ports after it; services.env names them as BB_TEST_REDIS_SENTINEL_URL.
 set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=lib/common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
@@ -76,6 +79,11 @@ done
 if [[ -z ${BB_REDIS_TLS_PORT:-} && -n ${BB_REDIS_PORT:-} ]]; then
     check_port "BB_REDIS_TLS_PORT (default BB_REDIS_PORT + 1)" "$((10#$BB_REDIS_PORT + 1))"
 fi
+# The sentinel set takes BB_SENTINEL_PORT and the four ports after it.
+if [[ -n ${BB_SENTINEL_PORT:-} ]]; then
+    check_port BB_SENTINEL_PORT "$BB_SENTINEL_PORT"
+    check_port "BB_SENTINEL_PORT + 4" "$((10#$BB_SENTINEL_PORT + 4))"
+fi
 # The TLS port defaults to the AMQP port - 1, which must be a port as well.
 if [[ -z ${BB_AMQPS_PORT:-} && -n ${BB_AMQP_PORT:-} ]]; then
     check_port "BB_AMQPS_PORT (default BB_AMQP_PORT - 1)" "$((10#$BB_AMQP_PORT - 1))"
@@ -98,6 +106,7 @@ dist_port=${BB_RABBIT_DIST_PORT:-35673}
 epmd_port=${BB_EPMD_PORT:-35674}
 redis_port=${BB_REDIS_PORT:-36379}
 redis_tls_port=${BB_REDIS_TLS_PORT:-}
+sentinel_port=${BB_SENTINEL_PORT:-36400}
 join_state=${BB_JOIN_STATE:-}
 if [[ -f $ports_file ]]; then
     # shellcheck source=/dev/null
@@ -141,6 +150,7 @@ pid_file_of() {
     redis-tls) printf '%s\n' "$redis_tls_dir/redis.pid" ;;
     rabbitmq) printf '%s\n' "$rabbit_dir/vm.pid" ;;                # the Erlang VM
     rabbitmq-launcher) printf '%s\n' "$rabbit_dir/launcher.pid" ;; # its sh wrapper
+    sentinel-*) printf '%s\n' "$sentinel_dir/$1.pid" ;;               # redis_sentinel.sh
     esac
 }
 
@@ -228,6 +238,9 @@ rabbit_tls_answers() {
     timeout 5 openssl s_client -connect "127.0.0.1:$amqps_port" -CAfile "$tls_dir/ca.crt" \
         -verify_return_error -brief </dev/null >/dev/null 2>&1
 }
+
+# shellcheck source-path=SCRIPTDIR source=lib/redis_sentinel.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib/redis_sentinel.sh"
 
 # --- up --------------------------------------------------------------------------
 
@@ -437,6 +450,9 @@ write_env_file() {
             "BB_TEST_UNTRUSTED_CLIENT_KEY=$tls_dir/untrusted-client.key" \
             "BB_TEST_REDIS_HOST=127.0.0.1" \
             "BB_TEST_REDIS_PORT=$redis_port" \
+            "BB_TEST_REDIS_SENTINEL_URL=$(sentinel_url_of)" \
+            "BB_TEST_REDIS_SENTINEL_MASTER_PORT=$(sentinel_port_of sentinel-master)" \
+            "BB_TEST_REDIS_SENTINEL_REPLICA_PORT=$(sentinel_port_of sentinel-replica)" \
             "BB_STATE_DIR=$state" \
             "BB_RABBIT_NODE=$NODE" \
             "BB_RABBIT_PID=$(pid_of rabbitmq)" \
@@ -459,6 +475,7 @@ print_urls() {
     say "          $(rabbit_tls_url_of) (CA $tls_dir/ca.crt)"
     say "redis:    redis://127.0.0.1:$redis_port (pid $(pid_of redis))"
     [[ -n $join_state ]] || say "          rediss://127.0.0.1:$redis_tls_port (ACL users, CA $tls_dir/ca.crt, pid $(pid_of redis-tls))"
+    [[ -n $join_state ]] || say "sentinel: $(sentinel_url_of)"
     say "env:      source $env_file"
 }
 
@@ -492,6 +509,8 @@ cmd_up() {
     if running rabbitmq &&
         { [[ -n $join_state ]] || { running redis && running epmd && running redis-tls; }; }; then
         note "already running from $state"
+        # A set started before the sentinels were part of it gets them now.
+        [[ -n $join_state ]] || sentinel_running || start_sentinel_set
         rabbit_tls_answers || bb_info "warning: no TLS listener of this node answers on" \
             "127.0.0.1:$amqps_port (started by an older services.sh?): run down, then up"
         write_env_file
@@ -507,6 +526,7 @@ cmd_up() {
         epmd_port=${BB_EPMD_PORT:-35674}
         redis_port=${BB_REDIS_PORT:-36379}
         redis_tls_port=${BB_REDIS_TLS_PORT:-$((redis_port + 1))}
+        sentinel_port=${BB_SENTINEL_PORT:-36400}
         join_state=${BB_JOIN_STATE:-}
         if [[ -n $join_state ]]; then
             join_state=$(cd "$join_state" && pwd) || bb_die "BB_JOIN_STATE: no folder $BB_JOIN_STATE"
@@ -518,18 +538,22 @@ cmd_up() {
             "epmd_port=$epmd_port" "redis_port=$redis_port" "redis_tls_port=$redis_tls_port" \
             "node=$NODE" \
             "join_state=$join_state" >"$ports_file"
+        printf '%s\n' "sentinel_port=$sentinel_port" >>"$ports_file"
     fi
     local entry busy=()
     local own=("rabbitmq-launcher:$amqp_port" "rabbitmq-launcher:$amqps_port"
         "rabbitmq-launcher:$dist_port")
     [[ -n $join_state ]] || own+=("redis:$redis_port" "epmd:$epmd_port" "redis-tls:$redis_tls_port")
+    if [[ -z $join_state ]]; then
+        for entry in "${sentinel_names[@]}"; do own+=("$entry:$(sentinel_port_of "$entry")"); done
+    fi
     for entry in "${own[@]}"; do
         if ! running "${entry%%:*}" && port_in_use "${entry#*:}"; then busy+=("${entry#*:}"); fi
     done
     if ((${#busy[@]})); then
         bb_die "127.0.0.1 port(s) ${busy[*]} already in use by someone else;" \
             "pick others with BB_AMQP_PORT, BB_AMQPS_PORT, BB_RABBIT_DIST_PORT, BB_EPMD_PORT," \
-            "BB_REDIS_PORT, BB_REDIS_TLS_PORT"
+            "BB_REDIS_PORT, BB_REDIS_TLS_PORT, BB_SENTINEL_PORT"
     fi
 
     trap cleanup_failed_up EXIT
@@ -538,6 +562,7 @@ cmd_up() {
     if [[ -z $join_state ]]; then
         running redis || start_redis
         running epmd || start_epmd
+        sentinel_running || start_sentinel_set
     fi
     local tls_rewritten=0
     if ! running rabbitmq-launcher; then
@@ -568,7 +593,7 @@ stop_one() {
         stop_recorded rabbitmq-launcher 60
         rm -f "$(pid_file_of rabbitmq)" "$(pid_file_of rabbitmq-launcher)" "$rabbit_dir/rabbitmq.pid"
         ;;
-    redis | epmd | redis-tls)
+    redis | epmd | redis-tls | sentinel-*)
         stop_recorded "$1" 10
         rm -f "$(pid_file_of "$1")"
         ;;
@@ -577,8 +602,10 @@ stop_one() {
 
 cmd_down() {
     take_lock
+    local name any_sentinel=0
+    for name in "${sentinel_names[@]}"; do running "$name" && any_sentinel=1; done
     if running rabbitmq-launcher || running rabbitmq || running redis || running epmd ||
-        running redis-tls; then
+        running redis-tls || ((any_sentinel)); then
         note "stopping the services started from $state"
     else
         note "not running (state $state)"
@@ -588,6 +615,7 @@ cmd_down() {
     stop_one epmd
     stop_one redis
     stop_one redis-tls
+    stop_sentinel_set
     rm -f "$env_file" "$ports_file"
 }
 
@@ -625,6 +653,7 @@ cmd_status() {
         ok=1
     fi
     redis_tls_status || ok=1
+    sentinel_status || ok=1
     return "$ok"
 }
 

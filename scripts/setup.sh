@@ -25,6 +25,7 @@ packages=(
     graphviz tmux # bb-trace's DOT through dot -Tsvg; the tree under a terminal
     lintian       # the package test checks the .deb with it
     chromium chromium-driver python3-selenium # the browser tests of bb-trace serve's page
+    python3-redis # the Sentinel interop test reads through redis.sentinel.Sentinel
 )
 
 missing=()

@@ -185,6 +185,7 @@ async function showChain(id) {
   status("");
   state.selected = id;
   render();
+  setUpLive();
   // For scripts/bench/web.sh: the frame after the first timeline is drawn.
   requestAnimationFrame(() => performance.mark("bb-chain-painted"));
   showDetails(id);
@@ -251,6 +252,7 @@ function renderTimeline() {
       row.append(el("span", "gap", formatGap(event.time_us - Math.max(...parentTimes))));
     if (event.time_from_link) row.append(el("span", "badge", "link time"));
     if (!event.known) row.append(el("span", "badge", "not in Redis"));
+    if (event.arrived) row.classList.add("arrived");
     row.append(...expandButtons(event, children));
     labels.append(row);
 
@@ -349,6 +351,75 @@ function onKey(keyEvent) {
     showDetails(state.selected);
     keyEvent.preventDefault();
   }
+}
+
+// ---- Live ------------------------------------------------------------------
+// With the Live switch on (by default under `bb-trace serve --follow`), the
+// server streams the descendants of the chain's event published from then
+// on (server-sent events); each is added to the timeline and the graph.
+
+const live = { source: null };
+
+function liveState(text, name) {
+  const indicator = $("live-state");
+  indicator.textContent = text;
+  indicator.dataset.state = name;
+}
+
+function stopLive(text) {
+  if (live.source) live.source.close();
+  live.source = null;
+  liveState(text || "", text ? "unavailable" : "off");
+}
+
+function addLiveEvent(data) {
+  let event;
+  try {
+    event = JSON.parse(data);
+  } catch (e) {
+    return;
+  }
+  if (!event || typeof event.id !== "string" || !UUID.test(event.id) || state.events.has(event.id)) return;
+  if (!Array.isArray(event.parents)) event.parents = [];
+  event.arrived = true;
+  merge({ events: [event], truncated: null }, 0);
+  render();
+}
+
+function startLive() {
+  stopLive();
+  liveState("connecting…", "starting");
+  const source = new EventSource("/ui/api/live/" + state.focus);
+  live.source = source;
+  source.addEventListener("live", () => liveState("live", "on"));
+  source.addEventListener("message", (message) => addLiveEvent(message.data));
+  source.addEventListener("unavailable", (message) =>
+    stopLive("live updates unavailable: " + message.data)
+  );
+  source.addEventListener("end", () => stopLive("live updates ended: the server stopped"));
+  source.addEventListener("error", () => {
+    if (live.source !== source) return;
+    if (source.readyState === EventSource.CLOSED) stopLive("live updates unavailable");
+    else liveState("reconnecting…", "starting");
+  });
+}
+
+async function setUpLive() {
+  const toggle = $("live");
+  let follow = false;
+  try {
+    follow = (await getJson("/ui/api/live")).follow === true;
+  } catch (e) {
+    liveState("live updates unavailable: " + e.message, "unavailable");
+  }
+  const chosen = localStorage.getItem("bb-live");
+  toggle.checked = chosen === null ? follow : chosen === "on";
+  toggle.addEventListener("change", () => {
+    localStorage.setItem("bb-live", toggle.checked ? "on" : "off");
+    if (toggle.checked) startLive();
+    else stopLive();
+  });
+  if (toggle.checked) startLive();
 }
 
 // ---- Details ---------------------------------------------------------------

@@ -24,6 +24,7 @@ constexpr const char* description =
   bb-trace link PARENT CHILD [--reason TEXT]
                                     record PARENT -> CHILD by hand (merges parents)
   bb-trace serve                    the debug HTTP API and a web page on HTTP_HOST:HTTP_PORT
+                                    (--follow: new descendants appear on the page live)
   bb-trace browse ID                full-screen browser over the graph around ID;
                                     y prints the selected id on exit
 
@@ -39,7 +40,7 @@ Examples:
   bb-trace descendants 1a2b3c4d-5e6f-4a0b-8c1d-2e3f4a5b6c7d | wc -l
   bb-trace 1a2b3c4d-5e6f-4a0b-8c1d-2e3f4a5b6c7d --format dot | dot -Tsvg > trace.svg
   bb-trace link 92ac3d31-3cbb-5518-9cc9-eaa1d1198639 1a2b3c4d-5e6f-4a0b-8c1d-2e3f4a5b6c7d --reason retry
-  bb-trace serve --http-port 8682
+  bb-trace serve --http-port 8682 --follow
   id=$(bb-trace browse 1a2b3c4d-5e6f-4a0b-8c1d-2e3f4a5b6c7d))";
 
 // The walk's limits: every command that walks the graph takes them.
@@ -93,6 +94,22 @@ void add_follow_option(CLI::App& cli, Options& o) {
         ->group("Output");
 }
 
+// A chain's whole envelopes, from a stream queue that archives the bus.
+void add_from_stream_options(CLI::App& cli, Options& o) {
+    cli.add_option("--from-stream", o.from_stream,
+                   "Print the whole envelope of each event of the chain, read from the stream "
+                   "queue NAME (RABBIT_URL) from its first offset, one per line in the order they "
+                   "were published (input for bb-publish --replay)")
+        ->type_name("NAME")
+        ->group("Output");
+    cli.add_option("--idle-timeout", o.idle_timeout,
+                   "With --from-stream: the stream's end is taken to be reached after this long "
+                   "without a message (default 2)")
+        ->type_name("SECONDS")
+        ->check(CLI::Range(0.001, 3600.0))
+        ->group("Output");
+}
+
 void add_stats_option(CLI::App& cli, Options& o) {
     cli.add_flag("--stats", o.stats,
                  "Print the events visited, Redis round trips and time taken to stderr")
@@ -131,6 +148,8 @@ void declare_commands(CLI::App& cli, Options& o, bb::app::ConnectionFlags& flags
         add_graph_output_options(*sub, o);
         if (std::string_view(name) == "descendants")
             add_follow_option(*sub, o);
+        if (std::string_view(name) == "ancestors" || std::string_view(name) == "descendants")
+            add_from_stream_options(*sub, o);
         add_stats_option(*sub, o);
         add_redis_access(*sub, o, flags);
     }
@@ -165,6 +184,12 @@ void declare_commands(CLI::App& cli, Options& o, bb::app::ConnectionFlags& flags
         ->type_name("PATH")
         ->group("HTTP API")
         ->excludes(token);
+    serve
+        ->add_flag("--follow", o.follow,
+                   "Live view on from the start: the page adds each new descendant of the chain "
+                   "it shows as it is published (read from the bus: RABBIT_URL, EXCHANGE_NAME); "
+                   "without it, the page's Live switch starts it")
+        ->group("HTTP API");
     add_walk_options(*serve, o);
     add_redis_access(*serve, o, flags);
 
@@ -217,18 +242,20 @@ std::string misspelt_subcommand(const CLI::App& cli, std::string word) {
 
 void declare(CLI::App& cli, Options& o, bb::app::ConnectionFlags& flags) {
     cli.description(description);
-    bb::app::usage(cli, "Usage: bb-trace [OPTIONS] ID\n"
-                        "       bb-trace [OPTIONS] parents|children|ancestors|descendants|dump ID\n"
-                        "       bb-trace [OPTIONS] link PARENT CHILD [--reason TEXT]\n"
-                        "       bb-trace [OPTIONS] serve [--http-host ADDR] [--http-port PORT]\n"
-                        "                                [--token TOKEN | --token-file PATH]\n"
-                        "       bb-trace [OPTIONS] browse ID");
+    bb::app::usage(
+        cli, "Usage: bb-trace [OPTIONS] ID\n"
+             "       bb-trace [OPTIONS] parents|children|ancestors|descendants|dump ID\n"
+             "       bb-trace [OPTIONS] link PARENT CHILD [--reason TEXT]\n"
+             "       bb-trace [OPTIONS] serve [--http-host ADDR] [--http-port PORT]\n"
+             "                                [--token TOKEN | --token-file PATH] [--follow]\n"
+             "       bb-trace [OPTIONS] browse ID");
     cli.add_option("ID", o.id, id_help)
         ->check(CLI::Validator(
             [&cli](const std::string& word) { return misspelt_subcommand(cli, word); }, ""));
     add_walk_options(cli, o);
     add_graph_output_options(cli, o);
     add_follow_option(cli, o);
+    add_from_stream_options(cli, o);
     add_stats_option(cli, o);
     add_redis_access(cli, o, flags);
     declare_commands(cli, o, flags);

@@ -28,7 +28,9 @@ struct Options {
     bool links = false;
     int width = -1; // --width; -1: the terminal's
     bool stats = false;
-    bool follow = false; // --follow: keep adding new descendants from the bus
+    bool follow = false;       // --follow: keep adding new descendants from the bus
+    std::string from_stream;   // --from-stream: the envelopes of the chain from this stream
+    double idle_timeout = 2.0; // --from-stream: seconds of quiet taken as the stream's end
     double timeout = 5.0;
     std::string token, token_file; // serve: the access token, or the file holding it
 };

@@ -1,5 +1,6 @@
 #include "follow.hpp"
 
+#include "bus.hpp"
 #include "common/app.hpp"
 #include "terminal.hpp"
 
@@ -16,12 +17,6 @@
 
 namespace bbtrace {
 namespace {
-
-class Quiet final : public bb::ConsumeListener {
-public:
-    void notice(const std::string& line) override { bb::app::report(program, line); }
-    void progress(const bb::ConsumeCounts&) override {}
-};
 
 bool write_out(const std::string& text) {
     return std::fwrite(text.data(), 1, text.size(), stdout) == text.size() &&
@@ -40,25 +35,11 @@ public:
         return write_out(redraw_ ? "\x1b[H\x1b[2J" + text : text);
     }
 
-    // A descendant of the focus (one of its parents is the focus or below
-    // it) joins the graph and is shown; anything else is passed over.
+    // A descendant of the focus joins the graph and is shown; anything
+    // else (already found in Redis, unrelated) is passed over.
     bool take(const bb::Envelope& event) {
-        if (graph_.find(event.event_id))
-            return true; // already found in Redis
-        std::vector<std::size_t> parents;
-        int level = 0;
-        for (const bb::Uuid& parent : event.correlation_ids)
-            if (auto index = graph_.find(parent); index && graph_.node(*index).level >= 0) {
-                parents.push_back(*index);
-                level = std::max(level, graph_.node(*index).level + 1);
-            }
-        if (parents.empty())
+        if (!bb::add_descendant(graph_, event))
             return true;
-        auto [index, added] = graph_.add_node(event.event_id, level);
-        graph_.node(index).known = true;
-        graph_.node(index).summary = bb::summary_of(event);
-        for (std::size_t parent : parents)
-            graph_.add_edge(parent, index);
         if (redraw_) {
             graph_.reorder(bb::tree_order(graph_));
             return show_all();
@@ -86,13 +67,11 @@ int follow(const Options& o, const bb::Config& config, const bb::app::Connection
     if (format != bb::TraceFormat::tree && format != bb::TraceFormat::ids)
         return bb::app::fail(
             program, bb::make_error(bb::ErrorKind::usage, "--follow shows a tree or ids only"));
-    auto urls = config.rabbit_urls();
-    if (!urls)
-        return bb::app::fail(program, urls.error());
+    auto bus = bus_options(config, flags);
+    if (!bus)
+        return bb::app::fail(program, bus.error());
     bb::ConsumeSettings s;
-    s.consumer.urls = *urls;
-    s.consumer.tls = bb::app::amqp_tls_options(program, flags, config);
-    s.consumer.exchange = config.value(bb::ConfigItem::exchange_name);
+    s.consumer = std::move(*bus);
     s.consumer.patterns = {"#"};
 
     bb::TreeStyle style{use_color(*parse_color_when(o.color))};
@@ -120,8 +99,8 @@ int follow(const Options& o, const bb::Config& config, const bb::app::Connection
     };
 
     const bb::StopSignals& stop = bb::StopSignals::install();
-    Quiet quiet;
-    auto outcome = bb::consume(s, stop, quiet);
+    NoticesOnly notices;
+    auto outcome = bb::consume(s, stop, notices);
     if (!outcome)
         return bb::app::fail(program, outcome.error());
     if (outcome->error)

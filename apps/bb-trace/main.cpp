@@ -2,10 +2,12 @@
 // JSON, DOT and Mermaid for tools, and the debug HTTP API. All logic is in
 // libbloodbank (correlation.hpp, trace_render.hpp, http_api.hpp).
 #include "browse.hpp"
+#include "bus.hpp"
 #include "cli.hpp"
 #include "common/app.hpp"
 #include "common/connection_options.hpp"
 #include "follow.hpp"
+#include "from_stream.hpp"
 #include "serve.hpp"
 #include "terminal.hpp"
 
@@ -61,6 +63,14 @@ bb::Result<std::vector<bb::Uuid>> start_ids(const std::string& text) {
 // The output format: --format, checked against the command, or its default.
 bb::Result<bb::TraceFormat> choose_format(const Options& o) {
     bool whole = o.command == Command::around;
+    if (!o.from_stream.empty()) {
+        if (!o.format.empty())
+            return usage("--from-stream prints the envelopes as published; --format does not "
+                         "apply");
+        if (o.follow)
+            return usage("--from-stream and --follow cannot be combined");
+        return bb::TraceFormat::ids; // the walk needs no summaries
+    }
     if (o.format.empty())
         return whole ? bb::TraceFormat::tree : bb::TraceFormat::ids;
     auto format = bb::parse_trace_format(o.format);
@@ -85,8 +95,8 @@ int finish(const bb::Result<void>& done) {
     return done ? 0 : bb::app::fail(program, done.error());
 }
 
-int run_serve(const bb::Config& config, const bb::RedisTarget& target, const Options& o,
-              const bb::TraceOptions& limits) {
+int run_serve(const bb::Config& config, const bb::app::ConnectionFlags& flags,
+              const bb::RedisTarget& target, const Options& o, const bb::TraceOptions& limits) {
     auto port = config.http_port();
     if (!port)
         return bb::app::fail(program, port.error());
@@ -98,6 +108,13 @@ int run_serve(const bb::Config& config, const bb::RedisTarget& target, const Opt
     api.trace = limits;
     api.service_name = config.value(bb::ConfigItem::service_name);
     api.log = [](std::string_view line) { bb::app::report(program, line); };
+    // The live view reads the bus as bb-trace --follow does; a broker that
+    // cannot be reached leaves the page without it, not the server.
+    if (auto bus = bbtrace::bus_options(config, flags))
+        api.live.consumer = std::move(*bus);
+    else
+        bb::app::report(program, "warning: no live view: " + bus.error().message);
+    api.live.follow = o.follow;
     auto token = bbtrace::serve_token(o);
     if (!token)
         return bb::app::fail(program, token.error());
@@ -149,6 +166,18 @@ bb::Result<bb::TraceGraph> query(bb::RedisConnection& redis, const bb::Uuid& id,
     }
 }
 
+// The link records of the graph's events into `links`; 0, or the exit status
+// of the failure reported. A function of its own: written out in run_graph,
+// the Result's destruction is reported falsely by GCC 12 at -O3
+// (-Wfree-nonheap-object).
+int read_links(bb::RedisConnection& redis, const bb::TraceGraph& graph, bb::LinkRecords& links) {
+    auto read = bb::read_link_records(redis, graph);
+    if (!read)
+        return bb::app::fail(program, read.error());
+    links = std::move(*read);
+    return 0;
+}
+
 int run_graph(bb::RedisConnection& redis, const bb::Uuid& id, const Options& o,
               bb::TraceFormat format, const bb::TraceOptions& limits, bool may_page,
               std::size_t& events) {
@@ -167,10 +196,8 @@ int run_graph(bb::RedisConnection& redis, const bb::Uuid& id, const Options& o,
     bool unsummarised = std::any_of(graph->nodes().begin(), graph->nodes().end(),
                                     [](const bb::TraceNode& n) { return n.known && !n.summary; });
     if (format == bb::TraceFormat::tree && (o.links || unsummarised)) {
-        auto read = bb::read_link_records(redis, *graph);
-        if (!read)
-            return bb::app::fail(program, read.error());
-        links = std::move(*read);
+        if (int failed = read_links(redis, *graph, links))
+            return failed;
         style.links = &links;
         style.show_links = o.links;
     }
@@ -183,6 +210,21 @@ int run_graph(bb::RedisConnection& redis, const bb::Uuid& id, const Options& o,
         finish(bbtrace::show(text, may_page && format == bb::TraceFormat::tree && !o.no_pager));
     // A partial answer is shown, but a script must not take it for the whole.
     return shown == 0 && graph->truncated() ? bb::exit_code(bb::ErrorKind::truncated) : shown;
+}
+
+// The chain walked from Redis, then its envelopes from the stream. A walk
+// cut by a limit would leave events out: said, and the exit status says so.
+int run_from_stream(bb::RedisConnection& redis, const bb::Uuid& id, const Options& o,
+                    const bb::Config& config, const bb::app::ConnectionFlags& flags,
+                    const bb::TraceOptions& limits) {
+    auto graph = query(redis, id, o.command, limits);
+    if (!graph)
+        return bb::app::fail(program, graph.error());
+    print_warnings(graph->warnings());
+    if (graph->truncated())
+        bb::app::report(program, "warning: truncated: " + graph->truncated_reason());
+    int status = bbtrace::from_stream(o, config, flags, *graph);
+    return status == 0 && graph->truncated() ? bb::exit_code(bb::ErrorKind::truncated) : status;
 }
 
 int run(const Options& o, const bb::app::ConnectionFlags& flags) {
@@ -208,7 +250,7 @@ int run(const Options& o, const bb::app::ConnectionFlags& flags) {
     if (!target)
         return bb::app::fail(program, target.error());
     if (o.command == Command::serve)
-        return run_serve(*config, *target, o, limits);
+        return run_serve(*config, flags, *target, o, limits);
     if (o.command == Command::browse) {
         auto id = event_id(o.id);
         if (!id)
@@ -236,6 +278,11 @@ int run(const Options& o, const bb::app::ConnectionFlags& flags) {
     if (!redis)
         return bb::app::fail(program, redis.error());
 
+    if (!o.from_stream.empty()) {
+        if (ids.size() != 1 || o.id == "-")
+            return bb::app::fail(program, usage("--from-stream takes one event id"));
+        return run_from_stream(*redis, ids.front(), o, *config, flags, limits);
+    }
     if (o.follow) {
         if (ids.size() != 1 || o.id == "-")
             return bb::app::fail(program, usage("--follow takes one event id"));

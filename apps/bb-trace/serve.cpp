@@ -43,6 +43,10 @@ int serve(bb::HttpApiOptions options) {
     sigaddset(&signals, SIGTERM);
     sigaddset(&signals, SIGUSR1); // our own wake-up when the server ends by itself
     pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+    // The live view's broker connection may be written to after the broker
+    // closed it (OpenSSL's writes under amqps:// use no MSG_NOSIGNAL): an
+    // error to handle, not a reason to die.
+    signal(SIGPIPE, SIG_IGN);
 
     std::string host = options.host;
     // The page's address with the token, for a person to open once: the

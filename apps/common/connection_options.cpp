@@ -95,7 +95,8 @@ bb::TlsOptions amqp_tls_options(std::string_view program, const ConnectionFlags&
 
 void add_redis_options(CLI::App& cli, ConnectionFlags& flags, RedisUse use) {
     add_setting_option(cli, flags, "--redis-url", ConfigItem::redis_url, "URL",
-                       "Redis URL redis://[[user:]password@]host[:port][/db], rediss:// for TLS "
+                       "Redis URL redis://[[user:]password@]host[:port][/db], rediss:// for TLS, "
+                       "or redis-sentinel://[[user:]password@]host:port,host:port.../db#master "
                        "(REDIS_URL); replaces the REDIS_HOST, REDIS_PORT, REDIS_DB, "
                        "REDIS_USERNAME, REDIS_PASSWORD and REDIS_TLS settings",
                        "Connection");
@@ -159,6 +160,11 @@ Result<Config> load_config(const ConnectionFlags& flags, const EnvLookup& getenv
         !config->value(ConfigItem::redis_url).empty()) {
         config->set_flag(ConfigItem::redis_url, "");
     }
+    // A host on the command line beats sentinels from the environment too.
+    if ((given(flags, ConfigItem::redis_host) || given(flags, ConfigItem::redis_port)) &&
+        !config->value(ConfigItem::redis_sentinels).empty()) {
+        config->set_flag(ConfigItem::redis_sentinels, "");
+    }
     for (const auto& [setting, option] : flags.options) {
         if (option->count() > 0) {
             config->set_flag(setting, flags.values.at(setting));
@@ -171,7 +177,7 @@ bool handle_show_config(const ConnectionFlags& flags, const Config& config, std:
     if (!flags.show_config) {
         return false;
     }
-    fmt::print(out, "{}", config.show());
+    fmt::print(out, "{}{}", config.show(), config.redis_form());
     return true;
 }
 

@@ -7,6 +7,9 @@
  * bench can check that every run left it empty.
  *
  *   consume_baseline drain HOST PORT QUEUE PREFETCH IDLE
+ *   consume_baseline replay HOST PORT STREAM PREFETCH COUNT
+ *                          the first COUNT messages of a stream queue, from its
+ *                          first offset (fails after 10 s with nothing)
  *   consume_baseline count HOST PORT QUEUE        prints the messages ready
  *
  * Prints nothing but the bodies (drain) or the number (count). Loopback only;
@@ -49,6 +52,37 @@ static int drain(char** argv) {
     return 0;
 }
 
+static int replay(char** argv) {
+    amqp_connection_state_t conn = connect_to(argv[2], argv[3]);
+    amqp_basic_qos(conn, 1, 0, (uint16_t)atoi(argv[5]), 0);
+    check_rpc(conn, "basic.qos");
+    amqp_table_entry_t first = {amqp_cstring_bytes("x-stream-offset"),
+                                {AMQP_FIELD_KIND_UTF8, {0}}};
+    first.value.value.bytes = amqp_cstring_bytes("first");
+    amqp_table_t arguments = {1, &first};
+    amqp_basic_consume(conn, 1, amqp_cstring_bytes(argv[4]), amqp_empty_bytes, 0, 0, 0,
+                       arguments);
+    check_rpc(conn, "basic.consume");
+    unsigned long long wanted = strtoull(argv[6], NULL, 10);
+    struct timeval wait = {10, 0};
+    for (unsigned long long n = 0; n < wanted; ++n) {
+        amqp_envelope_t envelope;
+        amqp_maybe_release_buffers(conn);
+        amqp_rpc_reply_t r = amqp_consume_message(conn, &envelope, &wait, 0);
+        if (r.reply_type != AMQP_RESPONSE_NORMAL)
+            die("replay", "fewer messages than asked for, or the connection was lost");
+        fwrite(envelope.message.body.bytes, 1, envelope.message.body.len, stdout);
+        putchar('\n');
+        if (amqp_basic_ack(conn, 1, envelope.delivery_tag, 0) != AMQP_STATUS_OK)
+            die("ack", "failed");
+        amqp_destroy_envelope(&envelope);
+    }
+    if (fflush(stdout) != 0)
+        die("stdout", "write failed");
+    finish(conn);
+    return 0;
+}
+
 static int count(char** argv) {
     amqp_connection_state_t conn = connect_to(argv[2], argv[3]);
     amqp_queue_declare_ok_t* ok =
@@ -62,8 +96,10 @@ static int count(char** argv) {
 int main(int argc, char** argv) {
     if (argc == 7 && strcmp(argv[1], "drain") == 0)
         return drain(argv);
+    if (argc == 7 && strcmp(argv[1], "replay") == 0)
+        return replay(argv);
     if (argc == 5 && strcmp(argv[1], "count") == 0)
         return count(argv);
-    fprintf(stderr, "usage: consume_baseline drain|count ... (see the source)\n");
+    fprintf(stderr, "usage: consume_baseline drain|replay|count ... (see the source)\n");
     return 64;
 }

@@ -18,8 +18,10 @@
 # Environment: BB_BUILD_DIR (default build/), BB_BENCH_EVENTS (100000),
 # BB_BENCH_RUNS (3, alternating, medians reported), BB_BENCH_WINDOW (1000, both
 # tools), BB_BENCH_SINGLE_RUNS (100), BB_BENCH_BIG_EVENTS (1000000; 0 skips
-# that run). Services: those of scripts/services.sh, started here (and
-# stopped again) unless they are already running. Loopback only. The tracked
+# that run), BB_BENCH_QUEUE_TYPE (classic; quorum for a cluster). Services:
+# those of scripts/services.sh, started here (and stopped again) unless they
+# are already running; on a cluster, BB_STATE_DIR=build/cluster-state/node1
+# (scripts/cluster.sh up first) runs every tool against node 1. Loopback only. The tracked
 # runs write to Redis database 15, which is emptied at the end; the bench's
 # exchange and queue are deleted.
 set -euo pipefail
@@ -32,6 +34,7 @@ runs=${BB_BENCH_RUNS:-3}
 window=${BB_BENCH_WINDOW:-1000}
 single_runs=${BB_BENCH_SINGLE_RUNS:-100}
 big_events=${BB_BENCH_BIG_EVENTS:-1000000}
+queue_type=${BB_BENCH_QUEUE_TYPE:-classic}
 build_dir=${BB_BUILD_DIR:-$BB_REPO_ROOT/build}
 bench_dir=$BB_REPO_ROOT/scripts/bench
 
@@ -59,7 +62,7 @@ baseline=$work/publish_baseline
 
 bb_services_acquire
 port=$BB_TEST_AMQP_PORT
-"$baseline" declare 127.0.0.1 "$port" "$exchange" "$queue"
+"$baseline" declare 127.0.0.1 "$port" "$exchange" "$queue" "$queue_type"
 purge() { "$baseline" purge 127.0.0.1 "$port" "$queue"; }
 
 # The messages: canonical envelopes of ~500 bytes, half of them with a parent
@@ -172,7 +175,7 @@ fi
 
 cat <<EOF
 
-bb-publish benchmark: $events envelopes of ~$size bytes, durable queue, persistent,
+bb-publish benchmark: $events envelopes of ~$size bytes, durable $queue_type queue, persistent,
 confirms with a window of $window, median of $runs alternating runs
   baseline (rabbitmq-c loop)   $baseline_rate events/s   (runs: $(rates "$work/baseline.s"))
   bb-publish                   $bb_rate events/s   $(ratio "$bb_rate" "$baseline_rate") x baseline (target >= 0.90)   (runs: $(rates "$work/bb.s"))

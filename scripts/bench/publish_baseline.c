@@ -4,8 +4,9 @@
  * pipelined publisher confirms (a window of unconfirmed messages). It also
  * does the bench's broker chores, since there is no management plugin.
  *
- *   publish_baseline declare HOST PORT EXCHANGE QUEUE   durable topic exchange,
- *                                                       durable queue bound with '#'
+ *   publish_baseline declare HOST PORT EXCHANGE QUEUE [TYPE]
+ *                            durable topic exchange, durable queue (classic, or
+ *                            TYPE: quorum) bound with '#'
  *   publish_baseline purge   HOST PORT QUEUE
  *   publish_baseline delete  HOST PORT EXCHANGE QUEUE
  *   publish_baseline publish HOST PORT EXCHANGE WINDOW FILE
@@ -141,12 +142,20 @@ static int publish(char** argv) {
 }
 
 int main(int argc, char** argv) {
-    if (argc == 6 && strcmp(argv[1], "declare") == 0) {
+    if ((argc == 6 || argc == 7) && strcmp(argv[1], "declare") == 0) {
         amqp_connection_state_t conn = connect_to(argv[2], argv[3]);
+        amqp_table_entry_t type = {amqp_cstring_bytes("x-queue-type"),
+                                   {AMQP_FIELD_KIND_UTF8, {0}}};
+        amqp_table_t arguments = amqp_empty_table;
+        if (argc == 7) {
+            type.value.value.bytes = amqp_cstring_bytes(argv[6]);
+            arguments.num_entries = 1;
+            arguments.entries = &type;
+        }
         amqp_exchange_declare(conn, 1, amqp_cstring_bytes(argv[4]), amqp_cstring_bytes("topic"), 0,
                               1, 0, 0, amqp_empty_table);
         check_rpc(conn, "exchange.declare");
-        amqp_queue_declare(conn, 1, amqp_cstring_bytes(argv[5]), 0, 1, 0, 0, amqp_empty_table);
+        amqp_queue_declare(conn, 1, amqp_cstring_bytes(argv[5]), 0, 1, 0, 0, arguments);
         check_rpc(conn, "queue.declare");
         amqp_queue_bind(conn, 1, amqp_cstring_bytes(argv[5]), amqp_cstring_bytes(argv[4]),
                         amqp_cstring_bytes("#"), amqp_empty_table);

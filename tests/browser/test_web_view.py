@@ -92,11 +92,19 @@ class Redis:
             self.command("DEL", key)
 
 
-def start_serve(binary, redis_host, redis_port):
+def services_env(redis_host, redis_port, rabbit_url):
+    """The test's Redis and broker, on the default exchange (no other test
+    binds a queue there)."""
     env = {k: v for k, v in os.environ.items()
-           if k not in ("REDIS_URL", "REDIS_DB", "REDIS_PASSWORD", "HTTP_HOST", "HTTP_PORT")}
-    env.update(REDIS_HOST=redis_host, REDIS_PORT=str(redis_port))
-    process = subprocess.Popen([binary, "serve", "--http-port", "0"], env=env,
+           if k not in ("REDIS_URL", "REDIS_DB", "REDIS_PASSWORD", "HTTP_HOST", "HTTP_PORT",
+                        "EXCHANGE_NAME")}
+    env.update(REDIS_HOST=redis_host, REDIS_PORT=str(redis_port), RABBIT_URL=rabbit_url)
+    return env
+
+
+def start_serve(binary, env):
+    # --follow: the page is live from the start.
+    process = subprocess.Popen([binary, "serve", "--http-port", "0", "--follow"], env=env,
                                stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True,
                                cwd=tempfile.gettempdir())
     marker = "the web page: "
@@ -109,6 +117,14 @@ def start_serve(binary, redis_host, redis_port):
             return process, line.split(marker, 1)[1].strip().rstrip("/")
     stop(process)
     raise RuntimeError("bb-trace serve did not print its page's address")
+
+
+def publish(binary, env, envelope):
+    """bb-publish one envelope (with tracking: its records go to Redis)."""
+    done = subprocess.run([binary], input=json.dumps(envelope) + "\n", env=env, text=True,
+                          capture_output=True, timeout=60, cwd=tempfile.gettempdir())
+    if done.returncode != 0:
+        raise RuntimeError(f"bb-publish exited {done.returncode}: {done.stderr}")
 
 
 def stop(process):
@@ -140,9 +156,10 @@ def main():
 
     redis_host = os.environ.get("BB_TEST_REDIS_HOST")
     redis_port = os.environ.get("BB_TEST_REDIS_PORT")
-    if not redis_host or not redis_port:
-        skip("BB_TEST_REDIS_HOST/BB_TEST_REDIS_PORT are not set: run the tests through "
-             "scripts/test.sh, which starts the services")
+    rabbit_url = os.environ.get("BB_TEST_RABBIT_URL")
+    if not redis_host or not redis_port or not rabbit_url:
+        skip("BB_TEST_REDIS_HOST/BB_TEST_REDIS_PORT/BB_TEST_RABBIT_URL are not set: run the "
+             "tests through scripts/test.sh, which starts the services")
     try:
         from selenium import webdriver
         from selenium.common.exceptions import NoAlertPresentException
@@ -189,8 +206,8 @@ def main():
                    {"reason": "javascript:window.__pwned=3", "url": "javascript:alert(1)",
                     "html": "<img src=x onerror=alert(2)>"}, "2025-10-18T14:00:06.100000")
 
-        serve, url = start_serve(os.path.abspath(os.path.join(args.bin, "bb-trace")), redis_host,
-                                 redis_port)
+        env = services_env(redis_host, redis_port, rabbit_url)
+        serve, url = start_serve(os.path.abspath(os.path.join(args.bin, "bb-trace")), env)
 
         options = webdriver.ChromeOptions()
         options.binary_location = "/usr/bin/chromium"
@@ -300,6 +317,41 @@ def main():
         checks.check(details_title() == hostile_type, "the details title is not the text")
         metadata = driver.find_element(By.CSS_SELECTOR, "#details pre.metadata").text
         checks.check("javascript:alert(1)" in metadata, "the metadata is not shown as text")
+
+        # Live: a child and then a grandchild published with bb-publish while
+        # the page is open appear on it, in the timeline and in the graph.
+        live_root, live_child, live_grandchild = (str(uuid.uuid4()) for _ in range(3))
+        redis.summary(live_root, "live.root", "2025-10-18T16:00:00+00:00")
+        for event_id in (live_child, live_grandchild):
+            for key in ("event", "correlation:forward"):
+                redis.keys.append(f"bloodbank:{key}:{event_id}")
+        for event_id in (live_root, live_child):
+            redis.keys.append(f"bloodbank:correlation:reverse:{event_id}")
+        driver.get(f"{url}/chain/{live_root}")
+        wait.until(lambda d: len(rows()) == 1)
+        live_wait = WebDriverWait(driver, 30)
+        live_wait.until(lambda d: d.find_element(By.ID, "live-state").get_attribute("data-state")
+                        == "on")
+        checks.check(driver.find_element(By.ID, "live").is_selected(),
+                     "the Live switch is off under --follow")
+        bb_publish = os.path.abspath(os.path.join(args.bin, "bb-publish"))
+        publish(bb_publish, env, {"event_id": live_child, "event_type": "live.child",
+                                  "correlation_ids": [live_root], "payload": {"step": 1}})
+        live_wait.until(lambda d: d.find_elements(By.ID, f"row-{live_child}"))
+        publish(bb_publish, env, {"event_id": live_grandchild, "event_type": "live.grandchild",
+                                  "correlation_ids": [live_child], "payload": {"step": 2}})
+        live_wait.until(lambda d: d.find_elements(By.ID, f"row-{live_grandchild}"))
+        checks.check(row_types()[-2:] == ["live.child", "live.grandchild"],
+                     f"live rows: {row_types()}")
+        driver.find_element(By.ID, "show-graph").click()
+        wait.until(lambda d: d.find_elements(By.CSS_SELECTOR,
+                                             f"#graph .node[data-id='{live_grandchild}']"))
+        edges = len(driver.find_elements(By.CSS_SELECTOR, "#graph .edge"))
+        checks.check(edges == 2, f"{edges} edges in the live chain's graph, not 2")
+        # Switched off, the page stops listening.
+        driver.find_element(By.ID, "live").click()
+        checks.check(driver.find_element(By.ID, "live-state").get_attribute("data-state") == "off",
+                     "the live indicator is not off after the switch")
     except Exception:
         traceback.print_exc()
         checks.failures += 1

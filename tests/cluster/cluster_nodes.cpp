@@ -1,5 +1,6 @@
 #include "cluster/cluster_nodes.hpp"
 
+#include "faults/fault_bus.hpp"
 #include "support/process.hpp"
 #include "support/skip.hpp"
 
@@ -24,6 +25,12 @@ std::optional<std::vector<faults::PrivateServices>> cluster_nodes() {
         nodes.push_back(*node);
     }
     return nodes;
+}
+
+QueueOptions quorum_queue() {
+    QueueOptions q = faults::durable_queue();
+    q.type = "quorum";
+    return q;
 }
 
 std::string urls(const std::vector<faults::PrivateServices>& nodes, const std::vector<int>& order) {

@@ -5,6 +5,7 @@
 #pragma once
 
 #include "faults/private_services.hpp"
+#include "support/amqp_consumer.hpp"
 
 #include <optional>
 #include <string>
@@ -18,6 +19,9 @@ namespace bbtest::cluster {
 // When the cluster cannot start: skip_test() (a failure under CI=true) and
 // nullopt (the test must return).
 std::optional<std::vector<faults::PrivateServices>> cluster_nodes();
+
+// A durable quorum queue: what the cluster tests publish to and consume from.
+QueueOptions quorum_queue();
 
 // "URL,URL,URL": the nodes' URLs in the order given (1-based), for --url.
 std::string urls(const std::vector<faults::PrivateServices>& nodes, const std::vector<int>& order);

@@ -3,7 +3,8 @@
 // reconnects to another node, sends the events in doubt again, and an
 // independent consumer finds every event confirmed (a confirm on a quorum
 // queue means a majority of the nodes has it), twice only for events that
-// were in doubt.
+// were in doubt. With every node down, --spool keeps what could not be
+// confirmed and a later --drain delivers it.
 #include "cluster/cluster_nodes.hpp"
 #include "faults/fault_stream.hpp"
 
@@ -11,6 +12,7 @@
 
 #include <chrono>
 #include <functional>
+#include <memory>
 #include <thread>
 
 using namespace bbtest;
@@ -19,23 +21,19 @@ using namespace std::chrono_literals;
 
 namespace {
 
-QueueOptions quorum_queue() {
-    QueueOptions q = durable_queue();
-    q.type = "quorum";
-    return q;
-}
-
-// bb-publish connects to node 2 first, then 3, then 1.
+// bb-publish connects to node 2 first, then 3, then 1; after a loss it tries
+// `attempts` times within `seconds`.
 std::vector<std::string> publish_args(const std::vector<PrivateServices>& nodes,
-                                      const std::string& spool) {
+                                      const std::string& spool, const std::string& attempts = "20",
+                                      const std::string& seconds = "60") {
     return {"--url",
             cluster::urls(nodes, {2, 3, 1}),
             "--spool",
             spool,
             "--reconnect-attempts",
-            "20",
+            attempts,
             "--reconnect-time",
-            "60",
+            seconds,
             "--heartbeat",
             "2",
             "--confirm-timeout",
@@ -70,7 +68,7 @@ bool stream_through_node_loss(const std::string& scenario,
     auto nodes = cluster::cluster_nodes();
     if (!nodes)
         return false;
-    FaultStream stream((*nodes)[0], make_input(100000), quorum_queue());
+    FaultStream stream((*nodes)[0], make_input(100000), cluster::quorum_queue());
     stream.start(publish_args(*nodes, stream.spool), 10000);
     stream.wait_for_progress(30000, 5000);
     fault((*nodes)[1]);
@@ -113,4 +111,34 @@ TEST_CASE("the node bb-publish is connected to stops its broker mid-stream: noth
         std::this_thread::sleep_for(3s);
         stopped.start();
     });
+}
+
+TEST_CASE("all three nodes stop their brokers mid-stream: the spool keeps what was not confirmed, "
+          "and the drain delivers it") {
+    auto nodes = cluster::cluster_nodes();
+    if (!nodes)
+        return;
+    FaultStream stream((*nodes)[0], make_input(30000), cluster::quorum_queue());
+    // With no node left, a few quick attempts, then the rest goes to the
+    // spool. The input waits at line 15,000 until every broker is down.
+    stream.start(publish_args(*nodes, stream.spool, "3", "10"), 10000, 15000);
+    stream.wait_for_progress(10000, 3000);
+    // Node 2, the one bb-publish is connected to, goes last: it cannot
+    // escape to another.
+    std::vector<std::unique_ptr<StoppedApp>> stopped;
+    for (int n : {3, 1, 2})
+        stopped.push_back(std::make_unique<StoppedApp>((*nodes)[static_cast<std::size_t>(n - 1)]));
+    stream.writer->release();
+    StreamOutcome done = stream.finish(300s);
+    std::size_t spooled = check_confirmed_or_spooled(done.report, done.err);
+    CHECK(spooled > 0);
+    CHECK(done.status == 75);
+    // The node stopped last comes back first: it waits for no other.
+    for (auto node = stopped.rbegin(); node != stopped.rend(); ++node)
+        (*node)->start();
+    Reconciliation r = drain_and_reconcile(stream.bus, stream.spool, done.report);
+    report_figures("every node's broker stopped", r);
+    CHECK(r.lost == 0);
+    CHECK(r.unexpected == 0);
+    CHECK(r.duplicated_not_in_doubt == 0);
 }

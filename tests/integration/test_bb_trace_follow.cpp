@@ -1,9 +1,9 @@
 // bb-trace --follow: the chain as Redis has it, then each new descendant as
 // the test's own client publishes it on the bus, step by step.
-#include "support/amqp_consumer.hpp"
 #include "support/background.hpp"
 #include "support/lines.hpp"
 #include "test_bb_publish_support.hpp"
+#include "test_bb_trace_bus.hpp"
 #include "test_bb_trace_fixtures.hpp"
 
 #include <doctest/doctest.h>
@@ -12,24 +12,8 @@
 
 namespace {
 
-using bbtest::publish::canonical;
 using bbtest::publish::EnvelopeSpec;
-
-struct FollowBus {
-    bbtest::AmqpConsumer admin;
-    std::string exchange = bbtest::unique_name("follow");
-    explicit FollowBus(const std::string& url) : admin(url) { admin.declare_exchange(exchange); }
-    ~FollowBus() {
-        try {
-            admin.delete_exchange(exchange);
-        } catch (...) {
-        }
-    }
-    void publish(const EnvelopeSpec& e) {
-        admin.publish(exchange, e.event_type, canonical(e), e.event_id);
-        admin.wait_for_confirms();
-    }
-};
+using tracetest::FollowBus;
 
 bool has_line(const std::string& out, const std::string& line) {
     for (const auto& l : bbtest::split_lines(out))
@@ -53,8 +37,7 @@ TEST_CASE("bb-trace --follow: a chain published step by step appears step by ste
     grandchild.parents = {child.event_id};
     cousin.parents = {uncle}; // a descendant of the ancestor only
 
-    auto options = f->options();
-    options.env["RABBIT_URL"] = f->services().rabbit_url;
+    auto options = tracetest::with_broker(*f);
     options.env["EXCHANGE_NAME"] = bus.exchange;
     bbtest::Background follow(
         {bbtest::binary("bb-trace"), root.event_id, "--follow", "--format", "ids"}, options);
@@ -79,10 +62,8 @@ TEST_CASE("bb-trace --follow: JSON cannot follow, and an unknown event is not fo
     auto f = tracetest::fixture();
     if (!f)
         return;
-    std::string id = f->event();
-    f->summary(id, "test.root", "2025-10-18T14:03:07.123456+00:00");
-    auto options = f->options();
-    options.env["RABBIT_URL"] = f->services().rabbit_url;
+    std::string id = tracetest::root_event(*f);
+    auto options = tracetest::with_broker(*f);
     auto json = f->trace({id, "--follow", "--format", "json"}, options);
     CHECK(json.status == 64);
     auto unknown = f->trace({f->event(), "--follow"}, options);

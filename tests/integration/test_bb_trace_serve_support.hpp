@@ -105,8 +105,26 @@ public:
         }
     }
 
+    // Reads on, keeping what arrives in seen(), until it holds `needle`;
+    // false when the server closes first or sends nothing for `patience`
+    // (a bound on a failure, not a measurement).
+    bool read_until(const std::string& needle, std::chrono::seconds patience) {
+        timeval limit{static_cast<time_t>(patience.count()), 0};
+        setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &limit, sizeof limit);
+        char buffer[4096];
+        while (seen_.find(needle) == std::string::npos) {
+            ssize_t got = recv(fd_, buffer, sizeof buffer, 0);
+            if (got <= 0)
+                return false;
+            seen_.append(buffer, static_cast<std::size_t>(got));
+        }
+        return true;
+    }
+    const std::string& seen() const { return seen_; }
+
 private:
     int fd_;
+    std::string seen_;
 };
 
 // One request as raw bytes, answered and closed: the whole answer.

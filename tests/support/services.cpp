@@ -75,4 +75,20 @@ std::optional<RedisTlsServices> redis_tls_services() {
     return r;
 }
 
+std::optional<SentinelServices> sentinel_services() {
+    auto plain = services();
+    if (!plain)
+        return std::nullopt;
+    SentinelServices t;
+    t.plain = *plain;
+    t.url = env_or_empty("BB_TEST_REDIS_SENTINEL_URL");
+    std::string master = env_or_empty("BB_TEST_REDIS_SENTINEL_MASTER_PORT");
+    std::string replica = env_or_empty("BB_TEST_REDIS_SENTINEL_REPLICA_PORT");
+    if (t.url.empty() || master.empty() || replica.empty())
+        return missing("BB_TEST_REDIS_SENTINEL_URL/BB_TEST_REDIS_SENTINEL_*_PORT");
+    t.master_port = std::stoi(master);
+    t.replica_port = std::stoi(replica);
+    return t;
+}
+
 } // namespace bbtest

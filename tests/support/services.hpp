@@ -54,5 +54,17 @@ struct RedisTlsServices {
 
 // As services(): nullopt (after skip_test()) when they are not named.
 std::optional<RedisTlsServices> redis_tls_services();
+// The Redis master, replica and three sentinels services.sh starts
+// (BB_TEST_REDIS_SENTINEL_URL, ..._MASTER_PORT, ..._REPLICA_PORT). The
+// sentinels know the master as "bloodbank"; no test fails it over.
+struct SentinelServices {
+    Services plain;  // the broker, and the plain Redis
+    std::string url; // redis-sentinel://127.0.0.1:P1,...:P3/0#bloodbank
+    int master_port = 0;
+    int replica_port = 0;
+};
+
+// As services(): nullopt (after skip_test()) when they are not named.
+std::optional<SentinelServices> sentinel_services();
 
 } // namespace bbtest

@@ -94,6 +94,8 @@ TEST_CASE("config: the defaults are the Python system's") {
         {"REDIS_CACERT", ""},
         {"REDIS_CERT", ""},
         {"REDIS_KEY", ""},
+        {"REDIS_SENTINELS", ""}, // ours: no Sentinel unless set
+        {"REDIS_SENTINEL_MASTER", ""},
         {"CORRELATION_TTL_DAYS", "30"},
         {"SERVICE_NAME", "bloodbank"},
         {"ENVIRONMENT", "development"},

@@ -264,7 +264,7 @@ TEST_CASE("connection_options: --show-config prints the settings, secrets hidden
         printed += static_cast<char>(c);
     }
     std::fclose(out);
-    CHECK(printed == config.show());
+    CHECK(printed == config.show() + config.redis_form());
     CHECK(printed.find("secret") == std::string::npos);
     CHECK(printed.find("RABBIT_URL=amqp://app:***@rabbit/") != std::string::npos);
 }

@@ -42,6 +42,9 @@ enum class ConfigItem {
     redis_cacert,
     redis_cert,
     redis_key,
+    // Redis through Sentinel, when REDIS_URL is not set.
+    redis_sentinels,
+    redis_sentinel_master,
     correlation_ttl_days,
     service_name,
     environment,
@@ -58,7 +61,7 @@ enum class SettingType {
     secret,    // any text, never printed
     path,      // a file or directory, "" for none; opened when it is used
     amqp_urls, // amqp:// or amqps:// URLs, comma-separated
-    redis_url, // "" or a redis:// URL
+    redis_url, // "" or a redis:// or redis-sentinel:// URL
     exchange,  // an exchange name, not empty (the default exchange cannot route by topic)
     host,      // a host name or address, not empty; [::1] for IPv6
     port,      // 1 to 65535
@@ -66,6 +69,7 @@ enum class SettingType {
     database,  // a Redis database number, 0 or more
     days,      // a whole number of days, 1 to 1000000
     boolean,   // "" or false/no/off/0, true/yes/on/1 (any case)
+    sentinels, // "" or host[:port],host[:port]... (port 26379 by default)
 };
 
 struct SettingDefinition {
@@ -116,6 +120,12 @@ struct AmqpUrl {
     std::string redacted() const;
 };
 
+// One Redis Sentinel's address.
+struct SentinelAddress {
+    std::string host;
+    int port = 26379;
+};
+
 struct RedisTarget {
     std::string host = "localhost";
     int port = 6379;
@@ -125,7 +135,14 @@ struct RedisTarget {
     bool tls = false;       // rediss://
     TlsOptions tls_options; // REDIS_CACERT, REDIS_CERT, REDIS_KEY, when tls
 
-    // redis://host:port/db (rediss:// over TLS), never the user or password.
+    // Through Sentinel: the master is whichever server these sentinels name
+    // for master_name when a connection is made; host and port are unused.
+    std::vector<SentinelAddress> sentinels;
+    std::string master_name;
+    bool through_sentinels() const { return !sentinels.empty(); }
+
+    // redis://host:port/db (rediss:// over TLS), or
+    // redis-sentinel://h1:p1,h2:p2/db#master; never the user or password.
     std::string redacted() const;
 };
 
@@ -142,6 +159,14 @@ Result<AmqpUrl> parse_amqp_url(std::string_view url);
 // password, as redis-cli reads it. rediss:// is the same over TLS (tls set;
 // the TLS files come from the settings, not the URL).
 Result<RedisTarget> parse_redis_url(std::string_view url);
+// redis-sentinel://[[user:]password@]host[:port][,host[:port]...][/db]#master,
+// as Lettuce writes it (parse_redis_url passes such URLs here): the
+// sentinels (port 26379 by default), the database and credentials of the
+// master, and the name the sentinels know it by. Errors are ErrorKind::usage
+// and name the part that is wrong (no master name, a bad port, an empty host).
+Result<RedisTarget> parse_redis_sentinel_url(std::string_view url);
+// REDIS_SENTINELS: host[:port],host[:port]..., [::1]:26379 for IPv6.
+Result<std::vector<SentinelAddress>> parse_sentinel_list(std::string_view list);
 // The URL with any password replaced by "***" (or removed); safe to print.
 // The user info is found as the parsers find it, up to the last '@' when a
 // '/', '?' or '#' comes before it; a redis:// URL's lone user info is a
@@ -192,12 +217,16 @@ public:
     // when set, is read here and its password replaces every URL's; an error
     // reading it keeps its kind (66 missing, 74 unreadable) and names it.
     Result<std::vector<AmqpUrl>> rabbit_urls() const;
-    // REDIS_URL if non-empty (rediss:// for TLS), else REDIS_HOST/PORT/DB/
-    // USERNAME/PASSWORD/TLS; either way REDIS_PASSWORD_FILE, when set,
-    // supplies the password, and over TLS REDIS_CACERT/CERT/KEY the files.
-    // A TLS file set for a connection without TLS is a usage error (the user
-    // believes TLS is in force).
+    // REDIS_URL if non-empty (rediss:// for TLS), else REDIS_SENTINELS with
+    // REDIS_SENTINEL_MASTER if non-empty, else REDIS_HOST/PORT; the last two
+    // with REDIS_DB/USERNAME/PASSWORD/TLS. Either way REDIS_PASSWORD_FILE,
+    // when set, supplies the password, and over TLS REDIS_CACERT/CERT/KEY the
+    // files. A TLS file set for a connection without TLS is a usage error (the
+    // user believes TLS is in force).
     Result<RedisTarget> redis() const;
+    // For --show-config: which of those forms is in force and the settings
+    // (and their origins) each part comes from, never a value. One line.
+    std::string redis_form() const;
     // EXCHANGE_NAME, not empty.
     Result<std::string> exchange_name() const;
     // CORRELATION_TTL_DAYS (a whole number, 1 or more) * 86400.

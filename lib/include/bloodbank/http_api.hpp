@@ -24,6 +24,12 @@
 //   GET /ui/api/search?q=TEXT&limit=N   events whose id starts with TEXT or
 //                                       whose type contains it, among those a
 //                                       bounded SCAN of bloodbank:event:* meets
+//   GET /ui/api/live                    {"follow","state","detail"}: whether the
+//                                       live view is on (HttpLiveOptions)
+//   GET /ui/api/live/{id}               server-sent events: each descendant of
+//                                       the event published from then on, as
+//                                       a `data:` line holding the chain
+//                                       answer's event object
 // Every answer of these paths carries a Content-Security-Policy that lets
 // the page load only the server's own script and style sheet, and
 // X-Content-Type-Options: nosniff.
@@ -33,10 +39,12 @@
 // is closed when its time is up; complete requests go to a few workers.
 // Each request opens its own Redis connection: correct with several workers
 // (a RedisConnection is not thread-safe), and cheap next to the queries for
-// a debugging endpoint. Every answer closes its connection.
+// a debugging endpoint. Every answer closes its connection, but for a live
+// stream, which a thread of its own keeps open (HttpLiveOptions).
 #pragma once
 
 #include "bloodbank/config.hpp"
+#include "bloodbank/consumer.hpp"
 #include "bloodbank/correlation.hpp"
 #include "bloodbank/error.hpp"
 #include "bloodbank/uuid.hpp"
@@ -52,6 +60,24 @@
 #include <vector>
 
 namespace bb {
+
+// The page's live view: one consumer per server (a private auto-delete queue
+// bound to every event on the exchange, through bb-consume's library part,
+// as bb-trace --follow reads the bus) feeds every open stream; each stream
+// holds the descendants of its event, read from Redis when it opened, and
+// sends the events that join them (add_descendant, trace.hpp). Streams are
+// written by one thread, each with a heartbeat comment so that a client gone
+// away is noticed, and end when the server stops. When the broker cannot be
+// reached, a stream says so (event `unavailable`) and ends; the consumer
+// tries again after a pause.
+struct HttpLiveOptions {
+    ConsumerOptions consumer;     // urls empty: no live view (every stream ends as unavailable)
+    bool follow = false;          // consume from the start and have the page follow by default;
+                                  // else the consumer starts with the first stream
+    std::size_t max_streams = 32; // more are answered 503
+    std::chrono::milliseconds heartbeat{15000};
+    std::chrono::milliseconds retry{10000}; // after the broker was lost or refused
+};
 
 struct HttpApiOptions {
     std::string host = "127.0.0.1"; // 0.0.0.0 only when asked
@@ -77,6 +103,7 @@ struct HttpApiOptions {
     // Called once per request with "GET /healthz 200"; may be called from
     // several threads at once. Nothing is logged when empty.
     std::function<void(std::string_view)> log;
+    HttpLiveOptions live;
 };
 
 struct HttpReply {

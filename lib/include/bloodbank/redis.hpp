@@ -21,6 +21,10 @@
 
 namespace bb {
 
+namespace detail {
+struct SentinelRoute;
+}
+
 struct ReplyDeleter {
     void operator()(redisReply* r) const { freeReplyObject(r); }
 };
@@ -34,6 +38,11 @@ public:
     // "Redis at redis://127.0.0.1:6379/0: cannot connect: Connection refused";
     // they are ErrorKind::unavailable, except a TLS file that cannot be used
     // (not_found, io or usage, as for amqps://).
+    //
+    // A target through sentinels is connected to the master they name, once
+    // ROLE confirms it is one. Such a connection finds the master again when
+    // a round trip fails or is answered READONLY or LOADING, and sends that
+    // round trip's commands again, all within the one call's timeout.
     static Result<RedisConnection> connect(const RedisTarget& target,
                                            std::chrono::milliseconds timeout);
 
@@ -76,6 +85,13 @@ private:
     void append_argv(const std::string_view* argv, std::size_t count);
     Result<void> send_queued();
     Result<RedisReplyPtr> read_reply();
+    Result<std::vector<RedisReplyPtr>> flush_once();
+
+    // Through sentinels (sentinel.cpp).
+    static Result<RedisConnection> connect_through_sentinels(const RedisTarget& target,
+                                                             std::chrono::milliseconds timeout);
+    Result<std::vector<RedisReplyPtr>> flush_through_sentinels();
+    std::shared_ptr<detail::SentinelRoute> route_; // set when made through sentinels
 
     std::unique_ptr<Wire, WireDeleter> wire_;
     std::string target_; // redacted, for messages
@@ -83,6 +99,15 @@ private:
     std::chrono::milliseconds timeout_;
     std::size_t pending_ = 0;
     std::size_t round_trips_ = 0;
+    std::optional<Error> send_failed_; // while appending: the flush reports it
 };
+
+// Through Sentinel: how many replicas of the master the first sentinel that
+// answers considers up (not down, not disconnected); 0 for a target not
+// through sentinels. A replica being promoted still counts, so that a writer
+// that waits for one replica (WAIT) during a failover waits in vain rather
+// than writing to a master about to be demoted.
+Result<std::size_t> sentinel_replicas_up(const RedisTarget& target,
+                                         std::chrono::milliseconds timeout);
 
 } // namespace bb

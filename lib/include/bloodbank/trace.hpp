@@ -151,6 +151,15 @@ private:
     std::vector<std::string> warnings_;
 };
 
+// Following a chain as it grows (bb-trace --follow, the web page's live
+// view): an event just published whose parents include the focus or one of
+// its descendants (a node at level 0 or more) joins the graph, known, with
+// its summary made from the envelope, one level below the deepest of those
+// parents and with an edge from each. Its index; nullopt when it is in the
+// graph already (found in Redis) or descends from nothing at or below the
+// focus (an ancestor's other children, unrelated events).
+std::optional<std::size_t> add_descendant(TraceGraph& graph, const Envelope& event);
+
 // The display order of events: by time (events without a readable time
 // last), then by id. Makes every listing deterministic although Redis sets
 // are unordered.

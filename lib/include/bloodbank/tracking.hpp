@@ -21,6 +21,12 @@
 // overflows the buffer, what Redis refuses and what is still buffered when
 // the run ends counts as not written. The start and the end of an outage are
 // notices for the application to print (take_notices()).
+//
+// Through Sentinel, connecting finds the master again after a failover, and a
+// batch ends with WAIT 1 when the master has a replica: it counts as written
+// once a replica has it too, and a batch that no replica acknowledged starts
+// an outage (its writes wait in the retry buffer), so that every link
+// reported written survives the master's loss.
 #pragma once
 
 #include "bloodbank/config.hpp"
@@ -39,8 +45,8 @@
 
 namespace bb {
 
-// The rule, in one place: tracking is on with --track, or when REDIS_URL or
-// REDIS_HOST is configured (set in .env, the environment or by a flag);
+// The rule, in one place: tracking is on with --track, or when REDIS_URL,
+// REDIS_HOST or REDIS_SENTINELS is configured (set in .env, the environment or by a flag);
 // --no-track turns it off. `flag` is true for --track, false for --no-track.
 bool tracking_enabled(const Config& config, std::optional<bool> flag);
 
@@ -124,6 +130,7 @@ private:
     explicit Tracker(TrackingOptions options) : options_(std::move(options)) {}
     bool send_batch();
     bool try_reconnect(bool now);
+    void use(RedisConnection redis);
     void lose(Error error);
     void keep_for_retry(Write write);
     void not_written(const Write& write);
@@ -143,6 +150,7 @@ private:
     // Reused buffers for the commands' arguments.
     std::string ttl_, id_, forward_key_, event_key_;
     std::vector<std::size_t> commands_; // replies to expect per batched event
+    std::size_t replicas_ = 0;          // through Sentinel: the master's replicas
 };
 
 // The message for a run that could not write everything, e.g.

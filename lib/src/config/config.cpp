@@ -36,8 +36,10 @@ constexpr SettingDefinition definitions[] = {
     {Item::exchange_name, "EXCHANGE_NAME", "bloodbank.events.v1", Type::exchange,
      "topic exchange that events are published to"},
     {Item::redis_url, "REDIS_URL", "", Type::redis_url,
-     "Redis URL redis://[[user:]password@]host[:port][/db], rediss:// over TLS; when set, it "
-     "replaces REDIS_HOST, REDIS_PORT, REDIS_DB, REDIS_USERNAME, REDIS_PASSWORD and REDIS_TLS"},
+     "Redis URL redis://[[user:]password@]host[:port][/db], rediss:// over TLS, or "
+     "redis-sentinel://[[user:]password@]host[:port][,host[:port]...][/db]#master; when set, "
+     "it replaces REDIS_HOST, REDIS_PORT, REDIS_DB, REDIS_USERNAME, REDIS_PASSWORD and "
+     "REDIS_TLS"},
     {Item::redis_host, "REDIS_HOST", "localhost", Type::host,
      "Redis host for correlation tracking"},
     {Item::redis_port, "REDIS_PORT", "6379", Type::port, "Redis port"},
@@ -59,6 +61,12 @@ constexpr SettingDefinition definitions[] = {
      "PEM client certificate shown to a TLS Redis server"},
     {Item::redis_key, "REDIS_KEY", "", Type::path,
      "PEM private key of REDIS_CERT, when it is not in that file"},
+    // Sentinel without a URL: these replace REDIS_HOST and REDIS_PORT.
+    {Item::redis_sentinels, "REDIS_SENTINELS", "", Type::sentinels,
+     "Redis Sentinels host[:port],host[:port]... (port 26379 by default) to ask for the master "
+     "named REDIS_SENTINEL_MASTER; when set, it replaces REDIS_HOST and REDIS_PORT"},
+    {Item::redis_sentinel_master, "REDIS_SENTINEL_MASTER", "", Type::text,
+     "name the sentinels of REDIS_SENTINELS know the Redis master by"},
     {Item::correlation_ttl_days, "CORRELATION_TTL_DAYS", "30", Type::days,
      "days that correlation links and event records are kept"},
     {Item::service_name, "SERVICE_NAME", "bloodbank", Type::text,
@@ -238,6 +246,16 @@ Result<std::optional<RedisTarget>> parse_redis_setting(const Setting& setting) {
     return std::optional<RedisTarget>(std::move(*target));
 }
 
+// An empty list is no Sentinel.
+Result<std::vector<SentinelAddress>> parse_sentinels(const Setting& setting) {
+    if (setting.value.empty())
+        return std::vector<SentinelAddress>();
+    auto list = parse_sentinel_list(setting.value);
+    if (!list)
+        return setting_error(setting, list.error().message);
+    return list;
+}
+
 // The Result's error, or success: for check_setting().
 template <class T> Result<void> checked(const Result<T>& parsed) {
     if (!parsed) {
@@ -313,6 +331,8 @@ Result<void> check_setting(const Setting& setting) {
         return checked(parse_days_as_seconds(setting));
     case Type::boolean:
         return checked(parse_boolean(setting));
+    case Type::sentinels:
+        return checked(parse_sentinels(setting));
     }
     return {};
 }
@@ -412,6 +432,19 @@ Result<std::optional<std::string>> password_from_file(const Setting& setting) {
     return std::optional<std::string>(std::move(*password));
 }
 
+// REDIS_SENTINEL_MASTER, which REDIS_SENTINELS cannot do without.
+Result<std::string> sentinel_master(const Config& config) {
+    const Setting& master = config.get(ConfigItem::redis_sentinel_master);
+    if (master.value.empty()) {
+        const Setting& sentinels = config.get(ConfigItem::redis_sentinels);
+        return make_error(ErrorKind::usage,
+                          fmt::format("REDIS_SENTINELS ({}) is set but REDIS_SENTINEL_MASTER is "
+                                      "empty: name the master the sentinels watch",
+                                      to_string(sentinels.origin)));
+    }
+    return master.value;
+}
+
 } // namespace
 
 Result<std::vector<AmqpUrl>> Config::rabbit_urls() const {
@@ -440,16 +473,29 @@ Result<RedisTarget> Config::redis() const {
     if (*from_url) {
         target = std::move(**from_url);
     } else {
-        auto host = parse_host(get(Item::redis_host));
-        if (!host) {
-            return host.error();
+        auto sentinels = parse_sentinels(get(Item::redis_sentinels));
+        if (!sentinels) {
+            return sentinels.error();
         }
-        target.host = std::move(*host);
-        auto port = parse_port(get(Item::redis_port));
-        if (!port) {
-            return port.error();
+        if (!sentinels->empty()) {
+            auto master = sentinel_master(*this);
+            if (!master) {
+                return master.error();
+            }
+            target.sentinels = std::move(*sentinels);
+            target.master_name = std::move(*master);
+        } else {
+            auto host = parse_host(get(Item::redis_host));
+            if (!host) {
+                return host.error();
+            }
+            target.host = std::move(*host);
+            auto port = parse_port(get(Item::redis_port));
+            if (!port) {
+                return port.error();
+            }
+            target.port = *port;
         }
-        target.port = *port;
         auto db = parse_database(get(Item::redis_db));
         if (!db) {
             return db.error();
@@ -492,6 +538,38 @@ Result<TlsOptions> Config::redis_tls_files(bool tls) const {
         }
     }
     return options;
+}
+
+std::string Config::redis_form() const {
+    auto from = [this](ConfigItem item) {
+        return fmt::format("{} ({})", get(item).name, to_string(get(item).origin));
+    };
+    std::string password =
+        is_set(Item::redis_password_file) ? from(Item::redis_password_file) : std::string();
+    std::string line;
+    const Setting& url = get(Item::redis_url);
+    bool sentinel_url = url.value.find("redis-sentinel://") != std::string::npos;
+    if (!url.value.empty()) {
+        line = fmt::format("# Redis: {}, all from {}",
+                           sentinel_url ? "through Sentinel (sentinels, database, master name)"
+                                        : "one server",
+                           from(Item::redis_url));
+    } else if (!value(Item::redis_sentinels).empty()) {
+        line = fmt::format("# Redis: through Sentinel, sentinels from {}, master name from {}, "
+                           "database from {}",
+                           from(Item::redis_sentinels), from(Item::redis_sentinel_master),
+                           from(Item::redis_db));
+        if (password.empty() && is_set(Item::redis_password))
+            password = from(Item::redis_password);
+    } else {
+        line = fmt::format("# Redis: one server, host from {}, port from {}, database from {}",
+                           from(Item::redis_host), from(Item::redis_port), from(Item::redis_db));
+        if (password.empty() && is_set(Item::redis_password))
+            password = from(Item::redis_password);
+    }
+    if (!password.empty())
+        line += fmt::format(", password from {}", password);
+    return line + "\n";
 }
 
 Result<long> Config::correlation_ttl_seconds() const {

@@ -164,7 +164,7 @@ SplitResult split_url(std::string_view url) {
 // user name for every other scheme.
 bool lone_userinfo_is_password(std::string_view scheme) {
     std::string lower = lowercase(scheme);
-    return lower == "redis" || lower == "rediss";
+    return lower == "redis" || lower == "rediss" || lower == "redis-sentinel";
 }
 
 // An empty port (host:) means the default, as in urlsplit.
@@ -305,6 +305,8 @@ Result<AmqpUrl> parse_amqp_url(std::string_view url) {
 
 Result<RedisTarget> parse_redis_url(std::string_view url) {
     url = trim(url);
+    if (lowercase(url.substr(0, url.find("://"))) == "redis-sentinel")
+        return parse_redis_sentinel_url(url);
     SplitResult split = split_url(url);
     if (auto* problem = std::get_if<std::string>(&split)) {
         return url_error(url, "Redis", *problem);
@@ -361,6 +363,13 @@ std::string AmqpUrl::redacted() const {
 }
 
 std::string RedisTarget::redacted() const {
+    if (through_sentinels()) {
+        std::string hosts;
+        for (const SentinelAddress& sentinel : sentinels)
+            hosts += fmt::format("{}{}:{}", hosts.empty() ? "" : ",", host_for_url(sentinel.host),
+                                 sentinel.port);
+        return fmt::format("redis-sentinel://{}/{}#{}", hosts, db, percent_encode(master_name));
+    }
     return fmt::format("{}://{}:{}/{}", tls ? "rediss" : "redis", host_for_url(host), port, db);
 }
 

@@ -1,6 +1,7 @@
 #include "bloodbank/tracking.hpp"
 
 #include "correlation/link_writes.hpp"
+#include "correlation/replica_ack.hpp"
 
 #include "bloodbank/correlation_keys.hpp"
 
@@ -16,7 +17,7 @@ bool tracking_enabled(const Config& config, std::optional<bool> flag) {
     auto configured = [&](std::string_view name) {
         return config.is_set(name) && !config.value(name).empty();
     };
-    return configured("REDIS_URL") || configured("REDIS_HOST");
+    return configured("REDIS_URL") || configured("REDIS_HOST") || configured("REDIS_SENTINELS");
 }
 
 namespace {
@@ -37,7 +38,7 @@ Tracker Tracker::open(const TrackingOptions& options) {
     tracker.ttl_ = std::to_string(options.ttl_seconds);
     auto redis = RedisConnection::connect(options.target, options.timeout);
     if (redis)
-        tracker.redis_.emplace(std::move(*redis));
+        tracker.use(std::move(*redis));
     else
         tracker.lose(redis.error());
     return tracker;
@@ -92,13 +93,25 @@ bool Tracker::try_reconnect(bool now) {
         auto pong = redis->command({"PING"});
         if (pong && (*pong)->type != REDIS_REPLY_ERROR) {
             redis->set_timeout(options_.timeout);
-            redis_.emplace(std::move(*redis));
+            use(std::move(*redis));
             return true;
         }
     }
     retry_delay_ = std::min(retry_delay_ * 2, options_.max_retry_delay);
     next_attempt_ = Clock::now() + retry_delay_;
     return false;
+}
+
+void Tracker::use(RedisConnection redis) {
+    replicas_ = 0;
+    if (options_.target.through_sentinels()) {
+        // The replicas the sentinels see count too: while a replica is
+        // promoted the old master has none left, and writes it took then
+        // would be lost when it is demoted.
+        auto seen = sentinel_replicas_up(options_.target, options_.timeout);
+        replicas_ = std::max(detail::connected_replicas(redis), seen ? *seen : 0);
+    }
+    redis_.emplace(std::move(redis));
 }
 
 void Tracker::check_recovered() {
@@ -217,9 +230,17 @@ bool Tracker::send_batch() {
         redis.append({"EXEC"});
         commands_.push_back(commands + 3);
     }
+    if (replicas_ > 0)
+        detail::append_replica_wait(redis, options_.timeout);
     auto replies = redis.flush();
     if (!replies) {
         lose(replies.error());
+        return false;
+    }
+    if (replicas_ > 0 && !detail::replica_acknowledged(replies->back().get())) {
+        lose(make_error(
+            ErrorKind::unavailable,
+            fmt::format("Redis at {}: no replica acknowledged the writes", redis.target())));
         return false;
     }
     // Each event's transaction ends with EXEC, whose reply is the array of

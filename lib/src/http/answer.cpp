@@ -2,6 +2,7 @@
 #include "http/answer.hpp"
 
 #include "http/token.hpp"
+#include "http/web.hpp"
 
 #include "bloodbank/hex.hpp"
 #include "bloodbank/visible_text.hpp"
@@ -112,18 +113,26 @@ std::string http_response(const HttpReply& reply, bool head_only) {
     return out;
 }
 
-void answer(const HttpApiOptions& options, ReadRequest request) {
+void answer(const HttpApiOptions& options, ReadRequest request, LiveFeed* live) {
     const auto* head = std::get_if<RequestHead>(&request.head);
     HttpReply reply;
     std::string line;
+    LiveAnswer streamed;
     if (head) {
+        std::string path = percent_decode(split_target(head->target).first);
         auto refused = refuse_without_token(options, *head);
-        reply = refused ? std::move(*refused) : route_request(options, head->method, head->target);
+        if (!refused && live)
+            streamed = live_route(options, *live, head->method, path, request.fd);
+        if (refused)
+            reply = std::move(*refused);
+        else if (streamed.reply)
+            reply = std::move(*streamed.reply);
+        else if (!streamed.taken) // a stream is logged as the 200 it was answered
+            reply = route_request(options, head->method, head->target);
         // The request is untrusted: %0a must not forge a log line, nor %1b
         // drive the terminal the log is read on.
-        line = fmt::format("{} {} {}", visible_text(head->method),
-                           visible_text(percent_decode(split_target(head->target).first)),
-                           reply.status);
+        line =
+            fmt::format("{} {} {}", visible_text(head->method), visible_text(path), reply.status);
     } else {
         const BadHead& bad = std::get<BadHead>(request.head);
         reply = detail_reply(bad.status, bad.detail);
@@ -131,6 +140,8 @@ void answer(const HttpApiOptions& options, ReadRequest request) {
     }
     if (options.log)
         options.log(line);
+    if (streamed.taken)
+        return; // the streams' thread answers it from now on
 
     int fd = request.fd.get();
     Clock::time_point deadline = Clock::now() + options.client_timeout;

@@ -1,5 +1,6 @@
 // Answering one request on its connection: the route's reply as HTTP/1.1,
-// written within a deadline, then the connection closed.
+// written within a deadline, then the connection closed (a live stream's
+// connection is handed on instead).
 #pragma once
 
 #include "http/request.hpp"
@@ -24,8 +25,11 @@ struct ReadRequest {
 // the request was HEAD (whose Content-Length is still the body's).
 std::string http_response(const HttpReply& reply, bool head_only);
 
+class LiveFeed;
+
 // Routes the request (or answers a bad head), logs it, writes the answer
-// within options.client_timeout and closes the connection.
-void answer(const HttpApiOptions& options, ReadRequest request);
+// within options.client_timeout and closes the connection; or hands a live
+// stream's connection to `live` (null: no live view).
+void answer(const HttpApiOptions& options, ReadRequest request, LiveFeed* live);
 
 } // namespace bb::http_detail

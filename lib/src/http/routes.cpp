@@ -15,8 +15,8 @@
 namespace bb {
 
 using http_detail::error_reply;
-using http_detail::invalid_id_reply;
 using http_detail::JsonWriter;
+using http_detail::open_redis_for_id;
 using http_detail::text_of;
 using http_detail::write_string;
 
@@ -38,26 +38,6 @@ HttpReply detail_reply(int status, std::string_view detail) {
     w.EndObject();
     return {status, text_of(buffer), {}};
 }
-
-namespace http_detail {
-
-HttpReply error_reply(const Error& error, std::string_view not_found_detail) {
-    switch (error.kind) {
-    case ErrorKind::not_found:
-        return detail_reply(404, not_found_detail);
-    case ErrorKind::unavailable:
-    case ErrorKind::temporary:
-        return detail_reply(503, error.message);
-    default:
-        return detail_reply(500, error.message);
-    }
-}
-
-HttpReply invalid_id_reply(std::string_view raw_id) {
-    return detail_reply(400, fmt::format("Invalid UUID format: {}", raw_id));
-}
-
-} // namespace http_detail
 
 namespace {
 
@@ -83,13 +63,10 @@ HttpReply healthz_reply(const HttpApiOptions& options) {
 }
 
 HttpReply dump_reply(const HttpApiOptions& options, std::string_view raw_id) {
-    auto id = parse_uuid_as_python(raw_id);
-    if (!id)
-        return invalid_id_reply(raw_id);
-    auto redis = RedisConnection::connect(options.redis, options.redis_timeout);
-    if (!redis)
-        return error_reply(redis.error(), "");
-    auto dump = correlation_dump(*redis, *id, ids_only(options));
+    auto request = open_redis_for_id(options, raw_id);
+    if (request.refusal)
+        return std::move(*request.refusal);
+    auto dump = correlation_dump(*request.redis, request.id, ids_only(options));
     if (!dump)
         return error_reply(dump.error(),
                            fmt::format("No correlation data found for event {}", raw_id));
@@ -106,16 +83,12 @@ HttpReply chain_reply(const HttpApiOptions& options, std::string_view raw_id,
         return detail_reply(400, fmt::format("Invalid direction: {}. Must be 'ancestors' or "
                                              "'descendants'",
                                              direction_name));
-    auto id = parse_uuid_as_python(raw_id);
-    if (!id)
-        return invalid_id_reply(raw_id);
     Direction direction =
         direction_name == "ancestors" ? Direction::ancestors : Direction::descendants;
-
-    auto redis = RedisConnection::connect(options.redis, options.redis_timeout);
-    if (!redis)
-        return error_reply(redis.error(), "");
-    auto graph = trace_chain(*redis, *id, direction, ids_only(options));
+    auto request = open_redis_for_id(options, raw_id);
+    if (request.refusal)
+        return std::move(*request.refusal);
+    auto graph = trace_chain(*request.redis, request.id, direction, ids_only(options));
     if (!graph)
         return error_reply(graph.error(),
                            fmt::format("No correlation chain found for event {}", raw_id));

@@ -3,6 +3,7 @@
 // deadline each; complete requests go to a few workers (answer.cpp). A
 // client that stalls costs a descriptor and a buffer, never a worker.
 #include "http/answer.hpp"
+#include "http/live_feed.hpp"
 #include "http/request.hpp"
 
 #include "bloodbank/http_api.hpp"
@@ -248,11 +249,14 @@ Result<void> HttpApiServer::run() {
     Impl& impl = *impl_;
     const HttpApiOptions& opts = impl.options;
     RequestQueue queue;
+    // One consumer for every live stream; it connects to the broker only
+    // under --follow or once a page asks for a stream.
+    http_detail::LiveFeed live(opts);
     std::vector<std::thread> workers;
     for (unsigned i = 0; i < std::max(1u, opts.workers); ++i)
         workers.emplace_back([&] {
             while (auto request = queue.pop()) {
-                http_detail::answer(opts, std::move(*request));
+                http_detail::answer(opts, std::move(*request), &live);
                 --impl.open;
             }
         });
@@ -304,6 +308,7 @@ Result<void> HttpApiServer::run() {
     queue.close();
     for (std::thread& worker : workers)
         worker.join();
+    live.stop(); // each stream is told `end` and closed
     if (failure)
         return make_error(ErrorKind::unavailable,
                           fmt::format("the HTTP server on {} stopped: {}",

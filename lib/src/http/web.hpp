@@ -3,6 +3,7 @@
 #pragma once
 
 #include "bloodbank/http_api.hpp"
+#include "bloodbank/unique_fd.hpp"
 
 #include <optional>
 #include <string_view>
@@ -14,6 +15,23 @@ namespace bb::http_detail {
 // answer as they always did.
 std::optional<HttpReply> web_route(const HttpApiOptions& options, std::string_view method,
                                    std::string_view path, std::string_view query);
+
+class LiveFeed;
+
+// The live view's paths (web_live.cpp), answered apart because a stream
+// keeps its connection: `taken` when the connection went to the feed's
+// streams (`fd` empty then); else the reply to send, or none when the
+// request is not for these paths (route_request answers it).
+struct LiveAnswer {
+    bool taken = false;
+    std::optional<HttpReply> reply;
+};
+LiveAnswer live_route(const HttpApiOptions& options, LiveFeed& feed, std::string_view method,
+                      std::string_view path, UniqueFd& fd);
+
+// The headers every answer of the page's paths carries: the
+// Content-Security-Policy, nosniff, no referrer, no caching.
+HttpReply with_page_headers(HttpReply reply);
 
 // The page's JSON (web_chain.cpp, web_event.cpp, web_search.cpp).
 HttpReply web_chain_reply(const HttpApiOptions& options, std::string_view raw_id,

@@ -22,16 +22,6 @@
 namespace bb::http_detail {
 namespace {
 
-struct ChainEvent {
-    TraceNode node;
-    std::vector<Uuid> parents; // those in the answer, in the walk's order
-    std::size_t parent_count = 0;
-    std::size_t child_count = 0;
-    std::string link_created_at;
-    std::optional<std::int64_t> time_micros;
-    bool time_from_link = false;
-};
-
 class ChainEvents {
 public:
     void add(const TraceGraph& graph) {
@@ -97,48 +87,10 @@ void sort_by_time(std::vector<ChainEvent>& events) {
     });
 }
 
-void write_event(JsonWriter& w, const ChainEvent& event) {
-    const TraceNode& node = event.node;
-    w.StartObject();
-    w.Key("id");
-    write_string(w, node.id.str());
-    w.Key("level");
-    w.Int(node.level);
-    w.Key("known");
-    w.Bool(node.known);
-    w.Key("summary");
-    write_summary(w, node.summary);
-    w.Key("link_created_at");
-    if (event.link_created_at.empty())
-        w.Null();
-    else
-        write_text_or_null(w, event.link_created_at);
-    w.Key("time_us");
-    if (event.time_micros)
-        w.Int64(*event.time_micros);
-    else
-        w.Null();
-    w.Key("time_from_link");
-    w.Bool(event.time_from_link);
-    w.Key("parents");
-    w.StartArray();
-    for (const Uuid& parent : event.parents)
-        write_string(w, parent.str());
-    w.EndArray();
-    w.Key("parent_count");
-    w.Uint64(event.parent_count);
-    w.Key("child_count");
-    w.Uint64(event.child_count);
-    w.EndObject();
-}
-
 } // namespace
 
 HttpReply web_chain_reply(const HttpApiOptions& options, std::string_view raw_id,
                           std::string_view query) {
-    auto id = parse_uuid_as_python(raw_id);
-    if (!id)
-        return invalid_id_reply(raw_id);
     std::string direction = query_value(query, "direction").value_or("around");
     if (direction != "around" && direction != "ancestors" && direction != "descendants")
         return detail_reply(400, fmt::format("Invalid direction: {}. Must be 'around', "
@@ -151,9 +103,11 @@ HttpReply web_chain_reply(const HttpApiOptions& options, std::string_view raw_id
     if (limit.error)
         return *limit.error;
 
-    auto redis = RedisConnection::connect(options.redis, options.redis_timeout);
-    if (!redis)
-        return error_reply(redis.error(), "");
+    auto request = open_redis_for_id(options, raw_id);
+    if (request.refusal)
+        return std::move(*request.refusal);
+    RedisConnection& redis = *request.redis;
+    const Uuid& id = request.id;
     // The walk's max_depth counts the focus as a level, as Python's does.
     TraceOptions walk{static_cast<int>(depth.value) + 1, static_cast<std::size_t>(limit.value),
                       true};
@@ -163,7 +117,7 @@ HttpReply web_chain_reply(const HttpApiOptions& options, std::string_view raw_id
     for (Direction way : {Direction::ancestors, Direction::descendants}) {
         if (direction != "around" && direction != to_string(way))
             continue;
-        auto graph = trace_chain(*redis, *id, way, walk);
+        auto graph = trace_chain(redis, id, way, walk);
         if (!graph)
             return error_reply(graph.error(),
                                fmt::format("No correlation chain found for event {}", raw_id));
@@ -174,7 +128,7 @@ HttpReply web_chain_reply(const HttpApiOptions& options, std::string_view raw_id
             truncated = fmt::format("limit of {} events reached", limit.value);
         warnings.insert(warnings.end(), graph->warnings().begin(), graph->warnings().end());
     }
-    if (auto read = read_links(*redis, chain.events()); !read)
+    if (auto read = read_links(redis, chain.events()); !read)
         return error_reply(read.error(), "");
     sort_by_time(chain.events());
 
@@ -182,7 +136,7 @@ HttpReply web_chain_reply(const HttpApiOptions& options, std::string_view raw_id
     JsonWriter w(buffer);
     w.StartObject();
     w.Key("focus");
-    write_string(w, id->str());
+    write_string(w, id.str());
     w.Key("direction");
     write_string(w, direction);
     w.Key("depth");

@@ -13,13 +13,11 @@
 namespace bb::http_detail {
 
 HttpReply web_event_reply(const HttpApiOptions& options, std::string_view raw_id) {
-    auto id = parse_uuid_as_python(raw_id);
-    if (!id)
-        return invalid_id_reply(raw_id);
-    auto redis = RedisConnection::connect(options.redis, options.redis_timeout);
-    if (!redis)
-        return error_reply(redis.error(), "");
-    auto details = event_details(*redis, *id);
+    auto request = open_redis_for_id(options, raw_id);
+    if (request.refusal)
+        return std::move(*request.refusal);
+    const Uuid& id = request.id;
+    auto details = event_details(*request.redis, id);
     if (!details)
         return error_reply(details.error(), "");
     if (!details->known)
@@ -29,7 +27,7 @@ HttpReply web_event_reply(const HttpApiOptions& options, std::string_view raw_id
     JsonWriter w(buffer);
     w.StartObject();
     w.Key("id");
-    write_string(w, id->str());
+    write_string(w, id.str());
     w.Key("summary");
     write_summary(w, details->summary);
     w.Key("link");

@@ -23,4 +23,39 @@ void write_summary(JsonWriter& w, const std::optional<EventSummary>& summary) {
     w.EndObject();
 }
 
+void write_event(JsonWriter& w, const ChainEvent& event) {
+    const TraceNode& node = event.node;
+    w.StartObject();
+    w.Key("id");
+    write_string(w, node.id.str());
+    w.Key("level");
+    w.Int(node.level);
+    w.Key("known");
+    w.Bool(node.known);
+    w.Key("summary");
+    write_summary(w, node.summary);
+    w.Key("link_created_at");
+    if (event.link_created_at.empty())
+        w.Null();
+    else
+        write_text_or_null(w, event.link_created_at);
+    w.Key("time_us");
+    if (event.time_micros)
+        w.Int64(*event.time_micros);
+    else
+        w.Null();
+    w.Key("time_from_link");
+    w.Bool(event.time_from_link);
+    w.Key("parents");
+    w.StartArray();
+    for (const Uuid& parent : event.parents)
+        write_string(w, parent.str());
+    w.EndArray();
+    w.Key("parent_count");
+    w.Uint64(event.parent_count);
+    w.Key("child_count");
+    w.Uint64(event.child_count);
+    w.EndObject();
+}
+
 } // namespace bb::http_detail

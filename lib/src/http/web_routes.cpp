@@ -46,15 +46,6 @@ HttpReply file_reply(std::string_view name) {
     return reply;
 }
 
-HttpReply with_page_headers(HttpReply reply) {
-    reply.headers.emplace_back("Content-Security-Policy", std::string(content_security_policy));
-    reply.headers.emplace_back("X-Content-Type-Options", "nosniff");
-    reply.headers.emplace_back("Referrer-Policy", "no-referrer");
-    // Chains change as events arrive: never show a stale answer.
-    reply.headers.emplace_back("Cache-Control", "no-store");
-    return reply;
-}
-
 bool starts_with(std::string_view text, std::string_view prefix) {
     return text.substr(0, prefix.size()) == prefix;
 }
@@ -103,6 +94,15 @@ std::optional<HttpReply> web_route(const HttpApiOptions& options, std::string_vi
     if (!reply)
         reply = detail_reply(404, "Not Found");
     return with_page_headers(std::move(*reply));
+}
+
+HttpReply with_page_headers(HttpReply reply) {
+    reply.headers.emplace_back("Content-Security-Policy", std::string(content_security_policy));
+    reply.headers.emplace_back("X-Content-Type-Options", "nosniff");
+    reply.headers.emplace_back("Referrer-Policy", "no-referrer");
+    // Chains change as events arrive: never show a stale answer.
+    reply.headers.emplace_back("Cache-Control", "no-store");
+    return reply;
 }
 
 NumberParam number_param(std::string_view query, std::string_view name, long fallback, long low,

@@ -126,9 +126,10 @@ HttpReply web_search_reply(const HttpApiOptions& options, std::string_view query
     needle.erase(0, needle.find_first_not_of(" \t"));
     needle.erase(needle.find_last_not_of(" \t") + 1);
 
-    auto redis = RedisConnection::connect(options.redis, options.redis_timeout);
-    if (!redis)
-        return error_reply(redis.error(), "");
+    auto request = open_redis(options);
+    if (request.refusal)
+        return std::move(*request.refusal);
+    RedisConnection& redis = *request.redis;
     Scanned scanned;
     if (auto id = parse_uuid_as_python(needle)) {
         scanned.ids.push_back(*id);
@@ -136,12 +137,12 @@ HttpReply web_search_reply(const HttpApiOptions& options, std::string_view query
     } else {
         // An id prefix holds no glob characters, so it can go into MATCH.
         bool by_id = is_id_prefix(needle);
-        auto found = scan_ids(*redis, summary_key_prefix() + (by_id ? needle : "") + "*");
+        auto found = scan_ids(redis, summary_key_prefix() + (by_id ? needle : "") + "*");
         if (!found)
             return error_reply(found.error(), "");
         scanned = std::move(*found);
     }
-    auto events = read_summaries(*redis, scanned.ids);
+    auto events = read_summaries(redis, scanned.ids);
     if (!events)
         return error_reply(events.error(), "");
     bool by_type = !needle.empty() && !is_id_prefix(needle) && !parse_uuid_as_python(needle);

@@ -1,5 +1,7 @@
 #include "bloodbank/redis.hpp"
 
+#include "redis/sentinel.hpp"
+
 #include "bloodbank/file_access.hpp"
 #include "bloodbank/tcp_connect.hpp"
 #include "bloodbank/tls.hpp"
@@ -11,6 +13,7 @@
 #include <optional>
 #include <poll.h>
 #include <sys/socket.h>
+#include <utility>
 
 namespace bb {
 namespace {
@@ -28,6 +31,11 @@ constexpr TlsWords redis_words{
 // hiredis's reader moves what is left of its buffer down after every reply
 // it takes, so a bigger feed costs more copying than it saves in reads.
 constexpr std::size_t read_chunk = 16 * 1024;
+
+// A level of a large walk is ten thousand commands: they are sent as they
+// pass this much instead of held whole until the flush (Redis reads on and
+// keeps the replies).
+constexpr std::size_t send_from = 64 * 1024;
 
 std::string reply_text(const redisReply* reply) {
     return reply && reply->str ? std::string(reply->str, reply->len) : std::string();
@@ -109,6 +117,8 @@ RedisConnection::RedisConnection(std::unique_ptr<Wire, WireDeleter> wire, std::s
 
 Result<RedisConnection> RedisConnection::connect(const RedisTarget& target,
                                                  std::chrono::milliseconds timeout) {
+    if (target.through_sentinels())
+        return connect_through_sentinels(target, timeout);
     std::string name = target.redacted();
     auto deadline = Clock::now() + timeout;
     std::unique_ptr<Wire, WireDeleter> wire(new Wire);
@@ -196,6 +206,11 @@ void RedisConnection::append_argv(const std::string_view* argv, std::size_t coun
     wire_->queued.append(formatted, static_cast<std::size_t>(length));
     redisFreeCommand(formatted);
     ++pending_;
+    if (route_)
+        route_->pending.emplace_back(argv, argv + count);
+    if (!send_failed_ && wire_->queued.size() >= send_from)
+        if (auto sent = send_queued(); !sent)
+            send_failed_ = sent.error(); // the flush reports it
 }
 
 Result<void> RedisConnection::send_queued() {
@@ -235,6 +250,10 @@ Result<RedisReplyPtr> RedisConnection::read_reply() {
 }
 
 Result<std::vector<RedisReplyPtr>> RedisConnection::flush() {
+    return route_ ? flush_through_sentinels() : flush_once();
+}
+
+Result<std::vector<RedisReplyPtr>> RedisConnection::flush_once() {
     std::vector<RedisReplyPtr> replies;
     replies.reserve(pending_);
     std::size_t expected = pending_;
@@ -242,6 +261,8 @@ Result<std::vector<RedisReplyPtr>> RedisConnection::flush() {
     if (expected == 0)
         return replies;
     ++round_trips_;
+    if (send_failed_)
+        return *std::exchange(send_failed_, std::nullopt);
     if (auto sent = send_queued(); !sent)
         return sent.error();
     for (std::size_t i = 0; i < expected; ++i) {
@@ -266,6 +287,8 @@ Result<RedisReplyPtr> RedisConnection::command(std::initializer_list<std::string
 
 void RedisConnection::set_timeout(std::chrono::milliseconds timeout) {
     timeout_ = timeout;
+    if (route_)
+        route_->timeout = timeout;
 }
 
 std::optional<Error> RedisConnection::refusal(const redisReply* reply) const {
