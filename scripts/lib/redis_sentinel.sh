@@ -1,4 +1,4 @@
-# shellcheck shell=bash
+# shellcheck shell=bash disable=SC2154 # $state, $sentinel_port: services.sh
 # A Redis master, its replica and three sentinels watching it as "bloodbank",
 # for scripts/services.sh (sourced by it: uses its launch, running, stop_one,
 # log_tail and say). Loopback only, data and logs under <state>/sentinel,
