@@ -21,7 +21,7 @@
 # state folder is DIR: it uses that set's epmd, Erlang cookie and Redis and
 # starts neither of its own (scripts/cluster.sh builds a cluster so).
 # Beside the Redis, a Redis master, its replica and three sentinels
-# (scripts/lib/redis_sentinel.sh): BB_SENTINEL_PORT (36400) and the four
+# (scripts/lib/redis_sentinel.sh): BB_SENTINEL_PORT (BB_REDIS_PORT + 21: 36400) and the four
 # ports after it; services.env names them as BB_TEST_REDIS_SENTINEL_URL.
 set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=lib/common.sh
@@ -79,10 +79,13 @@ done
 if [[ -z ${BB_REDIS_TLS_PORT:-} && -n ${BB_REDIS_PORT:-} ]]; then
     check_port "BB_REDIS_TLS_PORT (default BB_REDIS_PORT + 1)" "$((10#$BB_REDIS_PORT + 1))"
 fi
-# The sentinel set takes BB_SENTINEL_PORT and the four ports after it.
+# The sentinel set takes BB_SENTINEL_PORT (default BB_REDIS_PORT + 21) and
+# the four ports after it.
 if [[ -n ${BB_SENTINEL_PORT:-} ]]; then
     check_port BB_SENTINEL_PORT "$BB_SENTINEL_PORT"
     check_port "BB_SENTINEL_PORT + 4" "$((10#$BB_SENTINEL_PORT + 4))"
+elif [[ -n ${BB_REDIS_PORT:-} ]]; then
+    check_port "BB_SENTINEL_PORT + 4 (default BB_REDIS_PORT + 25)" "$((10#$BB_REDIS_PORT + 25))"
 fi
 # The TLS port defaults to the AMQP port - 1, which must be a port as well.
 if [[ -z ${BB_AMQPS_PORT:-} && -n ${BB_AMQP_PORT:-} ]]; then
@@ -106,7 +109,7 @@ dist_port=${BB_RABBIT_DIST_PORT:-35673}
 epmd_port=${BB_EPMD_PORT:-35674}
 redis_port=${BB_REDIS_PORT:-36379}
 redis_tls_port=${BB_REDIS_TLS_PORT:-}
-sentinel_port=${BB_SENTINEL_PORT:-36400}
+sentinel_port=${BB_SENTINEL_PORT:-}
 join_state=${BB_JOIN_STATE:-}
 if [[ -f $ports_file ]]; then
     # shellcheck source=/dev/null
@@ -116,6 +119,9 @@ fi
 # their own AMQP ports need not pick TLS ports too.
 amqps_port=${amqps_port:-$((amqp_port - 1))}
 redis_tls_port=${redis_tls_port:-$((redis_port + 1))}
+# The sentinels beside the Redis port too (36400 for the default 36379), so
+# that sets run side by side with their own Redis ports need not pick them.
+sentinel_port=${sentinel_port:-$((redis_port + 21))}
 # shellcheck source-path=SCRIPTDIR source=lib/redis_tls.sh
 source "$BB_REPO_ROOT/scripts/lib/redis_tls.sh"
 rabbit_url_of() { printf 'amqp://guest:guest@127.0.0.1:%s/' "$amqp_port"; }
@@ -526,7 +532,7 @@ cmd_up() {
         epmd_port=${BB_EPMD_PORT:-35674}
         redis_port=${BB_REDIS_PORT:-36379}
         redis_tls_port=${BB_REDIS_TLS_PORT:-$((redis_port + 1))}
-        sentinel_port=${BB_SENTINEL_PORT:-36400}
+        sentinel_port=${BB_SENTINEL_PORT:-$((redis_port + 21))}
         join_state=${BB_JOIN_STATE:-}
         if [[ -n $join_state ]]; then
             join_state=$(cd "$join_state" && pwd) || bb_die "BB_JOIN_STATE: no folder $BB_JOIN_STATE"

@@ -2,9 +2,9 @@
 # A Redis master, its replica and three sentinels watching it as "bloodbank",
 # for scripts/services.sh (sourced by it: uses its launch, running, stop_one,
 # log_tail and say). Loopback only, data and logs under <state>/sentinel,
-# every process stopped by pid. Ports: the master on $sentinel_port (default
-# BB_SENTINEL_PORT, 36400), the replica on the next one, the sentinels on the
-# three after that. A quorum of two and a master down after one second, so a
+# every process stopped by pid. Ports: the master on $sentinel_port
+# (BB_SENTINEL_PORT, by default BB_REDIS_PORT + 21: 36400), the replica on
+# the next one, the sentinels on the three after that. A quorum of two and a master down after one second, so a
 # fault test sees a failover in a few seconds.
 
 readonly SENTINEL_MASTER_NAME=bloodbank

@@ -39,6 +39,8 @@ done
 expect_refused BB_AMQP_PORT 1 'BB_AMQPS_PORT (default BB_AMQP_PORT - 1)'
 # The TLS Redis's port defaults to the Redis port plus one: 65535 leaves none.
 expect_refused BB_REDIS_PORT 65535 'BB_REDIS_TLS_PORT (default BB_REDIS_PORT + 1)'
+# The sentinels take the Redis port plus 21 to 25 by default.
+expect_refused BB_REDIS_PORT 65520 'BB_SENTINEL_PORT + 4 (default BB_REDIS_PORT + 25)'
 
 if ((failures)); then
     echo "$failures case(s) failed" >&2
