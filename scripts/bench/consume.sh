@@ -33,6 +33,8 @@
 set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=../lib/common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/../lib/common.sh"
+# shellcheck source-path=SCRIPTDIR source=../lib/bench_stats.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../lib/bench_stats.sh"
 cd "$BB_REPO_ROOT"
 
 events=${BB_BENCH_EVENTS:-100000}
@@ -123,15 +125,6 @@ bb_consume_queue=("${consume_env[@]}" "$bb_consume" --queue "$queue")
 bb_drain=("${bb_consume_queue[@]}" --idle-timeout "$idle")
 baseline_drain=("$work/consume_baseline" drain 127.0.0.1 "$port" "$queue" "$prefetch" "$idle")
 
-column_median() { # FILE COLUMN
-    cut -d' ' -f"$2" "$1" | sort -g |
-        awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
-}
-column_max() { cut -d' ' -f"$2" "$1" | sort -g | tail -n 1; }
-rate() { awk -v n="$1" -v s="$2" 'BEGIN { printf "%d\n", n / s }'; }
-rates() { awk -v n="$1" '{ printf "%s%d", (NR > 1 ? " " : ""), n / $1 } END { print "" }' "$2"; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f\n", a / b }'; }
-mib() { awk -v k="$1" 'BEGIN { printf "%.1f\n", k / 1024 }'; }
 
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 

@@ -26,6 +26,8 @@
 set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=../lib/common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/../lib/common.sh"
+# shellcheck source-path=SCRIPTDIR source=../lib/bench_stats.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../lib/bench_stats.sh"
 cd "$BB_REPO_ROOT"
 
 events=${BB_BENCH_EVENTS:-1000000}
@@ -92,15 +94,6 @@ baseline_replay() { # FILE COUNT
     measure "$1" "$work/consume_baseline" replay 127.0.0.1 "$port" "$stream" "$prefetch" "$2"
 }
 
-column_median() { # FILE COLUMN
-    cut -d' ' -f"$2" "$1" | sort -g |
-        awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
-}
-column_max() { cut -d' ' -f"$2" "$1" | sort -g | tail -n 1; }
-rate() { awk -v n="$1" -v s="$2" 'BEGIN { printf "%d\n", n / s }'; }
-rates() { awk -v n="$1" '{ printf "%s%d", (NR > 1 ? " " : ""), n / $1 } END { print "" }' "$2"; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f\n", a / b }'; }
-mib() { awk -v k="$1" 'BEGIN { printf "%.1f\n", k / 1024 }'; }
 
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 for ((r = 1; r <= runs; r++)); do
