@@ -60,6 +60,9 @@ public:
                                 << "sentinel failover-timeout " << master_name << " 10000\n";
             servers_.emplace_back(std::make_unique<Background>(
                 std::vector<std::string>{"/usr/bin/env", "redis-server", conf, "--sentinel"}));
+            REQUIRE_MESSAGE(wait_until([port] { return answers(port); }, 10s),
+                            "the sentinel on port "
+                                << port << " does not answer: " << servers_.back()->out());
         }
         // Ready once the replica is in sync and every sentinel knows of it
         // and of the other two sentinels: only then can they fail over.
