@@ -5,6 +5,7 @@
 // tree a person reads.
 #pragma once
 
+#include "bloodbank/index_list.hpp"
 #include "bloodbank/uuid.hpp"
 
 #include <cstddef>
@@ -113,8 +114,8 @@ public:
     const std::vector<TraceNode>& nodes() const { return nodes_; }
     TraceNode& node(std::size_t index) { return nodes_[index]; }
     const TraceNode& node(std::size_t index) const { return nodes_[index]; }
-    const std::vector<std::size_t>& parents(std::size_t index) const { return parents_[index]; }
-    const std::vector<std::size_t>& children(std::size_t index) const { return children_[index]; }
+    const IndexList& parents(std::size_t index) const { return links_[index].parents; }
+    const IndexList& children(std::size_t index) const { return links_[index].children; }
     std::size_t edge_count() const { return edge_count_; }
     // Every edge as (parent, child) indexes, sorted by parent then child index.
     std::vector<std::pair<std::size_t, std::size_t>> edges() const;
@@ -139,10 +140,21 @@ public:
     void reorder(const std::vector<std::size_t>& order);
 
 private:
+    struct Links {
+        IndexList parents;
+        IndexList children;
+    };
+    // The node at an id: an open-addressing table of node index + 1 (0 is
+    // free), at most half full, probed linearly from the id's hash. A
+    // large walk's memory is mostly per node, and this takes 8 bytes a node
+    // where an unordered_map takes about 40.
+    std::size_t slot_of(const Uuid& id) const;
+    void grow_slots(std::size_t nodes);
+
     std::vector<TraceNode> nodes_;
-    std::vector<std::vector<std::size_t>> parents_;
-    std::vector<std::vector<std::size_t>> children_;
-    std::unordered_map<Uuid, std::size_t, UuidHash> index_;
+    std::vector<Links> links_;
+    std::vector<std::uint32_t> slots_;
+    unsigned slot_shift_ = 64;
     std::size_t edge_count_ = 0;
     std::size_t focus_ = 0;
     TraceView view_;

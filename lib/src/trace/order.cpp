@@ -55,7 +55,7 @@ std::vector<std::size_t> descendants_chain(const TraceGraph& graph) {
         std::size_t next = 0;
     };
     auto frame_for = [&](std::size_t node) {
-        auto children = sorted_for_display(graph, graph.children(node));
+        auto children = sorted_for_display(graph, graph.children(node).to_vector());
         std::reverse(children.begin(), children.end());
         return Frame{node, std::move(children)};
     };
@@ -103,7 +103,7 @@ std::vector<TreeRow> tree_layout(const TraceGraph& graph) {
         std::vector<Frame> stack;
         rows.push_back({root, TreeRow::Kind::full, "", 0});
         drawn[root] = on_path[root] = true;
-        stack.push_back({root, 0, "", sorted_for_display(graph, graph.children(root))});
+        stack.push_back({root, 0, "", sorted_for_display(graph, graph.children(root).to_vector())});
         while (!stack.empty()) {
             Frame& top = stack.back();
             if (top.next == top.children.size()) {
@@ -126,7 +126,7 @@ std::vector<TreeRow> tree_layout(const TraceGraph& graph) {
                     depth % tree_max_indent != 0 ? top.lead + (last ? "   " : "│  ") : "";
                 // `top` may dangle after push_back; everything needed is copied.
                 stack.push_back({child, depth, std::move(lead),
-                                 sorted_for_display(graph, graph.children(child))});
+                                 sorted_for_display(graph, graph.children(child).to_vector())});
             }
         }
     };

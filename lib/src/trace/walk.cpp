@@ -156,7 +156,7 @@ Result<TraceGraph> trace_neighbours(RedisConnection& redis, const Uuid& id, Dire
         return walked.error();
     std::vector<std::size_t> order{graph.focus()};
     std::vector<std::size_t> neighbours =
-        up ? graph.parents(graph.focus()) : graph.children(graph.focus());
+        (up ? graph.parents(graph.focus()) : graph.children(graph.focus())).to_vector();
     if (!up)
         std::sort(neighbours.begin(), neighbours.end(), [&](std::size_t a, std::size_t b) {
             return shown_before(graph.node(a), graph.node(b));
