@@ -35,6 +35,8 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/../lib/common.sh"
 # shellcheck source-path=SCRIPTDIR source=../lib/bench_stats.sh
 source "$(dirname "${BASH_SOURCE[0]}")/../lib/bench_stats.sh"
+# shellcheck source-path=SCRIPTDIR source=../lib/bench_consume_setup.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../lib/bench_consume_setup.sh"
 cd "$BB_REPO_ROOT"
 
 events=${BB_BENCH_EVENTS:-100000}
@@ -47,30 +49,7 @@ idle=${BB_BENCH_IDLE:-1}
 build_dir=${BB_BUILD_DIR:-$BB_REPO_ROOT/build}
 bench_dir=$BB_REPO_ROOT/scripts/bench
 
-[[ -x /usr/bin/time ]] || bb_die "needs GNU time in /usr/bin/time (scripts/setup.sh installs it)"
-bb_configure "$build_dir" >/dev/null
-bb_build "$build_dir" --target bb-consume >/dev/null
-bb_consume=$build_dir/bin/bb-consume
-
-work=$(mktemp -d /tmp/bb-bench-consume.XXXXXX)
-exchange=bench.consume.$$
-queue=bench.consume.$$.queue
-cleanup() {
-    if [[ -n ${BB_TEST_AMQP_PORT:-} && -x $work/publish_baseline ]]; then
-        "$work/publish_baseline" delete 127.0.0.1 "$BB_TEST_AMQP_PORT" "$exchange" "$queue" ||
-            true
-    fi
-    rm -rf "$work"
-    bb_services_release
-}
-trap cleanup EXIT
-
-cc -O2 -o "$work/publish_baseline" "$bench_dir/publish_baseline.c" -lrabbitmq
-cc -O2 -o "$work/consume_baseline" "$bench_dir/consume_baseline.c" -lrabbitmq
-cc -O2 -o "$work/exec_loop" "$bench_dir/exec_loop.c"
-
-bb_services_acquire
-port=$BB_TEST_AMQP_PORT
+bench_consume_setup consume queue exec_loop
 "$work/publish_baseline" declare 127.0.0.1 "$port" "$exchange" "$queue"
 
 largest=$events
