@@ -4,6 +4,7 @@
 // file reads flags, seeds the --descends-from filter and prints what happens.
 #include "common/app.hpp"
 #include "common/connection_options.hpp"
+#include "common/option_range.hpp"
 
 #include "bloodbank/consume.hpp"
 #include "bloodbank/correlation.hpp"
@@ -204,36 +205,32 @@ bb::QueueType queue_type(const std::optional<std::string>& name) {
 }
 
 bb::Result<void> check_options(const Options& o) {
-    auto outside = [](std::string_view flag, auto value, auto low, auto high) {
-        return bb::make_error(bb::ErrorKind::usage, fmt::format("{}: {} is not between {} and {}",
-                                                                flag, value, low, high));
-    };
     if (o.format != "body" && o.format != "delivery")
         return bb::make_error(
             bb::ErrorKind::usage,
             fmt::format("--format: \"{}\" is not one of body, delivery", o.format));
     if (o.concurrency < 1 || o.concurrency > 1000)
-        return outside("--concurrency", o.concurrency, 1, 1000);
+        return bb::app::out_of_range("--concurrency", o.concurrency, 1, 1000);
     if (o.max_attempts < 1 || o.max_attempts > 1000)
-        return outside("--max-attempts", o.max_attempts, 1, 1000);
+        return bb::app::out_of_range("--max-attempts", o.max_attempts, 1, 1000);
     if (o.prefetch < 0 || o.prefetch > 65535)
-        return outside("--prefetch", o.prefetch, 0, 65535);
+        return bb::app::out_of_range("--prefetch", o.prefetch, 0, 65535);
     if (o.count < 0)
-        return outside("--count", o.count, 0, "2^63");
+        return bb::app::out_of_range("--count", o.count, 0, "2^63");
     if (!(o.exec_timeout >= 0 && o.exec_timeout <= 86400))
-        return outside("--exec-timeout", o.exec_timeout, 0, 86400);
+        return bb::app::out_of_range("--exec-timeout", o.exec_timeout, 0, 86400);
     if (!(o.idle_timeout >= 0 && o.idle_timeout <= 86400 * 365))
-        return outside("--idle-timeout", o.idle_timeout, 0, 86400 * 365);
+        return bb::app::out_of_range("--idle-timeout", o.idle_timeout, 0, 86400 * 365);
     if (!(o.shutdown_timeout >= 0 && o.shutdown_timeout <= 3600))
-        return outside("--shutdown-timeout", o.shutdown_timeout, 0, 3600);
+        return bb::app::out_of_range("--shutdown-timeout", o.shutdown_timeout, 0, 3600);
     if (!(o.connect_timeout >= 0.001 && o.connect_timeout <= 3600))
-        return outside("--connect-timeout", o.connect_timeout, 0.001, 3600);
+        return bb::app::out_of_range("--connect-timeout", o.connect_timeout, 0.001, 3600);
     if (o.heartbeat < 0 || o.heartbeat > 3600)
-        return outside("--heartbeat", o.heartbeat, 0, 3600);
+        return bb::app::out_of_range("--heartbeat", o.heartbeat, 0, 3600);
     if (o.reconnect_attempts < 0 || o.reconnect_attempts > 1000)
-        return outside("--reconnect-attempts", o.reconnect_attempts, 0, 1000);
+        return bb::app::out_of_range("--reconnect-attempts", o.reconnect_attempts, 0, 1000);
     if (!(o.reconnect_time >= 0.001 && o.reconnect_time <= 86400))
-        return outside("--reconnect-time", o.reconnect_time, 0.001, 86400);
+        return bb::app::out_of_range("--reconnect-time", o.reconnect_time, 0.001, 86400);
     if (o.no_declare && !o.queue)
         return bb::make_error(bb::ErrorKind::usage, "--no-declare needs --queue NAME");
     if (o.no_declare && !o.patterns.empty())
@@ -266,7 +263,7 @@ bb::Result<void> check_options(const Options& o) {
                                           "h, m or s (e.g. 7D)",
                                           *o.max_age));
     if (o.max_length_bytes && *o.max_length_bytes < 1)
-        return outside("--max-length-bytes", *o.max_length_bytes, 1, "2^63");
+        return bb::app::out_of_range("--max-length-bytes", *o.max_length_bytes, 1, "2^63");
     if (o.offset_file && o.offset_file->empty())
         return bb::make_error(bb::ErrorKind::usage, "--offset-file needs a file name");
     if (o.raw && o.descends_from)

@@ -5,6 +5,7 @@
 #include "catalog_listing.hpp"
 #include "common/app.hpp"
 #include "common/connection_options.hpp"
+#include "common/option_range.hpp"
 #include "printer.hpp"
 
 #include "bloodbank/publish_session.hpp"
@@ -218,31 +219,25 @@ void add_options(CLI::App& cli, Options& o) {
         ->type_name("SECONDS");
 }
 
-// Ranges are checked here rather than with CLI11 validators, which cost more
-// at startup than a one-event run can spare.
 bb::Result<void> check_ranges(const Options& o) {
-    auto outside = [](std::string_view flag, auto value, auto low, auto high) {
-        return bb::make_error(bb::ErrorKind::usage, fmt::format("{}: {} is not between {} and {}",
-                                                                flag, value, low, high));
-    };
     if (o.max_line_bytes < 1 || o.max_line_bytes > (1LL << 30))
-        return outside("--max-line-bytes", o.max_line_bytes, 1, 1LL << 30);
+        return bb::app::out_of_range("--max-line-bytes", o.max_line_bytes, 1, 1LL << 30);
     if (o.max_in_flight < 1 || o.max_in_flight > 65535)
-        return outside("--max-in-flight", o.max_in_flight, 1, 65535);
+        return bb::app::out_of_range("--max-in-flight", o.max_in_flight, 1, 65535);
     if (!(o.confirm_timeout >= 0.001 && o.confirm_timeout <= 86400))
-        return outside("--confirm-timeout", o.confirm_timeout, 0.001, 86400);
+        return bb::app::out_of_range("--confirm-timeout", o.confirm_timeout, 0.001, 86400);
     if (!(o.connect_timeout >= 0.001 && o.connect_timeout <= 3600))
-        return outside("--connect-timeout", o.connect_timeout, 0.001, 3600);
+        return bb::app::out_of_range("--connect-timeout", o.connect_timeout, 0.001, 3600);
     if (o.heartbeat < 0 || o.heartbeat > 3600)
-        return outside("--heartbeat", o.heartbeat, 0, 3600);
+        return bb::app::out_of_range("--heartbeat", o.heartbeat, 0, 3600);
     if (!(o.track_timeout >= 0.001 && o.track_timeout <= 3600))
-        return outside("--track-timeout", o.track_timeout, 0.001, 3600);
+        return bb::app::out_of_range("--track-timeout", o.track_timeout, 0.001, 3600);
     if (o.reconnect_attempts < 0 || o.reconnect_attempts > 1000)
-        return outside("--reconnect-attempts", o.reconnect_attempts, 0, 1000);
+        return bb::app::out_of_range("--reconnect-attempts", o.reconnect_attempts, 0, 1000);
     if (!(o.reconnect_time >= 0.001 && o.reconnect_time <= 86400))
-        return outside("--reconnect-time", o.reconnect_time, 0.001, 86400);
+        return bb::app::out_of_range("--reconnect-time", o.reconnect_time, 0.001, 86400);
     if (!(o.shutdown_timeout >= 0 && o.shutdown_timeout <= 3600))
-        return outside("--shutdown-timeout", o.shutdown_timeout, 0, 3600);
+        return bb::app::out_of_range("--shutdown-timeout", o.shutdown_timeout, 0, 3600);
     if (o.output && *o.output != "id" && *o.output != "json")
         return bb::make_error(bb::ErrorKind::usage,
                               fmt::format("--output: \"{}\" is not one of id, json", *o.output));
