@@ -9,7 +9,7 @@
 #   scripts/cluster.sh up|down|status [--quiet]
 #
 # Environment: BB_CLUSTER_STATE_DIR (default <repo>/build/cluster-state),
-# BB_CLUSTER_PORT (38672): node N's AMQP port is BB_CLUSTER_PORT + 10 (N - 1),
+# BB_CLUSTER_PORT (29672): node N's AMQP port is BB_CLUSTER_PORT + 10 (N - 1),
 # its AMQP-over-TLS port one below, its distribution port one above; the
 # epmd listens on BB_CLUSTER_PORT + 2, Redis on BB_CLUSTER_PORT + 3. `up`
 # starts whatever node is not running (a node started again while others run
@@ -43,7 +43,7 @@ for arg in "$@"; do
 done
 [[ -n $command ]] || usage
 
-base=${BB_CLUSTER_PORT:-38672}
+base=${BB_CLUSTER_PORT:-29672}
 if [[ ! $base =~ ^[0-9]{4,5}$ ]] || ((10#$base < 1025 || 10#$base > 65500)); then
     bb_die "BB_CLUSTER_PORT must be a port number from 1025 to 65500, not '$base'"
 fi
