@@ -129,6 +129,12 @@ private:
     };
     explicit Tracker(TrackingOptions options) : options_(std::move(options)) {}
     bool send_batch();
+    bool send_batch_to_cluster(); // tracking_cluster.cpp
+    // Queues the HSET and EXPIRE of the event's hash; how many commands.
+    std::size_t append_event_record(const Write& w);
+    // Counts one event's writes as done, or not done for the reason Redis
+    // gave.
+    void settle(const Write& w, std::optional<std::string> refused);
     bool try_reconnect(bool now);
     void use(RedisConnection redis);
     void lose(Error error);
