@@ -74,6 +74,18 @@ RedisTarget ClusterRoute::node_target(int node) const {
     return one;
 }
 
+void ClusterRoute::hand_out() {
+    for (; handed_out < commands.size(); ++handed_out) {
+        Command& command = commands[handed_out];
+        int node = node_for(command.slot);
+        if (node < 0 || !nodes[static_cast<std::size_t>(node)].connection)
+            continue;
+        nodes[static_cast<std::size_t>(node)].connection->append_formatted(
+            std::string_view(queued).substr(command.begin, command.end - command.begin));
+        command.queued_on = node;
+    }
+}
+
 void ClusterRoute::take(const std::vector<ClusterSlotRange>& ranges) {
     std::fill(slot_node.begin(), slot_node.end(), -1);
     for (const ClusterSlotRange& range : ranges) {
@@ -187,12 +199,10 @@ void RedisConnection::append_to_cluster(const std::string_view* argv, std::size_
     auto key = command_key(argv, count);
     route.commands.push_back({begin, route.queued.size(), key ? cluster_key_slot(*key) : -1});
     ++pending_;
-    if (count == 0)
-        return;
     // A transaction goes whole to the master of its keys.
-    if (detail::command_is(argv[0], "MULTI")) {
+    if (count > 0 && detail::command_is(argv[0], "MULTI")) {
         route.open_transaction = route.commands.size() - 1;
-    } else if (route.open_transaction &&
+    } else if (count > 0 && route.open_transaction &&
                (detail::command_is(argv[0], "EXEC") || detail::command_is(argv[0], "DISCARD"))) {
         auto first = route.commands.begin() + static_cast<std::ptrdiff_t>(*route.open_transaction);
         auto keyed = std::find_if(first, route.commands.end(),
@@ -202,14 +212,17 @@ void RedisConnection::append_to_cluster(const std::string_view* argv, std::size_
                 it->slot = it->slot < 0 ? keyed->slot : it->slot;
         route.open_transaction.reset();
     }
+    if (!route.open_transaction)
+        route.hand_out();
 }
 
 Result<std::vector<RedisReplyPtr>> RedisConnection::flush_cluster() {
     detail::ClusterRoute& route = *cluster_;
     auto deadline = detail::Clock::now() + route.timeout;
     const std::string queued = std::exchange(route.queued, {});
-    const auto commands = std::exchange(route.commands, {});
+    auto commands = std::exchange(route.commands, {});
     route.open_transaction.reset();
+    route.handed_out = 0;
     pending_ = 0;
     std::vector<RedisReplyPtr> replies(commands.size());
     if (commands.empty())
@@ -229,11 +242,18 @@ Result<std::vector<RedisReplyPtr>> RedisConnection::flush_cluster() {
         for (detail::ClusterNode& node : route.nodes)
             node.batch.clear();
         for (std::size_t i : todo) {
-            int node = asked[i] >= 0 ? asked[i] : route.node_for(commands[i].slot);
-            if (node < 0)
+            int node = asked[i] >= 0                ? asked[i]
+                       : commands[i].queued_on >= 0 ? commands[i].queued_on
+                                                    : route.node_for(commands[i].slot);
+            if (node < 0) {
+                // What was queued on the masters is never to be sent.
+                for (detail::ClusterNode& other : route.nodes)
+                    if (other.connection && other.connection->pending() > 0)
+                        other.connection.reset();
                 return make_error(ErrorKind::unavailable,
                                   fmt::format("Redis at {}: no master serves slot {}", target_,
                                               commands[i].slot));
+            }
             route.nodes[static_cast<std::size_t>(node)].batch.push_back(i);
         }
 
@@ -263,6 +283,8 @@ Result<std::vector<RedisReplyPtr>> RedisConnection::flush_cluster() {
             }
             node.connection->set_timeout(detail::time_left(deadline));
             for (std::size_t i : node.batch) {
+                if (commands[i].queued_on >= 0)
+                    continue; // queued when it was appended
                 if (asked[i] >= 0)
                     node.connection->append({"ASKING"});
                 node.connection->append_formatted(std::string_view(queued).substr(
@@ -332,6 +354,8 @@ Result<std::vector<RedisReplyPtr>> RedisConnection::flush_cluster() {
         if (wait && !again.empty())
             std::this_thread::sleep_for(
                 std::min(detail::time_left(deadline), std::chrono::milliseconds(50)));
+        for (auto& command : commands)
+            command.queued_on = -1; // from now on each round queues its own
         todo = std::move(again);
     }
     for (const RedisReplyPtr& reply : replies)

@@ -26,15 +26,25 @@ struct ClusterRoute {
     std::vector<int> slot_node = std::vector<int>(cluster_slot_count, -1); // into nodes
 
     // The commands queued since the last flush, formatted one after another
-    // in `queued`, each with its slot (-1: none, any master takes it).
+    // in `queued` (kept to be sent again after a redirection), each with its
+    // slot (-1: none, any master takes it) and the node it was already
+    // queued on, if any: a command is handed to its master's connection as
+    // it is appended, when that master is connected, so that a large level
+    // of a walk streams out while it is being queued.
     struct Command {
         std::size_t begin;
         std::size_t end;
         int slot;
+        int queued_on = -1;
     };
     std::string queued;
     std::vector<Command> commands;
     std::optional<std::size_t> open_transaction; // where the MULTI not yet ended is
+    std::size_t handed_out = 0; // commands before this one were offered to their masters
+
+    // Hands the commands not yet offered to the connected masters of their
+    // slots; none while a transaction is open (its master is known at EXEC).
+    void hand_out();
 
     // The node of an address, added when it is new.
     int node_of(const RedisNodeAddress& address);
