@@ -278,7 +278,7 @@ TEST_CASE("redis cluster: a walk during a slot's migration finds the keys alread
     CHECK(contains(m.nodes.on(m.from, {"SMEMBERS", m.key}).str, "ASK"));
 
     CHECK(m.walked() == m.everyone);
-    m.nodes.finish_migration(m.slot, m.to);
+    m.nodes.finish_migration(m.slot, m.from, m.to);
     CHECK(m.walked() == m.everyone);
 }
 

@@ -80,7 +80,12 @@ void ClusterNodes::migrate(int from, int to, const std::vector<std::string>& key
     REQUIRE_MESSAGE(reply.str == "OK", reply.str);
 }
 
-void ClusterNodes::finish_migration(int slot, int to) {
+void ClusterNodes::finish_migration(int slot, int from, int to) {
+    // The keys not moved yet first: a node refuses to give up a slot it
+    // still holds keys of.
+    Reply keys = on(from, {"CLUSTER", "GETKEYSINSLOT", std::to_string(slot), "1000"});
+    if (!keys.elements.empty())
+        migrate(from, to, keys.elements);
     std::string id = id_of(to);
     // The new owner first, then the others, as the specification orders it.
     REQUIRE(on(to, {"CLUSTER", "SETSLOT", std::to_string(slot), "NODE", id}).str == "OK");
@@ -91,10 +96,7 @@ void ClusterNodes::finish_migration(int slot, int to) {
 
 void ClusterNodes::move_slot(int slot, int from, int to) {
     begin_migration(slot, from, to);
-    Reply keys = on(from, {"CLUSTER", "GETKEYSINSLOT", std::to_string(slot), "1000"});
-    if (!keys.elements.empty())
-        migrate(from, to, keys.elements);
-    finish_migration(slot, to);
+    finish_migration(slot, from, to);
 }
 
 } // namespace bbtest

@@ -27,11 +27,11 @@ public:
     int other_than(int port) const;
 
     // A migration of `slot` from one master to another, begun (both nodes
-    // told), keys moved with MIGRATE, and finished (every node told the
-    // slot's new owner).
+    // told), keys moved with MIGRATE, and finished (the keys left moved,
+    // then every node told the slot's new owner).
     void begin_migration(int slot, int from, int to);
     void migrate(int from, int to, const std::vector<std::string>& keys);
-    void finish_migration(int slot, int to);
+    void finish_migration(int slot, int from, int to);
     // Moves a slot and every key in it.
     void move_slot(int slot, int from, int to);
 

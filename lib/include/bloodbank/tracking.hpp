@@ -106,7 +106,7 @@ public:
     // pipelined round trip of EXISTS. An error (unavailable) while Redis is
     // away: the caller cannot tell, and must not publish as if it could.
     Result<std::vector<bool>> recorded(const std::vector<Uuid>& ids);
-    std::size_t queued() const { return batch_.size() + retry_.size(); }
+    std::size_t queued() const { return batch_.size() + retry_.size() + linking_.size(); }
 
     // Lines for the user since the last call: an outage began ("warning:
     // tracking: ..."), Redis came back ("tracking: Redis back after ...").
@@ -145,6 +145,9 @@ private:
     TrackingOptions options_;
     std::optional<RedisConnection> redis_;
     std::vector<Write> batch_;
+    // Through a Redis Cluster: events whose own keys are written, whose
+    // parents' reverse sets go with the next round trip.
+    std::vector<Write> linking_;
     std::deque<Write> retry_;
     std::vector<std::string> notices_;
     std::optional<Clock::time_point> down_since_; // set during an outage

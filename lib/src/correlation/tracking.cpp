@@ -46,6 +46,10 @@ Tracker Tracker::open(const TrackingOptions& options) {
 
 void Tracker::lose(Error error) {
     redis_.reset();
+    // Events whose links were still to be written are written again whole.
+    for (Write& w : linking_)
+        keep_for_retry(std::move(w));
+    linking_.clear();
     for (Write& w : batch_)
         keep_for_retry(std::move(w));
     batch_.clear();
@@ -188,9 +192,9 @@ Result<std::vector<bool>> Tracker::recorded(const std::vector<Uuid>& ids) {
 }
 
 void Tracker::finish() {
-    if (!batch_.empty() || !retry_.empty()) {
+    if (!batch_.empty() || !retry_.empty() || !linking_.empty()) {
         try_reconnect(true);
-        while (redis_ && (!batch_.empty() || !retry_.empty())) {
+        while (redis_ && (!batch_.empty() || !retry_.empty() || !linking_.empty())) {
             while (!retry_.empty() && batch_.size() < options_.batch_events) {
                 batch_.push_back(std::move(retry_.front()));
                 retry_.pop_front();
@@ -208,10 +212,10 @@ void Tracker::finish() {
 }
 
 bool Tracker::send_batch() {
-    if (batch_.empty())
-        return true;
     if (redis_->cluster())
         return send_batch_to_cluster();
+    if (batch_.empty())
+        return true;
     RedisConnection& redis = *redis_;
     commands_.clear();
     for (const Write& w : batch_) {

@@ -1,23 +1,24 @@
 // Tracking writes through a Redis Cluster. An event's keys (its forward
 // record, its hash, each parent's reverse set) lie in different slots, and
 // so on different masters, where no MULTI ... EXEC can hold them all. They
-// are written in two pipelined round trips per batch, each on every master
-// at once, in the order the readers need:
+// are written in the order the readers need, in two steps:
 //
-//   1. each event's own keys: SETEX of its forward record, HSET and EXPIRE
+//   1. the event's own keys: SETEX of its forward record, HSET and EXPIRE
 //      of its hash;
-//   2. then, for the events whose own keys were written, SADD and EXPIRE of
-//      each parent's reverse set.
+//   2. once those are written, SADD and EXPIRE of each parent's reverse set.
 //
-// A walk down that finds a child in a reverse set therefore always finds
-// the child's forward record and hash (the walk counts such a child as known
-// without asking, as the Python tracker's single transaction allowed). What
-// is lost is all-or-nothing: between the two round trips a walk up from the
-// child sees the parent before the parent's reverse set lists the child, and
-// a failure between them leaves the child's keys without the parents' links.
-// Such an event is reported as not written (its links with it), and kept for
-// a retry like any write that failed; its hash may then already exist, so
-// bb-publish --dedupe counts it as recorded.
+// Step 2 of one batch rides in the round trip of step 1 of the next (one
+// pipelined round trip per batch, on every master at once, as one Redis
+// takes); finish() writes the last batch's. A walk down that finds a child
+// in a reverse set therefore always finds the child's forward record and
+// hash (the walk counts such a child as known without asking, as the Python
+// tracker's single transaction allowed). What is lost is all-or-nothing:
+// until step 2 a walk up from the child sees the parent before the parent's
+// reverse set lists the child, and a failure between the steps leaves the
+// child's keys without the parents' links. Such an event is reported as not
+// written (its links with it) and kept for a retry like any write that
+// failed; its hash may then already exist, so bb-publish --dedupe counts it
+// as recorded.
 #include "correlation/link_writes.hpp"
 
 #include "bloodbank/correlation_keys.hpp"
@@ -38,8 +39,14 @@ std::optional<std::string> first_error(const std::vector<RedisReplyPtr>& replies
 } // namespace
 
 bool Tracker::send_batch_to_cluster() {
+    if (batch_.empty() && linking_.empty())
+        return true;
     RedisConnection& redis = *redis_;
     commands_.clear();
+    for (const Write& w : linking_) {
+        id_ = w.id.str();
+        commands_.push_back(detail::append_reverse_writes(redis, id_, ttl_, w.parents));
+    }
     for (const Write& w : batch_) {
         std::size_t commands = 0;
         if (!w.parents.empty()) {
@@ -49,37 +56,25 @@ bool Tracker::send_batch_to_cluster() {
         }
         commands_.push_back(commands + append_event_record(w));
     }
-    auto own = redis.flush();
-    if (!own) {
-        lose(own.error());
+    auto replies = redis.flush();
+    if (!replies) {
+        lose(replies.error());
         return false;
     }
-    std::vector<std::optional<std::string>> refused(batch_.size());
     std::size_t at = 0;
-    for (std::size_t k = 0; k < batch_.size(); ++k) {
-        refused[k] = first_error(*own, at, commands_[k]);
-        at += commands_[k];
+    std::size_t k = 0;
+    for (const Write& w : linking_) {
+        settle(w, first_error(*replies, at, commands_[k]));
+        at += commands_[k++];
     }
-
-    for (std::size_t k = 0; k < batch_.size(); ++k) {
-        const Write& w = batch_[k];
-        commands_[k] = 0;
-        if (refused[k] || w.parents.empty())
-            continue;
-        id_ = w.id.str();
-        commands_[k] = detail::append_reverse_writes(redis, id_, ttl_, w.parents);
-    }
-    auto links = redis.flush();
-    if (!links) {
-        lose(links.error());
-        return false;
-    }
-    at = 0;
-    for (std::size_t k = 0; k < batch_.size(); ++k) {
-        if (!refused[k])
-            refused[k] = first_error(*links, at, commands_[k]);
-        at += commands_[k];
-        settle(batch_[k], std::move(refused[k]));
+    linking_.clear();
+    for (Write& w : batch_) {
+        auto refused = first_error(*replies, at, commands_[k]);
+        at += commands_[k++];
+        if (refused || w.parents.empty())
+            settle(w, std::move(refused));
+        else
+            linking_.push_back(std::move(w));
     }
     batch_.clear();
     return true;
