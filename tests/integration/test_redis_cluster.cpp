@@ -114,22 +114,30 @@ bb::TraceGraph descendants(bb::RedisConnection& redis, const std::string& id) {
     return std::move(*graph);
 }
 
+// A bus, and a chain published through the cluster on it.
+struct PublishedChain {
+    Bus bus;
+    Chain s;
+    explicit PublishedChain(const RedisClusterServices& c) : bus(c.plain) {
+        publish_tracked(c, bus, s.input());
+    }
+};
+
 // A chain published through the cluster, a connection that has walked it
 // (its slot map read, its masters connected), and the slot of the child's
 // reverse set with its master and another one to move it to.
 struct MigrationScene {
     RedisClusterServices cluster;
     ClusterNodes nodes;
-    Bus bus;
-    Chain chain;
+    PublishedChain published;
+    const Chain& chain = published.s;
     bb::RedisConnection redis;
     std::vector<std::string> everyone;
     std::string key;
     int slot, from, to;
 
     explicit MigrationScene(const RedisClusterServices& c)
-        : cluster(c), nodes(c.ports), bus(c.plain),
-          redis((publish_tracked(c, bus, chain.input()), connect(c.url))),
+        : cluster(c), nodes(c.ports), published(c), redis(connect(c.url)),
           everyone(chain.everyone()), key(reverse(chain.child.event_id)), slot(nodes.slot_of(key)),
           from(nodes.owner_of(slot)), to(nodes.other_than(from)) {
         REQUIRE(ids_of(descendants(redis, chain.root.event_id)) == everyone);
@@ -144,9 +152,9 @@ TEST_CASE("redis cluster: bb-publish tracks a chain and bb-trace reads it back t
     auto c = redis_cluster_services();
     if (!c)
         return;
-    Bus bus(c->plain);
-    Chain s;
-    publish_tracked(*c, bus, s.input());
+    PublishedChain published(*c);
+    const Bus& bus = published.bus;
+    const Chain& s = published.s;
     const std::string &R = s.root.event_id, &C = s.child.event_id, &G = s.grandchild.event_id,
                       &S = s.sibling.event_id;
 
@@ -222,9 +230,8 @@ TEST_CASE("redis cluster: redis-py's cluster client reads the links bb-publish w
         skip_test("python3-redis is not installed (scripts/setup.sh installs it)");
         return;
     }
-    Bus bus(c->plain);
-    Chain s;
-    publish_tracked(*c, bus, s.input());
+    PublishedChain published(*c);
+    const Chain& s = published.s;
     std::string script =
         "import sys\n"
         "from redis.cluster import RedisCluster\n"
@@ -287,9 +294,9 @@ TEST_CASE("redis cluster: one node named alone is found to be a cluster, --redis
     auto c = redis_cluster_services();
     if (!c)
         return;
-    Bus bus(c->plain);
-    Chain s;
-    publish_tracked(*c, bus, s.input());
+    PublishedChain published(*c);
+    const Bus& bus = published.bus;
+    const Chain& s = published.s;
     auto all = s.everyone();
     std::string seed = "redis://127.0.0.1:" + std::to_string(c->ports[2]) + "/0";
     auto detected = run({binary("bb-trace"), "descendants", s.root.event_id, "--format", "ids"},

@@ -164,10 +164,11 @@ Result<RedisConnection> RedisConnection::connect(const RedisTarget& target,
         return server;
     // A cluster node named alone is the seed of its cluster. A server that
     // cannot say (an ACL user without INFO) is taken as one server.
+    std::size_t round_trips = server->round_trips_; // the question is not the caller's
     auto info = server->raw_command({"INFO", "cluster"});
     if (!info)
         return info.error();
-    server->round_trips_ = 0;
+    server->round_trips_ = round_trips;
     if (!says_cluster_node(info->get()))
         return server;
     RedisTarget seeded = target;
