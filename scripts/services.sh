@@ -23,6 +23,10 @@
 # Beside the Redis, a Redis master, its replica and three sentinels
 # (scripts/lib/redis_sentinel.sh): BB_SENTINEL_PORT (BB_REDIS_PORT + 21: 36400) and the four
 # ports after it; services.env names them as BB_TEST_REDIS_SENTINEL_URL.
+# And a Redis Cluster of three masters (scripts/lib/redis_cluster.sh):
+# BB_REDIS_CLUSTER_PORT (BB_REDIS_PORT + 31: 36410) and the two ports after
+# it, their cluster bus 10000 above; services.env names its seeds as
+# BB_REDIS_CLUSTER_URL.
 set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=lib/common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
@@ -87,6 +91,15 @@ if [[ -n ${BB_SENTINEL_PORT:-} ]]; then
 elif [[ -n ${BB_REDIS_PORT:-} ]]; then
     check_port "BB_SENTINEL_PORT + 4 (default BB_REDIS_PORT + 25)" "$((10#$BB_REDIS_PORT + 25))"
 fi
+# The Redis Cluster takes BB_REDIS_CLUSTER_PORT (default BB_REDIS_PORT + 31)
+# and the two ports after it, and each of those + 10000 for its cluster bus.
+if [[ -n ${BB_REDIS_CLUSTER_PORT:-} ]]; then
+    check_port BB_REDIS_CLUSTER_PORT "$BB_REDIS_CLUSTER_PORT"
+    check_port "BB_REDIS_CLUSTER_PORT + 10002 (its cluster bus)" "$((10#$BB_REDIS_CLUSTER_PORT + 10002))"
+elif [[ -n ${BB_REDIS_PORT:-} ]]; then
+    check_port "BB_REDIS_CLUSTER_PORT + 10002 (default BB_REDIS_PORT + 10033, its cluster bus)" \
+        "$((10#$BB_REDIS_PORT + 10033))"
+fi
 # The TLS port defaults to the AMQP port - 1, which must be a port as well.
 if [[ -z ${BB_AMQPS_PORT:-} && -n ${BB_AMQP_PORT:-} ]]; then
     check_port "BB_AMQPS_PORT (default BB_AMQP_PORT - 1)" "$((10#$BB_AMQP_PORT - 1))"
@@ -110,6 +123,7 @@ epmd_port=${BB_EPMD_PORT:-35674}
 redis_port=${BB_REDIS_PORT:-36379}
 redis_tls_port=${BB_REDIS_TLS_PORT:-}
 sentinel_port=${BB_SENTINEL_PORT:-}
+cluster_port=${BB_REDIS_CLUSTER_PORT:-}
 join_state=${BB_JOIN_STATE:-}
 if [[ -f $ports_file ]]; then
     # shellcheck source=/dev/null
@@ -122,6 +136,8 @@ redis_tls_port=${redis_tls_port:-$((redis_port + 1))}
 # The sentinels beside the Redis port too (36400 for the default 36379), so
 # that sets run side by side with their own Redis ports need not pick them.
 sentinel_port=${sentinel_port:-$((redis_port + 21))}
+# The Redis Cluster's nodes after them, clear of the sentinels (+21 to +25).
+cluster_port=${cluster_port:-$((redis_port + 31))}
 # shellcheck source-path=SCRIPTDIR source=lib/redis_tls.sh
 source "$BB_REPO_ROOT/scripts/lib/redis_tls.sh"
 rabbit_url_of() { printf 'amqp://guest:guest@127.0.0.1:%s/' "$amqp_port"; }
@@ -157,6 +173,7 @@ pid_file_of() {
     rabbitmq) printf '%s\n' "$rabbit_dir/vm.pid" ;;                # the Erlang VM
     rabbitmq-launcher) printf '%s\n' "$rabbit_dir/launcher.pid" ;; # its sh wrapper
     sentinel-*) printf '%s\n' "$sentinel_dir/$1.pid" ;;               # redis_sentinel.sh
+    redis-cluster-*) printf '%s\n' "$redis_cluster_dir/$1.pid" ;;     # redis_cluster.sh
     esac
 }
 
@@ -247,6 +264,8 @@ rabbit_tls_answers() {
 
 # shellcheck source-path=SCRIPTDIR source=lib/redis_sentinel.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib/redis_sentinel.sh"
+# shellcheck source-path=SCRIPTDIR source=lib/redis_cluster.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib/redis_cluster.sh"
 
 # --- up --------------------------------------------------------------------------
 
@@ -459,6 +478,7 @@ write_env_file() {
             "BB_TEST_REDIS_SENTINEL_URL=$(sentinel_url_of)" \
             "BB_TEST_REDIS_SENTINEL_MASTER_PORT=$(sentinel_port_of sentinel-master)" \
             "BB_TEST_REDIS_SENTINEL_REPLICA_PORT=$(sentinel_port_of sentinel-replica)" \
+            "BB_REDIS_CLUSTER_URL=$(redis_cluster_url_of)" \
             "BB_STATE_DIR=$state" \
             "BB_RABBIT_NODE=$NODE" \
             "BB_RABBIT_PID=$(pid_of rabbitmq)" \
@@ -482,6 +502,7 @@ print_urls() {
     say "redis:    redis://127.0.0.1:$redis_port (pid $(pid_of redis))"
     [[ -n $join_state ]] || say "          rediss://127.0.0.1:$redis_tls_port (ACL users, CA $tls_dir/ca.crt, pid $(pid_of redis-tls))"
     [[ -n $join_state ]] || say "sentinel: $(sentinel_url_of)"
+    [[ -n $join_state ]] || say "rcluster: $(redis_cluster_url_of) (Redis Cluster)"
     say "env:      source $env_file"
 }
 
@@ -517,6 +538,7 @@ cmd_up() {
         note "already running from $state"
         # A set started before the sentinels were part of it gets them now.
         [[ -n $join_state ]] || sentinel_running || start_sentinel_set
+        [[ -n $join_state ]] || redis_cluster_running || start_redis_cluster
         rabbit_tls_answers || bb_info "warning: no TLS listener of this node answers on" \
             "127.0.0.1:$amqps_port (started by an older services.sh?): run down, then up"
         write_env_file
@@ -533,6 +555,7 @@ cmd_up() {
         redis_port=${BB_REDIS_PORT:-36379}
         redis_tls_port=${BB_REDIS_TLS_PORT:-$((redis_port + 1))}
         sentinel_port=${BB_SENTINEL_PORT:-$((redis_port + 21))}
+        cluster_port=${BB_REDIS_CLUSTER_PORT:-$((redis_port + 31))}
         join_state=${BB_JOIN_STATE:-}
         if [[ -n $join_state ]]; then
             join_state=$(cd "$join_state" && pwd) || bb_die "BB_JOIN_STATE: no folder $BB_JOIN_STATE"
@@ -544,7 +567,7 @@ cmd_up() {
             "epmd_port=$epmd_port" "redis_port=$redis_port" "redis_tls_port=$redis_tls_port" \
             "node=$NODE" \
             "join_state=$join_state" >"$ports_file"
-        printf '%s\n' "sentinel_port=$sentinel_port" >>"$ports_file"
+        printf '%s\n' "sentinel_port=$sentinel_port" "cluster_port=$cluster_port" >>"$ports_file"
     fi
     local entry busy=()
     local own=("rabbitmq-launcher:$amqp_port" "rabbitmq-launcher:$amqps_port"
@@ -552,6 +575,10 @@ cmd_up() {
     [[ -n $join_state ]] || own+=("redis:$redis_port" "epmd:$epmd_port" "redis-tls:$redis_tls_port")
     if [[ -z $join_state ]]; then
         for entry in "${sentinel_names[@]}"; do own+=("$entry:$(sentinel_port_of "$entry")"); done
+        for entry in "${redis_cluster_names[@]}"; do
+            own+=("$entry:$(redis_cluster_port_of "$entry")")
+            own+=("$entry:$(($(redis_cluster_port_of "$entry") + 10000))")
+        done
     fi
     for entry in "${own[@]}"; do
         if ! running "${entry%%:*}" && port_in_use "${entry#*:}"; then busy+=("${entry#*:}"); fi
@@ -559,7 +586,7 @@ cmd_up() {
     if ((${#busy[@]})); then
         bb_die "127.0.0.1 port(s) ${busy[*]} already in use by someone else;" \
             "pick others with BB_AMQP_PORT, BB_AMQPS_PORT, BB_RABBIT_DIST_PORT, BB_EPMD_PORT," \
-            "BB_REDIS_PORT, BB_REDIS_TLS_PORT, BB_SENTINEL_PORT"
+            "BB_REDIS_PORT, BB_REDIS_TLS_PORT, BB_SENTINEL_PORT, BB_REDIS_CLUSTER_PORT"
     fi
 
     trap cleanup_failed_up EXIT
@@ -569,6 +596,7 @@ cmd_up() {
         running redis || start_redis
         running epmd || start_epmd
         sentinel_running || start_sentinel_set
+        redis_cluster_running || start_redis_cluster
     fi
     local tls_rewritten=0
     if ! running rabbitmq-launcher; then
@@ -599,7 +627,7 @@ stop_one() {
         stop_recorded rabbitmq-launcher 60
         rm -f "$(pid_file_of rabbitmq)" "$(pid_file_of rabbitmq-launcher)" "$rabbit_dir/rabbitmq.pid"
         ;;
-    redis | epmd | redis-tls | sentinel-*)
+    redis | epmd | redis-tls | sentinel-* | redis-cluster-*)
         stop_recorded "$1" 10
         rm -f "$(pid_file_of "$1")"
         ;;
@@ -609,7 +637,9 @@ stop_one() {
 cmd_down() {
     take_lock
     local name any_sentinel=0
-    for name in "${sentinel_names[@]}"; do running "$name" && any_sentinel=1; done
+    for name in "${sentinel_names[@]}" "${redis_cluster_names[@]}"; do
+        running "$name" && any_sentinel=1
+    done
     if running rabbitmq-launcher || running rabbitmq || running redis || running epmd ||
         running redis-tls || ((any_sentinel)); then
         note "stopping the services started from $state"
@@ -622,6 +652,7 @@ cmd_down() {
     stop_one redis
     stop_one redis-tls
     stop_sentinel_set
+    stop_redis_cluster
     rm -f "$env_file" "$ports_file"
 }
 
@@ -660,6 +691,7 @@ cmd_status() {
     fi
     redis_tls_status || ok=1
     sentinel_status || ok=1
+    redis_cluster_status || ok=1
     return "$ok"
 }
 

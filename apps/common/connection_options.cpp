@@ -96,6 +96,7 @@ bb::TlsOptions amqp_tls_options(std::string_view program, const ConnectionFlags&
 void add_redis_options(CLI::App& cli, ConnectionFlags& flags, RedisUse use) {
     add_setting_option(cli, flags, "--redis-url", ConfigItem::redis_url, "URL",
                        "Redis URL redis://[[user:]password@]host[:port][/db], rediss:// for TLS, "
+                       "redis://host:port,host:port.../0 for a Redis Cluster's seed nodes, "
                        "or redis-sentinel://[[user:]password@]host:port,host:port.../db#master "
                        "(REDIS_URL); replaces the REDIS_HOST, REDIS_PORT, REDIS_DB, "
                        "REDIS_USERNAME, REDIS_PASSWORD and REDIS_TLS settings",
@@ -111,6 +112,14 @@ void add_redis_options(CLI::App& cli, ConnectionFlags& flags, RedisUse use) {
                        "(REDIS_PASSWORD_FILE); it replaces REDIS_PASSWORD and a password in "
                        "the Redis URL",
                        "Connection");
+    // A flag without a value that stands for REDIS_CLUSTER=true.
+    CLI::Option* cluster =
+        cli.add_flag("--redis-cluster{true}", flags.values[ConfigItem::redis_cluster],
+                     "The Redis named is a seed node of a Redis Cluster (REDIS_CLUSTER); a "
+                     "--redis-url listing several hosts, or a server that says it is a cluster "
+                     "node, is one without it")
+            ->group("Connection");
+    flags.options.emplace_back(ConfigItem::redis_cluster, cluster);
     add_redis_tls_options(cli, flags);
     if (use == RedisUse::read_write)
         add_setting_option(cli, flags, "--ttl-days", ConfigItem::correlation_ttl_days, "DAYS",

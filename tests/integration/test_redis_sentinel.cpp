@@ -11,6 +11,7 @@
 #include "test_bb_publish_support.hpp"
 #include "test_bb_trace_fixtures.hpp"
 #include "test_bb_trace_serve_support.hpp"
+#include "test_redis_descends_from.hpp"
 
 #include "bloodbank/redis.hpp"
 
@@ -174,26 +175,7 @@ TEST_CASE("sentinel: bb-consume --descends-from reads the known descendants thro
     auto s = sentinel_services();
     if (!s)
         return;
-    // Root and child are published and tracked before the queue exists, so
-    // only Redis can tell bb-consume that the grandchild descends from root.
-    Bus bus(s->plain, false);
-    EnvelopeSpec root, child, grandchild, stranger;
-    child.parents = {root.event_id};
-    grandchild.parents = {child.event_id};
-    auto o =
-        through_sentinels(bus.options(canonical(root) + "\n" + canonical(child) + "\n"), s->url);
-    auto published = Bus::run_publish({"--require-tracking", "--allow-unroutable"}, o);
-    REQUIRE_MESSAGE(published.status == 0, published.err);
-    bus.admin.declare_queue(bus.queue, QueueOptions{});
-    bus.admin.bind(bus.queue, bus.exchange);
-    for (auto* e : {&stranger, &grandchild})
-        bus.admin.publish(bus.exchange, "test.event", canonical(*e), e->event_id);
-    bus.admin.wait_for_confirms();
-    auto r = run({binary("bb-consume"), "--queue", bus.queue, "--no-declare", "--idle-timeout", "1",
-                  "--descends-from", root.event_id},
-                 through_sentinels(bus.options(""), s->url));
-    CHECK_MESSAGE(r.status == 0, r.err);
-    CHECK(split_lines(r.out) == std::vector<std::string>{canonical(grandchild)});
+    check_descends_from(s->plain, [&](RunOptions o) { return through_sentinels(o, s->url); });
 }
 
 TEST_CASE("sentinel: no sentinel answering, an unknown master name and a replica named as the "

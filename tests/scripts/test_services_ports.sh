@@ -30,7 +30,7 @@ expect_refused() { # variable value [expected name in the message]
 }
 
 for var in BB_AMQP_PORT BB_AMQPS_PORT BB_RABBIT_DIST_PORT BB_EPMD_PORT BB_REDIS_PORT \
-    BB_REDIS_TLS_PORT; do
+    BB_REDIS_TLS_PORT BB_REDIS_CLUSTER_PORT; do
     for value in 65536 70000 0 -1 abc 5672x ' 5672' 1e3 99999999999999999999; do
         expect_refused "$var" "$value"
     done
@@ -41,6 +41,11 @@ expect_refused BB_AMQP_PORT 1 'BB_AMQPS_PORT (default BB_AMQP_PORT - 1)'
 expect_refused BB_REDIS_PORT 65535 'BB_REDIS_TLS_PORT (default BB_REDIS_PORT + 1)'
 # The sentinels take the Redis port plus 21 to 25 by default.
 expect_refused BB_REDIS_PORT 65520 'BB_SENTINEL_PORT + 4 (default BB_REDIS_PORT + 25)'
+# The Redis Cluster's nodes take the Redis port plus 31 to 33 by default,
+# and their cluster bus 10000 above those, which must be ports too.
+expect_refused BB_REDIS_PORT 55600 \
+    'BB_REDIS_CLUSTER_PORT + 10002 (default BB_REDIS_PORT + 10033, its cluster bus)'
+expect_refused BB_REDIS_CLUSTER_PORT 55600 'BB_REDIS_CLUSTER_PORT + 10002 (its cluster bus)'
 
 if ((failures)); then
     echo "$failures case(s) failed" >&2

@@ -2,6 +2,7 @@
 
 #include "support/skip.hpp"
 
+#include <algorithm>
 #include <cstdlib>
 #include <string>
 
@@ -89,6 +90,24 @@ std::optional<SentinelServices> sentinel_services() {
     t.master_port = std::stoi(master);
     t.replica_port = std::stoi(replica);
     return t;
+}
+
+std::optional<RedisClusterServices> redis_cluster_services() {
+    auto plain = services();
+    if (!plain)
+        return std::nullopt;
+    RedisClusterServices c;
+    c.plain = *plain;
+    c.url = env_or_empty("BB_REDIS_CLUSTER_URL");
+    // redis://127.0.0.1:P1,127.0.0.1:P2,.../0: the port after each ':' but
+    // the scheme's.
+    std::string hosts = c.url.substr(std::min(c.url.size(), c.url.find("//") + 2));
+    hosts = hosts.substr(0, hosts.find('/'));
+    for (std::size_t at = hosts.find(':'); at != std::string::npos; at = hosts.find(':', at + 1))
+        c.ports.push_back(std::atoi(hosts.c_str() + at + 1));
+    if (c.url.empty() || c.ports.size() < 3)
+        return missing("BB_REDIS_CLUSTER_URL");
+    return c;
 }
 
 } // namespace bbtest

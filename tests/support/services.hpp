@@ -6,6 +6,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace bbtest {
 
@@ -66,5 +67,16 @@ struct SentinelServices {
 
 // As services(): nullopt (after skip_test()) when they are not named.
 std::optional<SentinelServices> sentinel_services();
+
+// The Redis Cluster of three masters services.sh starts (BB_REDIS_CLUSTER_URL,
+// its seed nodes).
+struct RedisClusterServices {
+    Services plain;         // the broker, and the plain Redis
+    std::string url;        // redis://127.0.0.1:P1,127.0.0.1:P2,127.0.0.1:P3/0
+    std::vector<int> ports; // P1, P2, P3
+};
+
+// As services(): nullopt (after skip_test()) when it is not named.
+std::optional<RedisClusterServices> redis_cluster_services();
 
 } // namespace bbtest

@@ -96,6 +96,7 @@ TEST_CASE("config: the defaults are the Python system's") {
         {"REDIS_KEY", ""},
         {"REDIS_SENTINELS", ""}, // ours: no Sentinel unless set
         {"REDIS_SENTINEL_MASTER", ""},
+        {"REDIS_CLUSTER", ""}, // ours: one server unless a cluster is named
         {"CORRELATION_TTL_DAYS", "30"},
         {"SERVICE_NAME", "bloodbank"},
         {"ENVIRONMENT", "development"},

@@ -1,6 +1,8 @@
 // Naming a Redis behind Sentinel: the redis-sentinel:// URL as Lettuce writes
 // it, REDIS_SENTINELS with REDIS_SENTINEL_MASTER, which form --show-config
 // says is in force, and errors that name the part that is wrong.
+#include "config_env.hpp"
+
 #include "bloodbank/config.hpp"
 
 #include <doctest/doctest.h>
@@ -11,40 +13,18 @@
 
 namespace {
 
-bb::RedisTarget sentinel_target(std::string_view url) {
-    auto parsed = bb::parse_redis_url(url);
-    REQUIRE_MESSAGE(parsed.has_value(), (parsed ? "" : parsed.error().message));
-    return *parsed;
-}
-
-std::string url_problem(std::string_view url) {
-    auto parsed = bb::parse_redis_url(url);
-    REQUIRE_FALSE(parsed.has_value());
-    CHECK(parsed.error().kind == bb::ErrorKind::usage);
-    return parsed.error().message;
-}
+using configtest::config_with;
+using configtest::redis_target;
+using configtest::url_problem;
 
 bool contains(const std::string& text, std::string_view part) {
     return text.find(part) != std::string::npos;
 }
 
-bb::Config load(std::map<std::string, std::string> env) {
-    bb::ConfigSources sources;
-    sources.dotenv_path = "";
-    sources.getenv = [env](const std::string& name) -> std::optional<std::string> {
-        auto found = env.find(name);
-        return found == env.end() ? std::nullopt : std::optional(found->second);
-    };
-    auto config = bb::Config::load(sources);
-    REQUIRE(config.has_value());
-    return *config;
-}
-
 } // namespace
 
 TEST_CASE("sentinel url: three sentinels, a database, credentials and the master name") {
-    bb::RedisTarget t =
-        sentinel_target("redis-sentinel://app:s3cret@h1:26379,h2:26380,h3/2#mymaster");
+    bb::RedisTarget t = redis_target("redis-sentinel://app:s3cret@h1:26379,h2:26380,h3/2#mymaster");
     REQUIRE(t.through_sentinels());
     REQUIRE(t.sentinels.size() == 3);
     CHECK(t.sentinels[0].host == "h1");
@@ -60,7 +40,7 @@ TEST_CASE("sentinel url: three sentinels, a database, credentials and the master
 }
 
 TEST_CASE("sentinel url: a lone user info is the password, IPv6 hosts are bracketed") {
-    bb::RedisTarget t = sentinel_target("redis-sentinel://pw@[::1]:26379,127.0.0.1#m%20a");
+    bb::RedisTarget t = redis_target("redis-sentinel://pw@[::1]:26379,127.0.0.1#m%20a");
     CHECK(t.username.empty());
     CHECK(t.password == "pw");
     REQUIRE(t.sentinels.size() == 2);
@@ -75,7 +55,7 @@ TEST_CASE("sentinel url: the redacted forms never show the password") {
     std::string url = "redis-sentinel://app:s3cret@h1:26379,h2:26379/0#mymaster";
     CHECK(bb::redact_url(url) == "redis-sentinel://app:***@h1:26379,h2:26379/0#mymaster");
     CHECK(bb::redact_url("redis-sentinel://s3cret@h1/0#m") == "redis-sentinel://***@h1/0#m");
-    CHECK_FALSE(contains(sentinel_target(url).redacted(), "s3cret"));
+    CHECK_FALSE(contains(redis_target(url).redacted(), "s3cret"));
 }
 
 TEST_CASE("sentinel url: each malformed part is named, without the password") {
@@ -96,10 +76,10 @@ TEST_CASE("sentinel url: each malformed part is named, without the password") {
 }
 
 TEST_CASE("sentinel config: REDIS_SENTINELS and REDIS_SENTINEL_MASTER name the deployment") {
-    bb::Config config = load({{"REDIS_SENTINELS", "127.0.0.1:26379, 127.0.0.1:26380"},
-                              {"REDIS_SENTINEL_MASTER", "bb"},
-                              {"REDIS_DB", "3"},
-                              {"REDIS_PASSWORD", "pw"}});
+    bb::Config config = config_with({{"REDIS_SENTINELS", "127.0.0.1:26379, 127.0.0.1:26380"},
+                                     {"REDIS_SENTINEL_MASTER", "bb"},
+                                     {"REDIS_DB", "3"},
+                                     {"REDIS_PASSWORD", "pw"}});
     auto target = config.redis();
     REQUIRE(target.has_value());
     REQUIRE(target->sentinels.size() == 2);
@@ -110,15 +90,15 @@ TEST_CASE("sentinel config: REDIS_SENTINELS and REDIS_SENTINEL_MASTER name the d
 }
 
 TEST_CASE("sentinel config: REDIS_URL beats REDIS_SENTINELS, which beats REDIS_HOST") {
-    auto url = load({{"REDIS_URL", "redis://10.0.0.1:6379/0"},
-                     {"REDIS_SENTINELS", "127.0.0.1"},
-                     {"REDIS_SENTINEL_MASTER", "bb"}})
+    auto url = config_with({{"REDIS_URL", "redis://10.0.0.1:6379/0"},
+                            {"REDIS_SENTINELS", "127.0.0.1"},
+                            {"REDIS_SENTINEL_MASTER", "bb"}})
                    .redis();
     REQUIRE(url.has_value());
     CHECK_FALSE(url->through_sentinels());
-    auto sentinels = load({{"REDIS_HOST", "10.0.0.1"},
-                           {"REDIS_SENTINELS", "127.0.0.1"},
-                           {"REDIS_SENTINEL_MASTER", "bb"}})
+    auto sentinels = config_with({{"REDIS_HOST", "10.0.0.1"},
+                                  {"REDIS_SENTINELS", "127.0.0.1"},
+                                  {"REDIS_SENTINEL_MASTER", "bb"}})
                          .redis();
     REQUIRE(sentinels.has_value());
     CHECK(sentinels->through_sentinels());
@@ -126,13 +106,13 @@ TEST_CASE("sentinel config: REDIS_URL beats REDIS_SENTINELS, which beats REDIS_H
 
 TEST_CASE("sentinel config: a sentinel list without a master name, or with a bad port, is a "
           "usage error naming the setting") {
-    auto no_master = load({{"REDIS_SENTINELS", "127.0.0.1"}}).redis();
+    auto no_master = config_with({{"REDIS_SENTINELS", "127.0.0.1"}}).redis();
     REQUIRE_FALSE(no_master.has_value());
     CHECK(no_master.error().kind == bb::ErrorKind::usage);
     CHECK(contains(no_master.error().message, "REDIS_SENTINEL_MASTER is empty"));
 
     bb::Config bad_port =
-        load({{"REDIS_SENTINELS", "127.0.0.1:0"}, {"REDIS_SENTINEL_MASTER", "m"}});
+        config_with({{"REDIS_SENTINELS", "127.0.0.1:0"}, {"REDIS_SENTINEL_MASTER", "m"}});
     auto checked = bb::check_setting(bad_port.get(bb::ConfigItem::redis_sentinels));
     REQUIRE_FALSE(checked.has_value());
     CHECK(contains(checked.error().message, "REDIS_SENTINELS=127.0.0.1:0 (environment)"));
@@ -142,20 +122,21 @@ TEST_CASE("sentinel config: a sentinel list without a master name, or with a bad
 TEST_CASE("sentinel config: --show-config says which form is in force and where each part came "
           "from, never the password") {
     std::string url_form =
-        load({{"REDIS_URL", "redis-sentinel://u:s3cret@h1,h2/0#m"}}).redis_form();
+        config_with({{"REDIS_URL", "redis-sentinel://u:s3cret@h1,h2/0#m"}}).redis_form();
     CHECK(url_form == "# Redis: through Sentinel (sentinels, database, master name), all from "
                       "REDIS_URL (environment)\n");
 
-    std::string env_form = load({{"REDIS_SENTINELS", "h1,h2"},
-                                 {"REDIS_SENTINEL_MASTER", "m"},
-                                 {"REDIS_PASSWORD", "s3cret"}})
+    std::string env_form = config_with({{"REDIS_SENTINELS", "h1,h2"},
+                                        {"REDIS_SENTINEL_MASTER", "m"},
+                                        {"REDIS_PASSWORD", "s3cret"}})
                                .redis_form();
     CHECK(env_form == "# Redis: through Sentinel, sentinels from REDIS_SENTINELS (environment), "
                       "master name from REDIS_SENTINEL_MASTER (environment), database from "
                       "REDIS_DB (default), password from REDIS_PASSWORD (environment)\n");
 
-    CHECK(load({}).redis_form() == "# Redis: one server, host from REDIS_HOST (default), port "
-                                   "from REDIS_PORT (default), database from REDIS_DB (default)\n");
-    CHECK(load({{"REDIS_URL", "redis://h/0"}}).redis_form() ==
+    CHECK(config_with({}).redis_form() ==
+          "# Redis: one server, host from REDIS_HOST (default), port "
+          "from REDIS_PORT (default), database from REDIS_DB (default)\n");
+    CHECK(config_with({{"REDIS_URL", "redis://h/0"}}).redis_form() ==
           "# Redis: one server, all from REDIS_URL (environment)\n");
 }

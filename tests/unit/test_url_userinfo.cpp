@@ -1,5 +1,7 @@
 // Where a URL's user info ends, found the same way by the parsers and by
 // redaction, and redis-cli's reading of a lone user info as the password.
+#include "config_env.hpp"
+
 #include "bloodbank/config.hpp"
 
 #include <doctest/doctest.h>
@@ -14,17 +16,7 @@ bool contains(const std::string& text, std::string_view part) {
     return text.find(part) != std::string::npos;
 }
 
-bb::Config config_with(std::map<std::string, std::string> env) {
-    bb::ConfigSources sources;
-    sources.dotenv_path = "";
-    sources.getenv = [env = std::move(env)](const std::string& name) -> std::optional<std::string> {
-        auto found = env.find(name);
-        return found == env.end() ? std::nullopt : std::optional(found->second);
-    };
-    auto config = bb::Config::load(sources);
-    REQUIRE(config.has_value());
-    return *config;
-}
+using configtest::config_with;
 
 } // namespace
 

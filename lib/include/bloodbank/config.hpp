@@ -45,6 +45,8 @@ enum class ConfigItem {
     // Redis through Sentinel, when REDIS_URL is not set.
     redis_sentinels,
     redis_sentinel_master,
+    // Redis Cluster named by one seed node.
+    redis_cluster,
     correlation_ttl_days,
     service_name,
     environment,
@@ -126,6 +128,13 @@ struct SentinelAddress {
     int port = 26379;
 };
 
+// One Redis server's address, a Redis Cluster node's for instance.
+struct RedisNodeAddress {
+    std::string host;
+    int port = 6379;
+    bool operator==(const RedisNodeAddress&) const = default;
+};
+
 struct RedisTarget {
     std::string host = "localhost";
     int port = 6379;
@@ -141,8 +150,15 @@ struct RedisTarget {
     std::string master_name;
     bool through_sentinels() const { return !sentinels.empty(); }
 
-    // redis://host:port/db (rediss:// over TLS), or
-    // redis-sentinel://h1:p1,h2:p2/db#master; never the user or password.
+    // Redis Cluster: the masters are found from these seed nodes (CLUSTER
+    // SLOTS) when a connection is made; host and port are unused. Only
+    // database 0 exists in a cluster.
+    std::vector<RedisNodeAddress> cluster_seeds;
+    bool cluster() const { return !cluster_seeds.empty(); }
+
+    // redis://host:port/db (rediss:// over TLS), a cluster's
+    // redis://h1:p1,h2:p2/0, or redis-sentinel://h1:p1,h2:p2/db#master;
+    // never the user or password.
     std::string redacted() const;
 };
 
@@ -156,7 +172,8 @@ struct RedisTarget {
 // query or fragment as urlsplit would.
 Result<AmqpUrl> parse_amqp_url(std::string_view url);
 // redis://[[user:]password@]host[:port][/db]; user info without a ':' is the
-// password, as redis-cli reads it. rediss:// is the same over TLS (tls set;
+// password, as redis-cli reads it. Several comma-separated hosts are a Redis
+// Cluster's seed nodes (parse_redis_cluster_url). rediss:// is the same over TLS (tls set;
 // the TLS files come from the settings, not the URL).
 Result<RedisTarget> parse_redis_url(std::string_view url);
 // redis-sentinel://[[user:]password@]host[:port][,host[:port]...][/db]#master,
@@ -165,6 +182,12 @@ Result<RedisTarget> parse_redis_url(std::string_view url);
 // master, and the name the sentinels know it by. Errors are ErrorKind::usage
 // and name the part that is wrong (no master name, a bad port, an empty host).
 Result<RedisTarget> parse_redis_sentinel_url(std::string_view url);
+// redis://[[user:]password@]host[:port][,host[:port]...][/0] (rediss:// over
+// TLS): a Redis Cluster's seed nodes (port 6379 by default), as
+// parse_redis_url reads a URL listing several hosts. Errors are
+// ErrorKind::usage and name the part that is wrong; a database other than 0
+// is one, since a cluster has no other.
+Result<RedisTarget> parse_redis_cluster_url(std::string_view url);
 // REDIS_SENTINELS: host[:port],host[:port]..., [::1]:26379 for IPv6.
 Result<std::vector<SentinelAddress>> parse_sentinel_list(std::string_view list);
 // The URL with any password replaced by "***" (or removed); safe to print.

@@ -23,7 +23,8 @@ namespace bb {
 
 namespace detail {
 struct SentinelRoute;
-}
+struct ClusterRoute;
+} // namespace detail
 
 struct ReplyDeleter {
     void operator()(redisReply* r) const { freeReplyObject(r); }
@@ -43,8 +44,27 @@ public:
     // ROLE confirms it is one. Such a connection finds the master again when
     // a round trip fails or is answered READONLY or LOADING, and sends that
     // round trip's commands again, all within the one call's timeout.
+    //
+    // A Redis Cluster (target.cluster(), or a server that answers INFO
+    // cluster with cluster_enabled:1) is connected to through its seeds:
+    // the first that answers CLUSTER SLOTS gives the slot map, and each
+    // master is connected to at its first command. Such a connection sends
+    // each command to the master that serves its key's slot (a command
+    // without a key to any master; a MULTI ... EXEC to its keys' master):
+    // a flush sends every master its share first, then reads their
+    // replies, so that one flush costs one round trip on all masters at
+    // once. A MOVED reply updates the slot map (and reads it again from the
+    // cluster) and an ASK one is followed with ASKING, the command sent
+    // again either way; so is every command of a master lost, once the
+    // slot map names its successor, all within the one call's timeout.
     static Result<RedisConnection> connect(const RedisTarget& target,
                                            std::chrono::milliseconds timeout);
+
+    // Connects to exactly the one server `target` names (not through
+    // sentinels or a cluster), without asking whether it is a cluster node:
+    // how sentinels and a cluster's nodes are talked to.
+    static Result<RedisConnection> connect_server(const RedisTarget& target,
+                                                  std::chrono::milliseconds timeout);
 
     // Queues one command (binary-safe arguments) without any I/O.
     void append(std::initializer_list<std::string_view> argv);
@@ -72,6 +92,8 @@ public:
     // How many round trips (flush/command calls) this connection has made.
     std::size_t round_trips() const { return round_trips_; }
     const std::string& target() const { return target_; }
+    // Whether this connection routes its commands through a Redis Cluster.
+    bool cluster() const { return cluster_ != nullptr; }
 
 private:
     struct Wire; // the socket (and TLS session), the queued bytes, the reply reader
@@ -86,6 +108,23 @@ private:
     Result<void> send_queued();
     Result<RedisReplyPtr> read_reply();
     Result<std::vector<RedisReplyPtr>> flush_once();
+    // A flush in two halves, as the cluster's masters are sent theirs all
+    // before any is read: the number of replies to read, then the replies,
+    // a refusal among them not made an Error.
+    Result<std::size_t> send_round_trip();
+    Result<std::vector<RedisReplyPtr>> read_round_trip(std::size_t expected);
+    Result<RedisReplyPtr> raw_command(std::initializer_list<std::string_view> argv);
+    void append_formatted(std::string_view command);
+    void queued_one(); // counts a command queued, and sends what is queued past send_from
+
+    // Through a Redis Cluster (cluster.cpp).
+    static Result<RedisConnection> connect_cluster(const RedisTarget& target,
+                                                   std::chrono::milliseconds timeout,
+                                                   std::optional<RedisConnection> seed);
+    void append_to_cluster(const std::string_view* argv, std::size_t count);
+    Result<std::vector<RedisReplyPtr>> flush_cluster();
+    std::shared_ptr<detail::ClusterRoute> cluster_; // set when made through a cluster
+    friend struct detail::ClusterRoute;
 
     // Through sentinels (sentinel.cpp).
     static Result<RedisConnection> connect_through_sentinels(const RedisTarget& target,

@@ -106,7 +106,7 @@ public:
     // pipelined round trip of EXISTS. An error (unavailable) while Redis is
     // away: the caller cannot tell, and must not publish as if it could.
     Result<std::vector<bool>> recorded(const std::vector<Uuid>& ids);
-    std::size_t queued() const { return batch_.size() + retry_.size(); }
+    std::size_t queued() const { return batch_.size() + retry_.size() + linking_.size(); }
 
     // Lines for the user since the last call: an outage began ("warning:
     // tracking: ..."), Redis came back ("tracking: Redis back after ...").
@@ -129,6 +129,12 @@ private:
     };
     explicit Tracker(TrackingOptions options) : options_(std::move(options)) {}
     bool send_batch();
+    bool send_batch_to_cluster(); // tracking_cluster.cpp
+    // Queues the HSET and EXPIRE of the event's hash; how many commands.
+    std::size_t append_event_record(const Write& w);
+    // Counts one event's writes as done, or not done for the reason Redis
+    // gave.
+    void settle(const Write& w, std::optional<std::string> refused);
     bool try_reconnect(bool now);
     void use(RedisConnection redis);
     void lose(Error error);
@@ -139,6 +145,9 @@ private:
     TrackingOptions options_;
     std::optional<RedisConnection> redis_;
     std::vector<Write> batch_;
+    // Through a Redis Cluster: events whose own keys are written, whose
+    // parents' reverse sets go with the next round trip.
+    std::vector<Write> linking_;
     std::deque<Write> retry_;
     std::vector<std::string> notices_;
     std::optional<Clock::time_point> down_since_; // set during an outage

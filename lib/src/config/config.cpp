@@ -67,6 +67,10 @@ constexpr SettingDefinition definitions[] = {
      "named REDIS_SENTINEL_MASTER; when set, it replaces REDIS_HOST and REDIS_PORT"},
     {Item::redis_sentinel_master, "REDIS_SENTINEL_MASTER", "", Type::text,
      "name the sentinels of REDIS_SENTINELS know the Redis master by"},
+    {Item::redis_cluster, "REDIS_CLUSTER", "", Type::boolean,
+     "true: the Redis server named (REDIS_URL, or REDIS_HOST and REDIS_PORT) is a seed node of a "
+     "Redis Cluster; a REDIS_URL listing several hosts, or a server that says it is a cluster "
+     "node, is one without it"},
     {Item::correlation_ttl_days, "CORRELATION_TTL_DAYS", "30", Type::days,
      "days that correlation links and event records are kept"},
     {Item::service_name, "SERVICE_NAME", "bloodbank", Type::text,
@@ -445,6 +449,36 @@ Result<std::string> sentinel_master(const Config& config) {
     return master.value;
 }
 
+// REDIS_CLUSTER makes the one server named a cluster's seed node; a
+// cluster, however named, has only database 0.
+Result<void> cluster_seeds(const Config& config, RedisTarget& target) {
+    const Setting& cluster = config.get(ConfigItem::redis_cluster);
+    auto said = parse_boolean(cluster);
+    if (!said) {
+        return said.error();
+    }
+    if (*said && !target.cluster()) {
+        if (target.through_sentinels()) {
+            return make_error(ErrorKind::usage,
+                              fmt::format("REDIS_CLUSTER ({}) asks for a Redis Cluster, but the "
+                                          "Redis named is through Sentinel: name the cluster's "
+                                          "nodes instead (redis://h1:p1,h2:p2/0)",
+                                          to_string(cluster.origin)));
+        }
+        target.cluster_seeds = {{target.host, target.port}};
+    }
+    if (target.cluster() && target.db != 0) {
+        const Setting& db = config.value(ConfigItem::redis_url).empty()
+                                ? config.get(ConfigItem::redis_db)
+                                : config.get(ConfigItem::redis_url);
+        return make_error(ErrorKind::usage,
+                          fmt::format("a Redis Cluster has only database 0, but {} ({}) asks for "
+                                      "database {}",
+                                      db.name, to_string(db.origin), target.db));
+    }
+    return {};
+}
+
 } // namespace
 
 Result<std::vector<AmqpUrl>> Config::rabbit_urls() const {
@@ -516,6 +550,9 @@ Result<RedisTarget> Config::redis() const {
     if (*password) {
         target.password = std::move(**password);
     }
+    if (auto cluster = cluster_seeds(*this, target); !cluster) {
+        return cluster.error();
+    }
     if (auto tls = redis_tls_files(target.tls); !tls) {
         return tls.error();
     } else {
@@ -549,10 +586,16 @@ std::string Config::redis_form() const {
     std::string line;
     const Setting& url = get(Item::redis_url);
     bool sentinel_url = url.value.find("redis-sentinel://") != std::string::npos;
+    auto target = parse_redis_url(url.value);
+    bool cluster_url = !sentinel_url && target && target->cluster();
+    auto cluster_flag = parse_boolean(get(Item::redis_cluster));
+    bool seed = !cluster_url && cluster_flag && *cluster_flag;
+    std::string_view one = seed ? "Redis Cluster through one seed node" : "one server";
     if (!url.value.empty()) {
         line = fmt::format("# Redis: {}, all from {}",
-                           sentinel_url ? "through Sentinel (sentinels, database, master name)"
-                                        : "one server",
+                           sentinel_url  ? "through Sentinel (sentinels, database, master name)"
+                           : cluster_url ? "Redis Cluster (seed nodes, database 0)"
+                                         : one,
                            from(Item::redis_url));
     } else if (!value(Item::redis_sentinels).empty()) {
         line = fmt::format("# Redis: through Sentinel, sentinels from {}, master name from {}, "
@@ -562,11 +605,13 @@ std::string Config::redis_form() const {
         if (password.empty() && is_set(Item::redis_password))
             password = from(Item::redis_password);
     } else {
-        line = fmt::format("# Redis: one server, host from {}, port from {}, database from {}",
+        line = fmt::format("# Redis: {}, host from {}, port from {}, database from {}", one,
                            from(Item::redis_host), from(Item::redis_port), from(Item::redis_db));
         if (password.empty() && is_set(Item::redis_password))
             password = from(Item::redis_password);
     }
+    if (seed)
+        line += fmt::format(", cluster from {}", from(Item::redis_cluster));
     if (!password.empty())
         line += fmt::format(", password from {}", password);
     return line + "\n";

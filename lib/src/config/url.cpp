@@ -303,10 +303,30 @@ Result<AmqpUrl> parse_amqp_url(std::string_view url) {
     return result;
 }
 
+namespace {
+
+// Whether the URL's host part (after any user info) is a comma-separated
+// list: a Redis Cluster's seed nodes.
+bool lists_several_hosts(std::string_view url) {
+    std::size_t sep = url.find("://");
+    if (sep == std::string_view::npos)
+        return false;
+    std::string_view rest = url.substr(sep + 3);
+    std::string_view hosts = rest.substr(0, rest.find_first_of("/?#"));
+    std::size_t at = hosts.rfind('@');
+    if (at != std::string_view::npos)
+        hosts.remove_prefix(at + 1);
+    return hosts.find(',') != std::string_view::npos;
+}
+
+} // namespace
+
 Result<RedisTarget> parse_redis_url(std::string_view url) {
     url = trim(url);
     if (lowercase(url.substr(0, url.find("://"))) == "redis-sentinel")
         return parse_redis_sentinel_url(url);
+    if (lists_several_hosts(url))
+        return parse_redis_cluster_url(url);
     SplitResult split = split_url(url);
     if (auto* problem = std::get_if<std::string>(&split)) {
         return url_error(url, "Redis", *problem);
@@ -363,6 +383,13 @@ std::string AmqpUrl::redacted() const {
 }
 
 std::string RedisTarget::redacted() const {
+    if (cluster()) {
+        std::string hosts;
+        for (const RedisNodeAddress& seed : cluster_seeds)
+            hosts += fmt::format("{}{}:{}", hosts.empty() ? "" : ",", host_for_url(seed.host),
+                                 seed.port);
+        return fmt::format("{}://{}/{}", tls ? "rediss" : "redis", hosts, db);
+    }
     if (through_sentinels()) {
         std::string hosts;
         for (const SentinelAddress& sentinel : sentinels)

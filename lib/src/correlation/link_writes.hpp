@@ -25,5 +25,9 @@ namespace bb::detail {
 std::size_t append_link_writes(RedisConnection& redis, std::string_view forward_key,
                                std::string_view child, std::string_view ttl,
                                std::string_view record, const std::vector<Uuid>& parents);
+// The SADD and EXPIRE of each parent's reverse set alone, as a Redis Cluster
+// writes them once the child's own keys are written.
+std::size_t append_reverse_writes(RedisConnection& redis, std::string_view child,
+                                  std::string_view ttl, const std::vector<Uuid>& parents);
 
 } // namespace bb::detail

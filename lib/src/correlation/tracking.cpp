@@ -46,6 +46,10 @@ Tracker Tracker::open(const TrackingOptions& options) {
 
 void Tracker::lose(Error error) {
     redis_.reset();
+    // Events whose links were still to be written are written again whole.
+    for (Write& w : linking_)
+        keep_for_retry(std::move(w));
+    linking_.clear();
     for (Write& w : batch_)
         keep_for_retry(std::move(w));
     batch_.clear();
@@ -188,9 +192,9 @@ Result<std::vector<bool>> Tracker::recorded(const std::vector<Uuid>& ids) {
 }
 
 void Tracker::finish() {
-    if (!batch_.empty() || !retry_.empty()) {
+    if (!batch_.empty() || !retry_.empty() || !linking_.empty()) {
         try_reconnect(true);
-        while (redis_ && (!batch_.empty() || !retry_.empty())) {
+        while (redis_ && (!batch_.empty() || !retry_.empty() || !linking_.empty())) {
             while (!retry_.empty() && batch_.size() < options_.batch_events) {
                 batch_.push_back(std::move(retry_.front()));
                 retry_.pop_front();
@@ -208,6 +212,8 @@ void Tracker::finish() {
 }
 
 bool Tracker::send_batch() {
+    if (redis_->cluster())
+        return send_batch_to_cluster();
     if (batch_.empty())
         return true;
     RedisConnection& redis = *redis_;
@@ -222,13 +228,9 @@ bool Tracker::send_batch() {
             commands += detail::append_link_writes(redis, forward_key_, id_, ttl_, w.forward_record,
                                                    w.parents);
         }
-        event_key_ = event_key(w.id);
-        redis.append({"HSET", event_key_, "event_type", w.event_type, "timestamp", w.timestamp,
-                      "source_host", w.source_host, "source_app", w.source_app, "source_type",
-                      w.source_type});
-        redis.append({"EXPIRE", event_key_, ttl_});
+        commands += append_event_record(w);
         redis.append({"EXEC"});
-        commands_.push_back(commands + 3);
+        commands_.push_back(commands + 1);
     }
     if (replicas_ > 0)
         detail::append_replica_wait(redis, options_.timeout);
@@ -250,32 +252,43 @@ bool Tracker::send_batch() {
         const Write& w = batch_[k];
         at += commands_[k];
         const redisReply* exec = (*replies)[at - 1].get();
+        std::string why = exec && exec->str ? std::string(exec->str, exec->len)
+                                            : std::string("transaction failed");
         bool ok = exec && exec->type == REDIS_REPLY_ARRAY;
-        for (std::size_t i = 0; ok && i < exec->elements; ++i)
-            ok = exec->element[i]->type != REDIS_REPLY_ERROR;
-        if (ok) {
-            ++report_.events_written;
-            report_.links_written += w.parents.size();
-            if (w.retried) {
-                ++report_.retried;
-                ++retried_in_outage_;
+        for (std::size_t i = 0; exec && exec->type == REDIS_REPLY_ARRAY && i < exec->elements; ++i)
+            if (exec->element[i]->type == REDIS_REPLY_ERROR) {
+                ok = false;
+                why = std::string(exec->element[i]->str, exec->element[i]->len);
             }
-            continue;
-        }
-        not_written(w);
-        if (!report_.failure) {
-            std::string why = exec && exec->str ? std::string(exec->str, exec->len)
-                                                : std::string("transaction failed");
-            for (std::size_t i = 0; exec && exec->type == REDIS_REPLY_ARRAY && i < exec->elements;
-                 ++i)
-                if (exec->element[i]->type == REDIS_REPLY_ERROR)
-                    why = std::string(exec->element[i]->str, exec->element[i]->len);
-            report_.failure = make_error(ErrorKind::unavailable,
-                                         fmt::format("Redis at {}: {}", redis.target(), why));
-        }
+        settle(w, ok ? std::nullopt : std::optional<std::string>(std::move(why)));
     }
     batch_.clear();
     return true;
+}
+
+std::size_t Tracker::append_event_record(const Write& w) {
+    event_key_ = event_key(w.id);
+    redis_->append({"HSET", event_key_, "event_type", w.event_type, "timestamp", w.timestamp,
+                    "source_host", w.source_host, "source_app", w.source_app, "source_type",
+                    w.source_type});
+    redis_->append({"EXPIRE", event_key_, ttl_});
+    return 2;
+}
+
+void Tracker::settle(const Write& w, std::optional<std::string> refused) {
+    if (!refused) {
+        ++report_.events_written;
+        report_.links_written += w.parents.size();
+        if (w.retried) {
+            ++report_.retried;
+            ++retried_in_outage_;
+        }
+        return;
+    }
+    not_written(w);
+    if (!report_.failure)
+        report_.failure = make_error(ErrorKind::unavailable,
+                                     fmt::format("Redis at {}: {}", redis_->target(), *refused));
 }
 
 std::string tracking_warning(const TrackingReport& report) {

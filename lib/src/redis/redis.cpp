@@ -1,5 +1,6 @@
 #include "bloodbank/redis.hpp"
 
+#include "redis/cluster.hpp"
 #include "redis/sentinel.hpp"
 
 #include "bloodbank/file_access.hpp"
@@ -41,6 +42,14 @@ std::string reply_text(const redisReply* reply) {
     return reply && reply->str ? std::string(reply->str, reply->len) : std::string();
 }
 
+// Whether a server says it is a Redis Cluster node.
+bool says_cluster_node(const redisReply* info) {
+    return info->type == REDIS_REPLY_STRING || info->type == REDIS_REPLY_STATUS
+               ? std::string_view(info->str, info->len).find("cluster_enabled:1") !=
+                     std::string_view::npos
+               : false;
+}
+
 struct ReaderFree {
     void operator()(redisReader* reader) const { redisReaderFree(reader); }
 };
@@ -72,6 +81,34 @@ std::string as_hiredis_said(std::string reason) {
 }
 
 } // namespace
+
+// Commands of a few words, the walks' thousands of them included, are
+// described to hiredis on the stack.
+void detail::format_command(std::string& out, const std::string_view* argv, std::size_t count) {
+    constexpr std::size_t on_stack = 12;
+    const char* small_args[on_stack];
+    size_t small_lengths[on_stack];
+    std::vector<const char*> large_args;
+    std::vector<size_t> large_lengths;
+    const char** args = small_args;
+    size_t* lengths = small_lengths;
+    if (count > on_stack) {
+        large_args.resize(count);
+        large_lengths.resize(count);
+        args = large_args.data();
+        lengths = large_lengths.data();
+    }
+    for (std::size_t i = 0; i < count; ++i) {
+        args[i] = argv[i].data();
+        lengths[i] = argv[i].size();
+    }
+    char* formatted = nullptr;
+    int length = redisFormatCommandArgv(&formatted, static_cast<int>(count), args, lengths);
+    if (length < 0)
+        throw std::bad_alloc(); // its only failure
+    out.append(formatted, static_cast<std::size_t>(length));
+    redisFreeCommand(formatted);
+}
 
 struct RedisConnection::Wire {
     UniqueFd plain;               // without TLS
@@ -119,6 +156,31 @@ Result<RedisConnection> RedisConnection::connect(const RedisTarget& target,
                                                  std::chrono::milliseconds timeout) {
     if (target.through_sentinels())
         return connect_through_sentinels(target, timeout);
+    if (target.cluster())
+        return connect_cluster(target, timeout, std::nullopt);
+    auto started = Clock::now();
+    auto server = connect_server(target, timeout);
+    if (!server)
+        return server;
+    // A cluster node named alone is the seed of its cluster. A server that
+    // cannot say (an ACL user without INFO) is taken as one server.
+    std::size_t round_trips = server->round_trips_; // the question is not the caller's
+    auto info = server->raw_command({"INFO", "cluster"});
+    if (!info)
+        return info.error();
+    server->round_trips_ = round_trips;
+    if (!says_cluster_node(info->get()))
+        return server;
+    RedisTarget seeded = target;
+    seeded.cluster_seeds = {{target.host, target.port}};
+    auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(timeout - (Clock::now() - started));
+    return connect_cluster(seeded, std::max(left, std::chrono::milliseconds(1)),
+                           std::move(*server));
+}
+
+Result<RedisConnection> RedisConnection::connect_server(const RedisTarget& target,
+                                                        std::chrono::milliseconds timeout) {
     std::string name = target.redacted();
     auto deadline = Clock::now() + timeout;
     std::unique_ptr<Wire, WireDeleter> wire(new Wire);
@@ -164,9 +226,13 @@ Result<RedisConnection> RedisConnection::connect(const RedisTarget& target,
         if (!reply)
             return reply.error();
         if ((*reply)->type == REDIS_REPLY_ERROR)
-            return make_error(ErrorKind::unavailable,
-                              fmt::format("Redis at {}: cannot select database {}: {}", name, db,
-                                          reply_text(reply->get())));
+            return make_error(
+                ErrorKind::unavailable,
+                fmt::format("Redis at {}: cannot select database {}: {}{}", name, db,
+                            reply_text(reply->get()),
+                            reply_text(reply->get()).find("cluster mode") != std::string::npos
+                                ? " (a Redis Cluster has only database 0)"
+                                : ""));
     }
     return connection;
 }
@@ -180,34 +246,21 @@ void RedisConnection::append(const std::vector<std::string_view>& argv) {
 }
 
 void RedisConnection::append_argv(const std::string_view* argv, std::size_t count) {
-    // Commands of a few words, the walks' thousands of them included, are
-    // described on the stack; hiredis formats them, and the bytes are queued.
-    constexpr std::size_t on_stack = 12;
-    const char* small_args[on_stack];
-    size_t small_lengths[on_stack];
-    std::vector<const char*> large_args;
-    std::vector<size_t> large_lengths;
-    const char** args = small_args;
-    size_t* lengths = small_lengths;
-    if (count > on_stack) {
-        large_args.resize(count);
-        large_lengths.resize(count);
-        args = large_args.data();
-        lengths = large_lengths.data();
-    }
-    for (std::size_t i = 0; i < count; ++i) {
-        args[i] = argv[i].data();
-        lengths[i] = argv[i].size();
-    }
-    char* formatted = nullptr;
-    int length = redisFormatCommandArgv(&formatted, static_cast<int>(count), args, lengths);
-    if (length < 0)
-        throw std::bad_alloc(); // its only failure
-    wire_->queued.append(formatted, static_cast<std::size_t>(length));
-    redisFreeCommand(formatted);
-    ++pending_;
+    if (cluster_)
+        return append_to_cluster(argv, count);
+    detail::format_command(wire_->queued, argv, count);
     if (route_)
         route_->pending.emplace_back(argv, argv + count);
+    queued_one();
+}
+
+void RedisConnection::append_formatted(std::string_view command) {
+    wire_->queued.append(command);
+    queued_one();
+}
+
+void RedisConnection::queued_one() {
+    ++pending_;
     if (!send_failed_ && wire_->queued.size() >= send_from)
         if (auto sent = send_queued(); !sent)
             send_failed_ = sent.error(); // the flush reports it
@@ -250,28 +303,54 @@ Result<RedisReplyPtr> RedisConnection::read_reply() {
 }
 
 Result<std::vector<RedisReplyPtr>> RedisConnection::flush() {
+    if (cluster_)
+        return flush_cluster();
     return route_ ? flush_through_sentinels() : flush_once();
 }
 
-Result<std::vector<RedisReplyPtr>> RedisConnection::flush_once() {
-    std::vector<RedisReplyPtr> replies;
-    replies.reserve(pending_);
-    std::size_t expected = pending_;
-    pending_ = 0;
+Result<std::size_t> RedisConnection::send_round_trip() {
+    std::size_t expected = std::exchange(pending_, 0);
     if (expected == 0)
-        return replies;
+        return expected;
     ++round_trips_;
     if (send_failed_)
         return *std::exchange(send_failed_, std::nullopt);
     if (auto sent = send_queued(); !sent)
         return sent.error();
+    return expected;
+}
+
+Result<std::vector<RedisReplyPtr>> RedisConnection::read_round_trip(std::size_t expected) {
+    std::vector<RedisReplyPtr> replies;
+    replies.reserve(expected);
     for (std::size_t i = 0; i < expected; ++i) {
         auto reply = read_reply();
         if (!reply)
             return reply.error();
         replies.push_back(std::move(*reply));
     }
-    for (const RedisReplyPtr& reply : replies)
+    return replies;
+}
+
+Result<RedisReplyPtr> RedisConnection::raw_command(std::initializer_list<std::string_view> argv) {
+    append_argv(argv.begin(), argv.size());
+    auto expected = send_round_trip();
+    if (!expected)
+        return expected.error();
+    auto replies = read_round_trip(*expected);
+    if (!replies)
+        return replies.error();
+    return std::move(replies->front());
+}
+
+Result<std::vector<RedisReplyPtr>> RedisConnection::flush_once() {
+    auto expected = send_round_trip();
+    if (!expected)
+        return expected.error();
+    auto replies = read_round_trip(*expected);
+    if (!replies)
+        return replies;
+    for (const RedisReplyPtr& reply : *replies)
         if (auto refused = refusal(reply.get()))
             return *refused;
     return replies;
@@ -289,6 +368,8 @@ void RedisConnection::set_timeout(std::chrono::milliseconds timeout) {
     timeout_ = timeout;
     if (route_)
         route_->timeout = timeout;
+    if (cluster_)
+        cluster_->timeout = timeout;
 }
 
 std::optional<Error> RedisConnection::refusal(const redisReply* reply) const {

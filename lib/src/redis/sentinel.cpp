@@ -39,7 +39,7 @@ Result<std::optional<SentinelAddress>> ask_sentinel(const RedisTarget& target,
     RedisTarget plain;
     plain.host = sentinel.host;
     plain.port = sentinel.port;
-    auto connection = RedisConnection::connect(plain, timeout);
+    auto connection = RedisConnection::connect_server(plain, timeout);
     if (!connection)
         return connection.error();
     auto ask = [&] {
@@ -160,7 +160,7 @@ Result<std::size_t> sentinel_replicas_up(const RedisTarget& target,
         RedisTarget plain;
         plain.host = sentinel.host;
         plain.port = sentinel.port;
-        auto connection = RedisConnection::connect(plain, detail::time_left(deadline));
+        auto connection = RedisConnection::connect_server(plain, detail::time_left(deadline));
         if (!connection) {
             failures.push_back(connection.error().message);
             continue;
@@ -191,7 +191,7 @@ RedisConnection::connect_through_sentinels(const RedisTarget& target,
     plain.port = master->port;
     std::string where = fmt::format("{} (master {})", target.redacted(),
                                     detail::address_text(plain.host, plain.port));
-    auto connection = connect(plain, detail::time_left(deadline));
+    auto connection = connect_server(plain, detail::time_left(deadline));
     if (!connection)
         return make_error(ErrorKind::unavailable,
                           fmt::format("Redis at {}: {}", where, connection.error().message));

@@ -1,0 +1,363 @@
+// Redis Cluster: the three masters of scripts/services.sh, named by their
+// seed nodes. bb-publish's tracking writes reach the masters that serve the
+// keys' slots (checked node by node, as redis-cli sees them), bb-trace reads
+// them back through the cluster, redis-py's cluster client (Debian's
+// python3-redis) reads what bb-publish wrote, and a walk follows a slot moved
+// to another master (MOVED) or halfway through its migration (ASK).
+#include "support/lines.hpp"
+#include "support/ports.hpp"
+#include "support/redis.hpp"
+#include "support/redis_cluster.hpp"
+#include "support/skip.hpp"
+#include "test_bb_publish_support.hpp"
+#include "test_redis_descends_from.hpp"
+
+#include "bloodbank/correlation.hpp"
+#include "bloodbank/correlation_keys.hpp"
+#include "bloodbank/redis.hpp"
+
+#include <doctest/doctest.h>
+#include <rapidjson/document.h>
+
+#include <algorithm>
+#include <set>
+
+using namespace bbtest;
+using namespace bbtest::publish;
+
+namespace {
+
+bool contains(const std::string& text, std::string_view part) {
+    return text.find(part) != std::string::npos;
+}
+
+RunOptions through_cluster(RunOptions o, const std::string& url) {
+    o.env["REDIS_URL"] = url;
+    o.unset_env.push_back("REDIS_SENTINELS");
+    o.unset_env.push_back("REDIS_CLUSTER");
+    return o;
+}
+
+std::string forward(const std::string& id) {
+    return "bloodbank:correlation:forward:" + id;
+}
+std::string reverse(const std::string& id) {
+    return "bloodbank:correlation:reverse:" + id;
+}
+std::string event(const std::string& id) {
+    return "bloodbank:event:" + id;
+}
+
+// root -> child -> grandchild, and root -> sibling: published and tracked
+// through the cluster.
+struct Chain {
+    EnvelopeSpec root, child, grandchild, sibling;
+    Chain() {
+        child.parents = {root.event_id};
+        grandchild.parents = {child.event_id};
+        sibling.parents = {root.event_id};
+        child.timestamp = "2025-10-18T14:03:08.000000+00:00";
+        sibling.timestamp = "2025-10-18T14:03:09.000000+00:00";
+        grandchild.timestamp = "2025-10-18T14:03:10.000000+00:00";
+    }
+    std::vector<std::string> everyone() const {
+        std::vector<std::string> ids{root.event_id, child.event_id, grandchild.event_id,
+                                     sibling.event_id};
+        std::sort(ids.begin(), ids.end());
+        return ids;
+    }
+    std::string input() const {
+        return canonical(root) + "\n" + canonical(child) + "\n" + canonical(grandchild) + "\n" +
+               canonical(sibling) + "\n";
+    }
+};
+
+void publish_tracked(const RedisClusterServices& c, const Bus& bus, const std::string& input) {
+    auto r = Bus::run_publish({"--require-tracking"}, through_cluster(bus.options(input), c.url));
+    REQUIRE_MESSAGE(r.status == 0, r.err);
+    CHECK_FALSE(contains(r.err, "not written"));
+}
+
+RunResult trace(const RedisClusterServices& c, const Bus& bus,
+                const std::vector<std::string>& args) {
+    std::vector<std::string> argv{binary("bb-trace")};
+    argv.insert(argv.end(), args.begin(), args.end());
+    return run(argv, through_cluster(bus.options(""), c.url));
+}
+
+bb::RedisConnection connect(const std::string& url) {
+    auto target = bb::parse_redis_url(url);
+    REQUIRE(target);
+    auto connection = bb::RedisConnection::connect(*target, std::chrono::seconds(5));
+    REQUIRE_MESSAGE(connection, connection.error().message);
+    return std::move(*connection);
+}
+
+std::vector<std::string> ids_of(const bb::TraceGraph& graph) {
+    std::vector<std::string> ids;
+    for (std::size_t i = 0; i < graph.size(); ++i)
+        ids.push_back(graph.node(i).id.str());
+    std::sort(ids.begin(), ids.end());
+    return ids;
+}
+
+std::vector<std::string> sorted(std::vector<std::string> ids) {
+    std::sort(ids.begin(), ids.end());
+    return ids;
+}
+
+bb::TraceGraph descendants(bb::RedisConnection& redis, const std::string& id) {
+    auto uuid = bb::parse_uuid(id);
+    REQUIRE(uuid);
+    auto graph = bb::trace_chain(redis, *uuid, bb::Direction::descendants, {});
+    REQUIRE_MESSAGE(graph, graph.error().message);
+    return std::move(*graph);
+}
+
+// A bus, and a chain published through the cluster on it.
+struct PublishedChain {
+    Bus bus;
+    Chain s;
+    explicit PublishedChain(const RedisClusterServices& c) : bus(c.plain) {
+        publish_tracked(c, bus, s.input());
+    }
+};
+
+// A chain published through the cluster, a connection that has walked it
+// (its slot map read, its masters connected), and the slot of the child's
+// reverse set with its master and another one to move it to.
+struct MigrationScene {
+    RedisClusterServices cluster;
+    ClusterNodes nodes;
+    PublishedChain published;
+    const Chain& chain = published.s;
+    bb::RedisConnection redis;
+    std::vector<std::string> everyone;
+    std::string key;
+    int slot, from, to;
+
+    explicit MigrationScene(const RedisClusterServices& c)
+        : cluster(c), nodes(c.ports), published(c), redis(connect(c.url)),
+          everyone(chain.everyone()), key(reverse(chain.child.event_id)), slot(nodes.slot_of(key)),
+          from(nodes.owner_of(slot)), to(nodes.other_than(from)) {
+        REQUIRE(ids_of(descendants(redis, chain.root.event_id)) == everyone);
+    }
+    std::vector<std::string> walked() { return ids_of(descendants(redis, chain.root.event_id)); }
+};
+
+} // namespace
+
+TEST_CASE("redis cluster: bb-publish tracks a chain and bb-trace reads it back through the "
+          "cluster") {
+    auto c = redis_cluster_services();
+    if (!c)
+        return;
+    PublishedChain published(*c);
+    const Bus& bus = published.bus;
+    const Chain& s = published.s;
+    const std::string &R = s.root.event_id, &C = s.child.event_id, &G = s.grandchild.event_id,
+                      &S = s.sibling.event_id;
+
+    auto ancestors = trace(*c, bus, {"ancestors", G});
+    REQUIRE_MESSAGE(ancestors.status == 0, ancestors.err);
+    CHECK(split_lines(ancestors.out) == std::vector<std::string>{R, C, G});
+
+    auto down = trace(*c, bus, {"descendants", R, "--format", "ids"});
+    REQUIRE_MESSAGE(down.status == 0, down.err);
+    CHECK(sorted(split_lines(down.out)) == s.everyone());
+
+    auto json = trace(*c, bus, {R, "--format", "json"});
+    REQUIRE_MESSAGE(json.status == 0, json.err);
+    rapidjson::Document doc;
+    doc.Parse(json.out.c_str());
+    REQUIRE(doc.IsObject());
+    REQUIRE(doc["nodes"].Size() == 4);
+    std::vector<std::string> nodes;
+    for (const auto& node : doc["nodes"].GetArray())
+        nodes.push_back(node["id"].GetString());
+    CHECK(sorted(nodes) == s.everyone());
+    // The summaries came from the events' hashes, on their own masters.
+    for (const auto& node : doc["nodes"].GetArray())
+        CHECK(std::string(node["event_type"].GetString()) == "test.event");
+
+    auto tree = trace(*c, bus, {R});
+    REQUIRE_MESSAGE(tree.status == 0, tree.err);
+    for (const std::string& id : {R, C, G, S})
+        CHECK(contains(tree.out, id.substr(0, 8)));
+}
+
+TEST_CASE("redis cluster: each key lands on the master that serves its slot, spread over the "
+          "masters") {
+    auto c = redis_cluster_services();
+    if (!c)
+        return;
+    ClusterNodes nodes(c->ports);
+    Bus bus(c->plain);
+    // A root and twenty children: 62 keys, on every master.
+    EnvelopeSpec root;
+    std::vector<EnvelopeSpec> children(20);
+    std::string input = canonical(root) + "\n";
+    for (EnvelopeSpec& child : children) {
+        child.parents = {root.event_id};
+        input += canonical(child) + "\n";
+    }
+    publish_tracked(*c, bus, input);
+
+    std::vector<std::string> keys{event(root.event_id), reverse(root.event_id)};
+    for (const EnvelopeSpec& child : children) {
+        keys.push_back(event(child.event_id));
+        keys.push_back(forward(child.event_id));
+    }
+    std::set<int> holders;
+    for (const std::string& key : keys) {
+        CAPTURE(key);
+        int holder = nodes.holder_of(key);
+        CHECK(holder != 0);
+        CHECK(holder == nodes.owner_of(nodes.slot_of(key)));
+        holders.insert(holder);
+    }
+    CHECK(holders.size() == c->ports.size());
+    auto members =
+        nodes.on(nodes.holder_of(reverse(root.event_id)), {"SMEMBERS", reverse(root.event_id)});
+    CHECK(members.elements.size() == children.size());
+}
+
+TEST_CASE("redis cluster: redis-py's cluster client reads the links bb-publish wrote") {
+    auto c = redis_cluster_services();
+    if (!c)
+        return;
+    if (run({"/usr/bin/python3", "-c", "import redis.cluster"}).status != 0) {
+        skip_test("python3-redis is not installed (scripts/setup.sh installs it)");
+        return;
+    }
+    PublishedChain published(*c);
+    const Chain& s = published.s;
+    std::string script =
+        "import sys\n"
+        "from redis.cluster import RedisCluster\n"
+        "rc = RedisCluster(host='127.0.0.1', port=int(sys.argv[1]), socket_timeout=5)\n"
+        "print(' '.join(sorted(m.decode() for m in rc.smembers("
+        "'bloodbank:correlation:reverse:' + sys.argv[2]))))\n"
+        "print(rc.get('bloodbank:correlation:forward:' + sys.argv[3]).decode())\n"
+        "print(rc.hget('bloodbank:event:' + sys.argv[3], 'event_type').decode())\n";
+    auto py = run({"/usr/bin/python3", "-c", script, std::to_string(c->ports[1]), s.root.event_id,
+                   s.child.event_id});
+    REQUIRE_MESSAGE(py.status == 0, py.err);
+    auto lines = split_lines(py.out);
+    REQUIRE(lines.size() == 3);
+    CHECK(lines[0] == (s.child.event_id < s.sibling.event_id
+                           ? s.child.event_id + " " + s.sibling.event_id
+                           : s.sibling.event_id + " " + s.child.event_id));
+    CHECK(contains(lines[1], "\"parent_event_ids\":[\"" + s.root.event_id + "\"]"));
+    CHECK(lines[2] == "test.event");
+}
+
+TEST_CASE("redis cluster: a walk follows a slot moved to another master after it connected "
+          "(MOVED)") {
+    auto c = redis_cluster_services();
+    if (!c)
+        return;
+    MigrationScene m(*c);
+    // The connection's slot map still names the old master, which answers
+    // MOVED.
+    m.nodes.move_slot(m.slot, m.from, m.to);
+    REQUIRE(m.nodes.owner_of(m.slot) == m.to);
+    REQUIRE(m.nodes.holder_of(m.key) == m.to);
+    REQUIRE(contains(m.nodes.on(m.from, {"EXISTS", m.key}).str, "MOVED"));
+
+    CHECK(m.walked() == m.everyone);
+    auto ancestors = bb::trace_chain(m.redis, *bb::parse_uuid(m.chain.grandchild.event_id),
+                                     bb::Direction::ancestors, {});
+    REQUIRE(ancestors);
+    CHECK(ids_of(*ancestors) ==
+          sorted({m.chain.root.event_id, m.chain.child.event_id, m.chain.grandchild.event_id}));
+}
+
+TEST_CASE("redis cluster: a walk during a slot's migration finds the keys already moved (ASK)") {
+    auto c = redis_cluster_services();
+    if (!c)
+        return;
+    MigrationScene m(*c);
+    // The child's reverse set goes to the importing master, the slot still
+    // the old one's: the old master answers ASK for it.
+    m.nodes.begin_migration(m.slot, m.from, m.to);
+    m.nodes.migrate(m.from, m.to, {m.key});
+    CHECK(contains(m.nodes.on(m.from, {"SMEMBERS", m.key}).str, "ASK"));
+
+    CHECK(m.walked() == m.everyone);
+    m.nodes.finish_migration(m.slot, m.from, m.to);
+    CHECK(m.walked() == m.everyone);
+}
+
+TEST_CASE("redis cluster: one node named alone is found to be a cluster, --redis-cluster names "
+          "one, and --show-config says which") {
+    auto c = redis_cluster_services();
+    if (!c)
+        return;
+    PublishedChain published(*c);
+    const Bus& bus = published.bus;
+    const Chain& s = published.s;
+    auto all = s.everyone();
+    std::string seed = "redis://127.0.0.1:" + std::to_string(c->ports[2]) + "/0";
+    auto detected = run({binary("bb-trace"), "descendants", s.root.event_id, "--format", "ids"},
+                        through_cluster(bus.options(""), seed));
+    REQUIRE_MESSAGE(detected.status == 0, detected.err);
+    CHECK(sorted(split_lines(detected.out)) == all);
+
+    RunOptions flagged = bus.options("");
+    flagged.env["REDIS_HOST"] = "127.0.0.1";
+    flagged.env["REDIS_PORT"] = std::to_string(c->ports[0]);
+    auto named = run(
+        {binary("bb-trace"), "descendants", s.root.event_id, "--format", "ids", "--redis-cluster"},
+        flagged);
+    REQUIRE_MESSAGE(named.status == 0, named.err);
+    CHECK(sorted(split_lines(named.out)) == all);
+
+    auto shown =
+        run({binary("bb-trace"), "--show-config"}, through_cluster(bus.options(""), c->url));
+    CHECK(shown.status == 0);
+    CHECK(contains(shown.out, "# Redis: Redis Cluster (seed nodes, database 0), all from "
+                              "REDIS_URL (environment)"));
+    auto shown_flag = run({binary("bb-trace"), "--show-config", "--redis-cluster"}, flagged);
+    CHECK(contains(shown_flag.out, "cluster from REDIS_CLUSTER (flag)"));
+}
+
+TEST_CASE("redis cluster: another database, a bad seed list and a plain Redis named as a "
+          "cluster are clear errors") {
+    auto c = redis_cluster_services();
+    if (!c)
+        return;
+    Bus bus(c->plain);
+    std::string id = random_uuid();
+    std::string hosts = c->url.substr(0, c->url.rfind('/'));
+    auto db = trace(*c, bus, {"ancestors", id, "--redis-url", hosts + "/2"});
+    CHECK(db.status == 64);
+    CHECK(contains(db.err, "a Redis Cluster has only database 0, not 2"));
+
+    auto bad = trace(*c, bus, {"ancestors", id, "--redis-url", hosts + ",127.0.0.1:x/0"});
+    CHECK(bad.status == 64);
+    CHECK(contains(bad.err, "the port of node \"127.0.0.1:x\""));
+
+    RunOptions plain = bus.options("");
+    plain.env["REDIS_HOST"] = c->plain.redis_host;
+    plain.env["REDIS_PORT"] = std::to_string(c->plain.redis_port);
+    auto not_cluster = run({binary("bb-trace"), "ancestors", id, "--redis-cluster"}, plain);
+    CHECK(not_cluster.status == 69);
+    CHECK(contains(not_cluster.err, "is not a Redis Cluster node"));
+
+    RefusedPort one, two;
+    auto down = trace(*c, bus,
+                      {"ancestors", id, "--redis-url",
+                       "redis://127.0.0.1:" + std::to_string(one.port()) +
+                           ",127.0.0.1:" + std::to_string(two.port()) + "/0"});
+    CHECK(down.status == 69);
+    CHECK(contains(down.err, "no node gave the slot map"));
+}
+
+TEST_CASE("redis cluster: bb-consume --descends-from reads the known descendants through the "
+          "cluster") {
+    auto c = redis_cluster_services();
+    if (!c)
+        return;
+    check_descends_from(c->plain, [&](RunOptions o) { return through_cluster(o, c->url); });
+}
