@@ -25,7 +25,7 @@
 # ports after it; services.env names them as BB_TEST_REDIS_SENTINEL_URL.
 # And a Redis Cluster of three masters (scripts/lib/redis_cluster.sh):
 # BB_REDIS_CLUSTER_PORT (BB_REDIS_PORT + 31: 36410) and the two ports after
-# it, their cluster bus 10000 above; services.env names its seeds as
+# it, their cluster bus 10 above; services.env names its seeds as
 # BB_REDIS_CLUSTER_URL.
 set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=lib/common.sh
@@ -92,13 +92,13 @@ elif [[ -n ${BB_REDIS_PORT:-} ]]; then
     check_port "BB_SENTINEL_PORT + 4 (default BB_REDIS_PORT + 25)" "$((10#$BB_REDIS_PORT + 25))"
 fi
 # The Redis Cluster takes BB_REDIS_CLUSTER_PORT (default BB_REDIS_PORT + 31)
-# and the two ports after it, and each of those + 10000 for its cluster bus.
+# and the two ports after it, and each of those + 10 for its cluster bus.
 if [[ -n ${BB_REDIS_CLUSTER_PORT:-} ]]; then
     check_port BB_REDIS_CLUSTER_PORT "$BB_REDIS_CLUSTER_PORT"
-    check_port "BB_REDIS_CLUSTER_PORT + 10002 (its cluster bus)" "$((10#$BB_REDIS_CLUSTER_PORT + 10002))"
+    check_port "BB_REDIS_CLUSTER_PORT + 12 (its cluster bus)" "$((10#$BB_REDIS_CLUSTER_PORT + 12))"
 elif [[ -n ${BB_REDIS_PORT:-} ]]; then
-    check_port "BB_REDIS_CLUSTER_PORT + 10002 (default BB_REDIS_PORT + 10033, its cluster bus)" \
-        "$((10#$BB_REDIS_PORT + 10033))"
+    check_port "BB_REDIS_CLUSTER_PORT + 12 (default BB_REDIS_PORT + 43, its cluster bus)" \
+        "$((10#$BB_REDIS_PORT + 43))"
 fi
 # The TLS port defaults to the AMQP port - 1, which must be a port as well.
 if [[ -z ${BB_AMQPS_PORT:-} && -n ${BB_AMQP_PORT:-} ]]; then
@@ -577,7 +577,7 @@ cmd_up() {
         for entry in "${sentinel_names[@]}"; do own+=("$entry:$(sentinel_port_of "$entry")"); done
         for entry in "${redis_cluster_names[@]}"; do
             own+=("$entry:$(redis_cluster_port_of "$entry")")
-            own+=("$entry:$(($(redis_cluster_port_of "$entry") + 10000))")
+            own+=("$entry:$(($(redis_cluster_port_of "$entry") + 10))")
         done
     fi
     for entry in "${own[@]}"; do

@@ -4,8 +4,9 @@
 # Loopback only, configuration, data and logs under <state>/redis-cluster,
 # every process stopped by pid. Ports: $cluster_port (BB_REDIS_CLUSTER_PORT,
 # by default BB_REDIS_PORT + 31: 36410) and the two after it; each node's
-# cluster bus is its port + 10000 (46410-46412 by default), which must stay
-# a port too.
+# cluster bus is its port + 10 (36420-36422 by default), not Redis's usual
+# + 10000: the fault tests' and the RabbitMQ cluster's sets start mid-run,
+# and their buses must stay below Linux's ephemeral ports as theirs do.
 
 redis_cluster_dir=$state/redis-cluster
 redis_cluster_names=(redis-cluster-1 redis-cluster-2 redis-cluster-3)
@@ -60,7 +61,7 @@ start_redis_cluster() {
         # Each node rewrites its own nodes file: one per node.
         launch "$name" "$redis_cluster_dir/$name.log" \
             redis-server --bind 127.0.0.1 --port "$port" --save "" --appendonly no \
-            --cluster-enabled yes --cluster-config-file "$redis_cluster_dir/$name/nodes.conf" \
+            --cluster-port "$((port + 10))" --cluster-enabled yes --cluster-config-file "$redis_cluster_dir/$name/nodes.conf" \
             --cluster-node-timeout 5000 --dir "$redis_cluster_dir/$name" --daemonize no
     done
     for ((i = 0; i < 100; i++)); do

@@ -42,10 +42,10 @@ expect_refused BB_REDIS_PORT 65535 'BB_REDIS_TLS_PORT (default BB_REDIS_PORT + 1
 # The sentinels take the Redis port plus 21 to 25 by default.
 expect_refused BB_REDIS_PORT 65520 'BB_SENTINEL_PORT + 4 (default BB_REDIS_PORT + 25)'
 # The Redis Cluster's nodes take the Redis port plus 31 to 33 by default,
-# and their cluster bus 10000 above those, which must be ports too.
-expect_refused BB_REDIS_PORT 55600 \
-    'BB_REDIS_CLUSTER_PORT + 10002 (default BB_REDIS_PORT + 10033, its cluster bus)'
-expect_refused BB_REDIS_CLUSTER_PORT 55600 'BB_REDIS_CLUSTER_PORT + 10002 (its cluster bus)'
+# and their cluster bus 10 above those, which must be ports too.
+expect_refused BB_REDIS_PORT 65500 \
+    'BB_REDIS_CLUSTER_PORT + 12 (default BB_REDIS_PORT + 43, its cluster bus)'
+expect_refused BB_REDIS_CLUSTER_PORT 65530 'BB_REDIS_CLUSTER_PORT + 12 (its cluster bus)'
 
 if ((failures)); then
     echo "$failures case(s) failed" >&2
