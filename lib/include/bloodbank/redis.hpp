@@ -104,10 +104,13 @@ private:
                     std::chrono::milliseconds timeout);
     Error failure(std::string_view what, std::string_view reason) const;
     std::optional<Error> refusal(const redisReply* reply) const;
+    // The replies, or the Error of the first refusal among them.
+    Result<std::vector<RedisReplyPtr>> unless_refused(std::vector<RedisReplyPtr> replies) const;
     void append_argv(const std::string_view* argv, std::size_t count);
     Result<void> send_queued();
     Result<RedisReplyPtr> read_reply();
-    Result<std::vector<RedisReplyPtr>> flush_once();
+    Result<std::vector<RedisReplyPtr>> flush_once(); // a refusal made an Error
+    Result<std::vector<RedisReplyPtr>> flush_unchecked();
     // A flush in two halves, as the cluster's masters are sent theirs all
     // before any is read: the number of replies to read, then the replies,
     // a refusal among them not made an Error.

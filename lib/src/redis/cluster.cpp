@@ -358,10 +358,7 @@ Result<std::vector<RedisReplyPtr>> RedisConnection::flush_cluster() {
             command.queued_on = -1; // from now on each round queues its own
         todo = std::move(again);
     }
-    for (const RedisReplyPtr& reply : replies)
-        if (auto refused = refusal(reply.get()))
-            return *refused;
-    return replies;
+    return unless_refused(std::move(replies));
 }
 
 } // namespace bb

@@ -343,14 +343,23 @@ Result<RedisReplyPtr> RedisConnection::raw_command(std::initializer_list<std::st
     return std::move(replies->front());
 }
 
-Result<std::vector<RedisReplyPtr>> RedisConnection::flush_once() {
+Result<std::vector<RedisReplyPtr>> RedisConnection::flush_unchecked() {
     auto expected = send_round_trip();
     if (!expected)
         return expected.error();
-    auto replies = read_round_trip(*expected);
+    return read_round_trip(*expected);
+}
+
+Result<std::vector<RedisReplyPtr>> RedisConnection::flush_once() {
+    auto replies = flush_unchecked();
     if (!replies)
         return replies;
-    for (const RedisReplyPtr& reply : *replies)
+    return unless_refused(std::move(*replies));
+}
+
+Result<std::vector<RedisReplyPtr>>
+RedisConnection::unless_refused(std::vector<RedisReplyPtr> replies) const {
+    for (const RedisReplyPtr& reply : replies)
         if (auto refused = refusal(reply.get()))
             return *refused;
     return replies;

@@ -214,7 +214,9 @@ RedisConnection::connect_through_sentinels(const RedisTarget& target,
 Result<std::vector<RedisReplyPtr>> RedisConnection::flush_through_sentinels() {
     auto deadline = detail::SentinelClock::now() + route_->timeout;
     std::vector<std::vector<std::string>> commands = std::exchange(route_->pending, {});
-    auto replies = flush_once();
+    // A refusal of the user's rights is the same on any master: only a lost
+    // connection or a failover's answer is worth finding the master again.
+    auto replies = flush_unchecked();
     while (true) {
         std::optional<Error> why;
         if (!replies) {
@@ -224,7 +226,7 @@ Result<std::vector<RedisReplyPtr>> RedisConnection::flush_through_sentinels() {
                 return detail::is_failover_reply(reply.get());
             });
             if (failover == replies->end())
-                return replies;
+                return unless_refused(std::move(*replies));
             why = make_error(
                 ErrorKind::unavailable,
                 fmt::format("Redis at {}: {}", target_, detail::reply_text(failover->get())));
@@ -259,7 +261,7 @@ Result<std::vector<RedisReplyPtr>> RedisConnection::flush_through_sentinels() {
         }
         route_->pending.clear();
         timeout_ = detail::time_left(deadline);
-        replies = flush_once();
+        replies = flush_unchecked();
         timeout_ = route_->timeout;
     }
 }
