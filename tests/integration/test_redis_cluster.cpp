@@ -15,6 +15,7 @@
 #include "bloodbank/correlation.hpp"
 #include "bloodbank/correlation_keys.hpp"
 #include "bloodbank/redis.hpp"
+#include "bloodbank/uuid.hpp"
 
 #include <doctest/doctest.h>
 #include <rapidjson/document.h>
@@ -360,4 +361,40 @@ TEST_CASE("redis cluster: bb-consume --descends-from reads the known descendants
     if (!c)
         return;
     check_descends_from(c->plain, [&](RunOptions o) { return through_cluster(o, c->url); });
+}
+
+TEST_CASE("redis cluster: bb-trace link merges a parent into a record on one master and adds the "
+          "child to the parent's set on another") {
+    auto c = redis_cluster_services();
+    if (!c)
+        return;
+    PublishedChain published(*c);
+    const Chain& s = published.s;
+    ClusterNodes nodes(c->ports);
+    // A parent whose reverse set lies on another master than the child's
+    // record: no transaction spans the two.
+    std::string child = s.grandchild.event_id, parent;
+    do
+        parent = bb::uuid_v4().str();
+    while (nodes.owner_of(nodes.slot_of(reverse(parent))) ==
+           nodes.owner_of(nodes.slot_of(forward(child))));
+
+    auto linked = trace(*c, published.bus, {"link", parent, child, "--reason", "by hand"});
+    REQUIRE_MESSAGE(linked.status == 0, linked.err);
+
+    int holder = nodes.holder_of(forward(child));
+    REQUIRE(holder != 0);
+    std::string record = nodes.on(holder, {"GET", forward(child)}).str;
+    CHECK(contains(record, s.child.event_id)); // the parent bb-publish wrote is kept
+    CHECK(contains(record, parent));
+    CHECK(contains(record, "by hand"));
+    int set_holder = nodes.holder_of(reverse(parent));
+    REQUIRE(set_holder != 0);
+    CHECK(set_holder != holder);
+    CHECK(nodes.on(set_holder, {"SMEMBERS", reverse(parent)}).elements ==
+          std::vector<std::string>{child});
+
+    auto up = trace(*c, published.bus, {"parents", child, "--format", "ids"});
+    REQUIRE_MESSAGE(up.status == 0, up.err);
+    CHECK(sorted(split_lines(up.out)) == sorted({s.child.event_id, parent}));
 }

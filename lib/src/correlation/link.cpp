@@ -79,6 +79,23 @@ Result<std::string> merge(const redisReply* current, const LinkRequest& request)
     return encode_forward_record(parents, created_at, metadata);
 }
 
+Error refused(const RedisConnection& redis, const redisReply* reply) {
+    return make_error(ErrorKind::unavailable, fmt::format("Redis at {} refused the link: {}",
+                                                          redis.target(), text_of(reply)));
+}
+
+Result<void> write_reverse_set(RedisConnection& redis, std::string_view child, std::string_view ttl,
+                               const Uuid& parent) {
+    detail::append_reverse_writes(redis, child, ttl, {parent});
+    auto written = redis.flush();
+    if (!written)
+        return written.error();
+    for (const RedisReplyPtr& reply : *written)
+        if (reply->type == REDIS_REPLY_ERROR)
+            return refused(redis, reply.get());
+    return {};
+}
+
 } // namespace
 
 Result<void> link_events(RedisConnection& redis, const LinkRequest& request) {
@@ -109,8 +126,16 @@ Result<void> link_events(RedisConnection& redis, const LinkRequest& request) {
             return merged.error();
         }
 
+        // Through a Redis Cluster the parent's reverse set lies in another
+        // slot, which no transaction spans: the child's record is written
+        // under the WATCH, then the parent's set, in the order tracking
+        // writes them (a walk down never meets a child without its record).
+        const bool split = redis.cluster();
         redis.append({"MULTI"});
-        detail::append_link_writes(redis, forward, child, ttl, *merged, {request.parent});
+        if (split)
+            redis.append({"SETEX", forward, ttl, *merged});
+        else
+            detail::append_link_writes(redis, forward, child, ttl, *merged, {request.parent});
         redis.append({"EXEC"});
         auto written = redis.flush();
         if (!written)
@@ -119,14 +144,12 @@ Result<void> link_events(RedisConnection& redis, const LinkRequest& request) {
         if (exec->type == REDIS_REPLY_NIL)
             continue; // the forward record changed after our GET: read it again
         if (exec->type != REDIS_REPLY_ARRAY)
-            return make_error(
-                ErrorKind::unavailable,
-                fmt::format("Redis at {} refused the link: {}", redis.target(), text_of(exec)));
+            return refused(redis, exec);
         for (std::size_t i = 0; i < exec->elements; ++i)
             if (exec->element[i]->type == REDIS_REPLY_ERROR)
-                return make_error(ErrorKind::unavailable,
-                                  fmt::format("Redis at {} refused the link: {}", redis.target(),
-                                              text_of(exec->element[i])));
+                return refused(redis, exec->element[i]);
+        if (split)
+            return write_reverse_set(redis, child, ttl, request.parent);
         return {};
     }
     return make_error(
