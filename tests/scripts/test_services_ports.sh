@@ -4,6 +4,11 @@
 # or even creates its state folder. Every case here is refused, so no server
 # is ever started.
 set -euo pipefail
+# The defaults derived from other ports are tested too: ports chosen around
+# this test (scripts/test.sh run with BB_AMQP_PORT=... and the like) must not
+# stand in for them.
+unset BB_AMQP_PORT BB_AMQPS_PORT BB_RABBIT_DIST_PORT BB_EPMD_PORT BB_REDIS_PORT \
+    BB_REDIS_TLS_PORT BB_SENTINEL_PORT BB_REDIS_CLUSTER_PORT
 services=$1
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
