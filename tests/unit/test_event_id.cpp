@@ -4,6 +4,7 @@
 #include "bloodbank/json.hpp"
 
 #include <doctest/doctest.h>
+#include <fmt/format.h>
 
 #include <cstdio>
 #include <random>
@@ -111,17 +112,15 @@ TEST_CASE("event_id: fields_key sorts by key bytes and joins k=v with |") {
 TEST_CASE("event_id: fields_key sorts many fields, duplicates in input order") {
     bb::IdFields fields;
     for (int i = 39; i >= 0; --i) {
-        char key[8];
-        std::snprintf(key, sizeof(key), "k%02d", i);
+        std::string key = fmt::format("k{:02}", i);
         fields.emplace_back(key, i == 5 ? "first" : std::to_string(i));
         if (i == 5)
             fields.emplace_back(key, "second");
     }
     std::string expected;
     for (int i = 0; i < 40; ++i) {
-        char pair[16];
-        std::snprintf(pair, sizeof(pair), "%sk%02d=%d", i ? "|" : "", i, i);
-        expected += i == 5 ? "|k05=first|k05=second" : pair;
+        expected +=
+            i == 5 ? "|k05=first|k05=second" : fmt::format("{}k{:02}={}", i ? "|" : "", i, i);
     }
     CHECK(bb::fields_key(fields) == expected);
 }
