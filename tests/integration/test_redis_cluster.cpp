@@ -398,3 +398,46 @@ TEST_CASE("redis cluster: bb-trace link merges a parent into a record on one mas
     REQUIRE_MESSAGE(up.status == 0, up.err);
     CHECK(sorted(split_lines(up.out)) == sorted({s.child.event_id, parent}));
 }
+
+TEST_CASE("redis cluster: a transaction over keys of two slots is refused whole and nothing of it "
+          "is written") {
+    auto c = redis_cluster_services();
+    if (!c)
+        return;
+    ClusterNodes nodes(c->ports);
+    std::string tag = bb::uuid_v4().str();
+    std::string before = "bloodbank:test:{" + tag + "a}:before";
+    std::string one = "bloodbank:test:{" + tag + "a}:one";
+    std::string other = "bloodbank:test:{" + tag + "b}:other";
+    REQUIRE(nodes.slot_of(one) != nodes.slot_of(other));
+
+    bb::RedisConnection redis = connect(c->url);
+    redis.append({"SET", before, "1"}); // queued ahead, and dropped with the rest
+    redis.append({"MULTI"});
+    redis.append({"SET", one, "1"});
+    redis.append({"SET", other, "1"});
+    redis.append({"EXEC"});
+    auto refused = redis.flush();
+    REQUIRE_FALSE(refused);
+    CHECK(refused.error().kind == bb::ErrorKind::internal);
+    CHECK(contains(refused.error().message, "CROSSSLOT"));
+    CHECK(contains(refused.error().message, std::to_string(nodes.slot_of(one))));
+    CHECK(contains(refused.error().message, std::to_string(nodes.slot_of(other))));
+    for (const std::string& key : {before, one, other})
+        CHECK(nodes.holder_of(key) == 0);
+
+    // The connection goes on, and a transaction within one slot runs whole.
+    std::string two = "bloodbank:test:{" + tag + "a}:two";
+    redis.append({"MULTI"});
+    redis.append({"SET", one, "1"});
+    redis.append({"SET", two, "2"});
+    redis.append({"EXEC"});
+    auto ran = redis.flush();
+    REQUIRE_MESSAGE(ran, ran.error().message);
+    REQUIRE(ran->size() == 4);
+    CHECK((*ran)[3]->type == REDIS_REPLY_ARRAY);
+    CHECK(nodes.holder_of(one) != 0);
+    CHECK(nodes.holder_of(one) == nodes.holder_of(two));
+    for (const std::string& key : {one, two})
+        nodes.on(nodes.holder_of(key), {"DEL", key});
+}

@@ -86,6 +86,12 @@ void ClusterRoute::hand_out() {
     }
 }
 
+void ClusterRoute::drop_queued() {
+    for (ClusterNode& node : nodes)
+        if (node.connection && node.connection->pending() > 0)
+            node.connection.reset();
+}
+
 void ClusterRoute::take(const std::vector<ClusterSlotRange>& ranges) {
     std::fill(slot_node.begin(), slot_node.end(), -1);
     for (const ClusterSlotRange& range : ranges) {
@@ -207,9 +213,17 @@ void RedisConnection::append_to_cluster(const std::string_view* argv, std::size_
         auto first = route.commands.begin() + static_cast<std::ptrdiff_t>(*route.open_transaction);
         auto keyed = std::find_if(first, route.commands.end(),
                                   [](const auto& command) { return command.slot >= 0; });
-        if (keyed != route.commands.end())
+        if (keyed != route.commands.end()) {
+            // Split over its slots' masters it would no longer be one
+            // transaction: the flush refuses it, as a cluster node does.
+            auto other = std::find_if(keyed, route.commands.end(), [&](const auto& command) {
+                return command.slot >= 0 && command.slot != keyed->slot;
+            });
+            if (other != route.commands.end() && !route.cross_slot)
+                route.cross_slot = std::make_pair(keyed->slot, other->slot);
             for (auto it = first; it != route.commands.end(); ++it)
-                it->slot = it->slot < 0 ? keyed->slot : it->slot;
+                it->slot = keyed->slot;
+        }
         route.open_transaction.reset();
     }
     if (!route.open_transaction)
@@ -224,6 +238,15 @@ Result<std::vector<RedisReplyPtr>> RedisConnection::flush_cluster() {
     route.open_transaction.reset();
     route.handed_out = 0;
     pending_ = 0;
+    if (auto slots = std::exchange(route.cross_slot, std::nullopt)) {
+        // Nothing of this flush is sent: what was already queued on a
+        // master goes with its connection.
+        route.drop_queued();
+        return make_error(ErrorKind::internal,
+                          fmt::format("Redis at {}: a transaction names keys in slots {} and {}, "
+                                      "which a Redis Cluster cannot run as one (CROSSSLOT)",
+                                      target_, slots->first, slots->second));
+    }
     std::vector<RedisReplyPtr> replies(commands.size());
     if (commands.empty())
         return replies;
@@ -246,10 +269,7 @@ Result<std::vector<RedisReplyPtr>> RedisConnection::flush_cluster() {
                        : commands[i].queued_on >= 0 ? commands[i].queued_on
                                                     : route.node_for(commands[i].slot);
             if (node < 0) {
-                // What was queued on the masters is never to be sent.
-                for (detail::ClusterNode& other : route.nodes)
-                    if (other.connection && other.connection->pending() > 0)
-                        other.connection.reset();
+                route.drop_queued();
                 return make_error(ErrorKind::unavailable,
                                   fmt::format("Redis at {}: no master serves slot {}", target_,
                                               commands[i].slot));

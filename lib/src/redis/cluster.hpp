@@ -9,6 +9,7 @@
 #include <chrono>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace bb::detail {
@@ -41,11 +42,16 @@ struct ClusterRoute {
     std::vector<Command> commands;
     std::optional<std::size_t> open_transaction; // where the MULTI not yet ended is
     std::size_t handed_out = 0; // commands before this one were offered to their masters
+    // Two slots of one transaction, which the next flush refuses.
+    std::optional<std::pair<int, int>> cross_slot;
 
     // Hands the commands not yet offered to the connected masters of their
     // slots; none while a transaction is open (its master is known at EXEC).
     void hand_out();
 
+    // Closes the connections that hold commands queued but not yet sent,
+    // which a flush that gives up must not send later.
+    void drop_queued();
     // The node of an address, added when it is new.
     int node_of(const RedisNodeAddress& address);
     // The master of a slot; a command without a key goes to the first one.
