@@ -42,6 +42,7 @@ bb_services_acquire
 
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 status=0
+failed_summary=()
 for pass in "${passes[@]}"; do
     build_dir=$(BB_SANITIZE=$pass bb_build_dir)
     excluded=()
@@ -63,8 +64,20 @@ for pass in "${passes[@]}"; do
         --parallel "${BB_TEST_JOBS:-2}" "${extra[@]}" "$@" || pass_status=$?
     if ((pass_status != 0)); then
         status=$pass_status
+        failed_summary+=("$build_dir: ctest exit $pass_status")
+        if [[ -f $build_dir/Testing/Temporary/LastTestsFailed.log ]]; then
+            while IFS= read -r line; do
+                failed_summary+=("  $line")
+            done <"$build_dir/Testing/Temporary/LastTestsFailed.log"
+        fi
         # A server that died mid-run explains many failures at once.
         "$BB_REPO_ROOT/scripts/services.sh" status >&2 || true
     fi
 done
+# Repeated last, so that the end of a long log (all a CI page may keep)
+# names what failed in every pass.
+if ((${#failed_summary[@]})); then
+    bb_info "failed:"
+    printf '%s\n' "${failed_summary[@]}" >&2
+fi
 exit "$status"
