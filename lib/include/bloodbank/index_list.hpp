@@ -34,6 +34,7 @@ public:
 private:
     bool on_heap() const { return capacity_ > 1; }
     void release();
+    void take(IndexList& other) noexcept;
 
     std::uint32_t size_ = 0;
     std::uint32_t capacity_ = 1;

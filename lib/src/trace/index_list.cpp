@@ -7,25 +7,28 @@
 
 namespace bb {
 
-IndexList::IndexList(IndexList&& other) noexcept
-    : size_(std::exchange(other.size_, 0)), capacity_(std::exchange(other.capacity_, 1)) {
-    if (on_heap())
-        many_ = std::exchange(other.many_, nullptr);
-    else
-        one_ = other.one_;
+IndexList::IndexList(IndexList&& other) noexcept {
+    take(other);
 }
 
 IndexList& IndexList::operator=(IndexList&& other) noexcept {
     if (this != &other) {
         release();
-        size_ = std::exchange(other.size_, 0);
-        capacity_ = std::exchange(other.capacity_, 1);
-        if (on_heap())
-            many_ = std::exchange(other.many_, nullptr);
-        else
-            one_ = other.one_;
+        take(other);
     }
     return *this;
+}
+
+// The caller has released this list; `other` is left empty, its one index
+// in place (never a pointer the union would then read as an index).
+void IndexList::take(IndexList& other) noexcept {
+    size_ = std::exchange(other.size_, 0);
+    capacity_ = std::exchange(other.capacity_, 1);
+    if (on_heap())
+        many_ = other.many_;
+    else
+        one_ = other.one_;
+    other.one_ = 0;
 }
 
 IndexList::~IndexList() {
