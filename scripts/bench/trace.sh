@@ -38,6 +38,8 @@
 set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=../lib/common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/../lib/common.sh"
+# shellcheck source-path=SCRIPTDIR source=../lib/bench_alternate.sh
+source "$BB_REPO_ROOT/scripts/lib/bench_alternate.sh"
 cd "$BB_REPO_ROOT"
 
 runs=${BB_BENCH_RUNS:-20}
@@ -82,44 +84,6 @@ cd "$work"
 trace() { "$bb_trace" "$@"; }
 # baseline levels|per-node ancestors|descendants ID MAX_DEPTH
 baseline() { "$work/trace_baseline" "$host" "$port" "$@"; }
-
-# Runs "$@" once, output discarded. Prints its wall time in seconds and the
-# in-process milliseconds it reports on stderr (bb-trace --stats: "... N ms";
-# the baselines: "in-process ms: N"), or 0. EPOCHREALTIME needs no fork, so
-# only the command's own process is timed.
-timed() {
-    local start=$EPOCHREALTIME
-    "$@" >/dev/null 2>"$work/stderr"
-    local end=$EPOCHREALTIME
-    local inner
-    inner=$(sed -n -e 's/^in-process ms: //p' -e 's/.* \([0-9.]*\) ms$/\1/p' "$work/stderr")
-    awk -v a="$start" -v b="$end" -v i="${inner:-0}" 'BEGIN { printf "%.6f %s\n", b - a, i }'
-}
-
-# Median of a file of numbers.
-median_of() { sort -n "$1" | awk '{ t[NR] = $1 } END { print t[int((NR + 1) / 2)] }'; }
-
-# Runs the commands held in the arrays named by the arguments in turn, $runs
-# times each after two warm-up rounds, so that a change in the machine's load
-# affects all alike. Prints, per command, "median_wall_s median_inner_ms".
-alternate() {
-    local i n="" name
-    for name in "$@"; do : >"$work/$name.wall" && : >"$work/$name.inner"; done
-    for ((i = -2; i < runs; i++)); do
-        for name in "$@"; do
-            local command="${name}[@]" wall inner
-            read -r wall inner < <(timed "${!command}")
-            if ((i >= 0)); then
-                echo "$wall" >>"$work/$name.wall"
-                echo "$inner" >>"$work/$name.inner"
-            fi
-        done
-    done
-    for name in "$@"; do
-        n="$n$(median_of "$work/$name.wall") $(median_of "$work/$name.inner") "
-    done
-    echo "$n"
-}
 
 round_trips_of_trace() { trace "$@" --stats 2>&1 >/dev/null | sed -n 's/.* \([0-9]*\) Redis round trips.*/\1/p'; }
 round_trips_of_baseline() { baseline "$@" 2>&1 >/dev/null | sed -n 's/^round trips: //p'; }

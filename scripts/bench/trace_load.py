@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Write the bb-trace benchmark graphs as Redis protocol for `redis-cli --pipe`.
 
-  trace_load.py WORKDIR > commands.resp
+  trace_load.py WORKDIR [--cluster HOST:PORT] > commands.resp
 
 Two graphs, in the Python tracker's layout (SETEX of the forward record, SADD
 and EXPIRE of the reverse set, per link) plus the bloodbank:event summary hash
@@ -12,7 +12,9 @@ bb-publish writes for every event:
 
 Fresh random ids every run. WORKDIR receives tree_root, tree_leaf (a node at
 the deepest level), chain_head, chain_tail (one id each) and keys (every key
-written, one per line, for the cleanup).
+written, one per line, for the cleanup). With --cluster, the same commands
+are also sent to the Redis Cluster that HOST:PORT belongs to, through
+python3-redis's cluster client (redis-cli --pipe speaks to one node only).
 """
 
 import json
@@ -28,9 +30,11 @@ CHAIN = 1000
 out = sys.stdout.buffer
 keys = []
 clock = [0]
+sent = []
 
 
 def command(*args):
+    sent.append(args)
     parts = [b"*%d\r\n" % len(args)]
     for a in args:
         data = a.encode()
@@ -65,8 +69,20 @@ def link(child, parent):
     keys.append(reverse)
 
 
+def load_cluster(seed):
+    from redis.cluster import RedisCluster
+    host, port = seed.rsplit(":", 1)
+    cluster = RedisCluster(host=host, port=int(port))
+    pipe = cluster.pipeline(transaction=False)
+    for args in sent:
+        pipe.execute_command(*args)
+    pipe.execute()
+    cluster.close()
+
+
 def main():
     workdir = sys.argv[1]
+    cluster = sys.argv[3] if len(sys.argv) == 4 and sys.argv[2] == "--cluster" else None
     root = event("bench.tree.root")
     level = [root]
     for depth in range(1, DEPTH + 1):
@@ -92,6 +108,8 @@ def main():
             f.write(value + "\n")
     with open(os.path.join(workdir, "keys"), "w") as f:
         f.write("\n".join(sorted(set(keys))) + "\n")
+    if cluster:
+        load_cluster(cluster)
 
 
 main()
