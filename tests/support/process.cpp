@@ -1,9 +1,11 @@
 #include "support/process.hpp"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
 #include <fcntl.h>
+#include <iostream>
 #include <poll.h>
 #include <signal.h>
 #include <stdexcept>
@@ -88,6 +90,8 @@ RunResult run(const std::vector<std::string>& argv, const RunOptions& options) {
     signal(SIGPIPE, SIG_IGN);
     bool out_open = true, err_open = true;
     char buffer[65536];
+    auto deadline = std::chrono::steady_clock::now() + options.limit;
+    bool killed = false;
     while (out_open || err_open || in_fd >= 0) {
         pollfd fds[3];
         int n = 0;
@@ -97,10 +101,25 @@ RunResult run(const std::vector<std::string>& argv, const RunOptions& options) {
             fds[n++] = {err[0], POLLIN, 0};
         if (in_fd >= 0)
             fds[n++] = {in_fd, POLLOUT, 0};
-        if (poll(fds, n, -1) < 0) {
+        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+            deadline - std::chrono::steady_clock::now());
+        int ready = poll(fds, n, static_cast<int>(std::max<long long>(left.count(), 0)));
+        if (ready < 0) {
             if (errno == EINTR)
                 continue;
             break;
+        }
+        if (ready == 0) {
+            if (killed)
+                break; // something it started still holds the pipes
+            kill(pid, SIGKILL);
+            killed = true;
+            std::string said = "[bbtest] " + argv.front() + " killed: still running after " +
+                               std::to_string(options.limit.count()) + " s\n";
+            std::cerr << said;
+            result.err += said;
+            deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+            continue;
         }
         for (int i = 0; i < n; ++i) {
             if (!fds[i].revents)

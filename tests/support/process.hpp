@@ -2,6 +2,7 @@
 // captured stdout/stderr and exit status. No shell is involved.
 #pragma once
 
+#include <chrono>
 #include <map>
 #include <optional>
 #include <string>
@@ -23,6 +24,10 @@ struct RunOptions {
     // Instead of input: the child's stdin (say, a pipe that a thread fills
     // with more than memory should hold); run() closes it once started.
     int stdin_fd = -1;
+    // A child still running after this long is killed (SIGKILL) and said so
+    // on stderr: a hang fails its test at once, naming the command, rather
+    // than ending the whole suite's run at ctest's timeout.
+    std::chrono::seconds limit = std::chrono::seconds(300);
 };
 
 // Path of a built bloodbank binary ("bb-id" -> <build>/bin/bb-id).
