@@ -60,7 +60,7 @@ for pass in "${passes[@]}"; do
     fi
     bb_info "running the tests (build $build_dir, services from $BB_STATE_DIR)"
     pass_status=0
-    ctest --test-dir "$build_dir" --output-on-failure --no-tests=error --timeout 900 \
+    ctest --test-dir "$build_dir" --output-on-failure --no-tests=error --timeout 600 \
         --parallel "${BB_TEST_JOBS:-2}" "${extra[@]}" "$@" || pass_status=$?
     if ((pass_status != 0)); then
         status=$pass_status
