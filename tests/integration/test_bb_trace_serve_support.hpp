@@ -16,6 +16,7 @@
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <unistd.h>
+#include <utility>
 #include <vector>
 
 namespace servetest {
@@ -39,7 +40,7 @@ inline int banner_port(const std::string& log) {
 
 // Starts serve on a loopback port the system picks and returns once it
 // holds it: the banner comes only after the bind.
-inline Server start_serve(const tracetest::Fixture& f, bbtest::RunOptions options,
+inline Server start_serve(bbtest::RunOptions options,
                           const std::vector<std::string>& extra_args = {}) {
     std::vector<std::string> argv{bbtest::binary("bb-trace"), "serve", "--http-port", "0"};
     argv.insert(argv.end(), extra_args.begin(), extra_args.end());
@@ -50,8 +51,13 @@ inline Server start_serve(const tracetest::Fixture& f, bbtest::RunOptions option
         std::chrono::seconds(10));
     server.port = banner_port(server.process->err());
     REQUIRE_MESSAGE(server.port != 0, "bb-trace serve did not start: " << server.process->err());
-    (void)f;
     return server;
+}
+
+// The same, for a fixture's Redis (its options name it).
+inline Server start_serve(const tracetest::Fixture&, bbtest::RunOptions options,
+                          const std::vector<std::string>& extra_args = {}) {
+    return start_serve(std::move(options), extra_args);
 }
 
 inline std::string get_body(int port, const std::string& path, int expected_status,

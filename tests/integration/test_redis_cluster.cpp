@@ -1,15 +1,17 @@
 // Redis Cluster: the three masters of scripts/services.sh, named by their
 // seed nodes. bb-publish's tracking writes reach the masters that serve the
-// keys' slots (checked node by node, as redis-cli sees them), bb-trace reads
-// them back through the cluster, redis-py's cluster client (Debian's
-// python3-redis) reads what bb-publish wrote, and a walk follows a slot moved
-// to another master (MOVED) or halfway through its migration (ASK).
+// keys' slots (checked node by node, as redis-cli sees them), bb-trace's
+// queries, formats and serve answer as from one Redis, redis-py's cluster
+// client (Debian's python3-redis) reads what bb-publish wrote, and a walk
+// and a tracked publish follow a slot moved to another master (MOVED) or
+// halfway through its migration (ASK).
 #include "support/lines.hpp"
 #include "support/ports.hpp"
 #include "support/redis.hpp"
 #include "support/redis_cluster.hpp"
 #include "support/skip.hpp"
 #include "test_bb_publish_support.hpp"
+#include "test_bb_trace_serve_support.hpp"
 #include "test_redis_descends_from.hpp"
 
 #include "bloodbank/correlation.hpp"
@@ -21,7 +23,11 @@
 #include <rapidjson/document.h>
 
 #include <algorithm>
+#include <fcntl.h>
+#include <functional>
+#include <future>
 #include <set>
+#include <unistd.h>
 
 using namespace bbtest;
 using namespace bbtest::publish;
@@ -146,6 +152,89 @@ struct MigrationScene {
     std::vector<std::string> walked() { return ids_of(descendants(redis, chain.root.event_id)); }
 };
 
+void write_text(int fd, const std::string& text) {
+    std::size_t done = 0;
+    while (done < text.size()) {
+        ssize_t n = write(fd, text.data() + done, text.size() - done);
+        REQUIRE(n > 0);
+        done += static_cast<std::size_t>(n);
+    }
+}
+
+// How many times a node has answered with an error of this kind (MOVED,
+// ASK), by its INFO errorstats.
+long long errors_said(ClusterNodes& nodes, int port, const std::string& kind) {
+    std::string info = nodes.on(port, {"INFO", "errorstats"}).str;
+    std::string marker = "errorstat_" + kind + ":count=";
+    std::size_t at = info.find(marker);
+    return at == std::string::npos ? 0 : std::stoll(info.substr(at + marker.size()));
+}
+
+// What a test does to the slot of a set while bb-publish writes to it:
+// given the slot, its master and another one; what it returns runs once
+// bb-publish has ended.
+using SlotChange = std::function<std::function<void()>(ClusterNodes&, int, int, int)>;
+
+// bb-publish --require-tracking through the cluster, reading from a pipe: a
+// root and the first half of its 100 children, their records written; then
+// `change` is made to the slot of the root's reverse set (every child's
+// link goes there) while bb-publish, idle, still holds the last batch's
+// writes to that set; then the other half. Every link must be written, on
+// the master that serves the slot at the end, and the old master must have
+// sent bb-publish on with `redirect` (MOVED or ASK).
+void publish_across(const RedisClusterServices& c, const std::string& redirect,
+                    const SlotChange& change) {
+    ClusterNodes nodes(c.ports);
+    Bus bus(c.plain);
+    EnvelopeSpec root;
+    std::vector<EnvelopeSpec> children(100);
+    for (auto& child : children)
+        child.parents = {root.event_id};
+    std::string set = reverse(root.event_id);
+    int slot = nodes.slot_of(set), from = nodes.owner_of(slot), to = nodes.other_than(from);
+
+    int fds[2];
+    REQUIRE(pipe2(fds, O_CLOEXEC) == 0);
+    RunOptions o = through_cluster(bus.options(""), c.url);
+    o.stdin_fd = fds[0];
+    auto published = std::async(std::launch::async,
+                                [&] { return Bus::run_publish({"--require-tracking"}, o); });
+    std::string first = canonical(root) + "\n";
+    for (std::size_t i = 0; i < 50; ++i)
+        first += canonical(children[i]) + "\n";
+    write_text(fds[1], first);
+    bool half = wait_until([&] { return nodes.holder_of(forward(children[49].event_id)) != 0; },
+                           std::chrono::seconds(30));
+    std::function<void()> after;
+    long long redirected = errors_said(nodes, from, redirect);
+    if (half)
+        after = change(nodes, slot, from, to);
+    std::string rest;
+    for (std::size_t i = 50; i < children.size(); ++i)
+        rest += canonical(children[i]) + "\n";
+    write_text(fds[1], rest);
+    close(fds[1]);
+    RunResult r = published.get();
+    // The old master sent bb-publish on (a test running beside this one
+    // may add to its count, never take from it).
+    CHECK(errors_said(nodes, from, redirect) > redirected);
+    if (after)
+        after();
+    REQUIRE(half);
+    INFO(r.err);
+    REQUIRE(r.status == 0);
+    CHECK_FALSE(contains(r.err, "not written"));
+
+    CHECK(nodes.owner_of(slot) == to);
+    CHECK(nodes.holder_of(set) == to);
+    std::vector<std::string> expected;
+    for (const auto& child : children)
+        expected.push_back(child.event_id);
+    CHECK(sorted(nodes.on(to, {"SMEMBERS", set}).elements) == sorted(expected));
+    for (const auto& child : children)
+        CHECK(nodes.holder_of(forward(child.event_id)) != 0);
+}
+
 } // namespace
 
 TEST_CASE("redis cluster: bb-publish tracks a chain and bb-trace reads it back through the "
@@ -185,6 +274,66 @@ TEST_CASE("redis cluster: bb-publish tracks a chain and bb-trace reads it back t
     REQUIRE_MESSAGE(tree.status == 0, tree.err);
     for (const std::string& id : {R, C, G, S})
         CHECK(contains(tree.out, id.substr(0, 8)));
+}
+
+TEST_CASE("redis cluster: every bb-trace query and format and serve answer through the cluster "
+          "exactly as from one Redis") {
+    auto c = redis_cluster_services();
+    if (!c)
+        return;
+    PublishedChain published(*c);
+    const Bus& bus = published.bus;
+    const Chain& s = published.s;
+    // The same events tracked into the plain Redis, to compare with.
+    RunOptions plain = bus.options(s.input());
+    plain.env["REDIS_HOST"] = c->plain.redis_host;
+    plain.env["REDIS_PORT"] = std::to_string(c->plain.redis_port);
+    auto tracked = Bus::run_publish({"--require-tracking"}, plain);
+    REQUIRE_MESSAGE(tracked.status == 0, tracked.err);
+    plain.input.clear();
+    RunOptions cluster = through_cluster(bus.options(""), c->url);
+
+    const std::string &R = s.root.event_id, &C = s.child.event_id, &G = s.grandchild.event_id;
+    const std::vector<std::vector<std::string>> queries = {
+        {"parents", G},
+        {"children", R},
+        {"ancestors", G},
+        {"descendants", R},
+        {"descendants", R, "--format", "ids"},
+        {"descendants", R, "--format", "json"},
+        {"descendants", R, "--format", "tree"},
+        {"descendants", R, "--format", "dot"},
+        {"descendants", R, "--format", "mermaid"},
+        {C},
+        {C, "--format", "tree"},
+        {C, "--format", "json"},
+    };
+    for (const auto& query : queries) {
+        CAPTURE(query);
+        std::vector<std::string> argv{binary("bb-trace")};
+        argv.insert(argv.end(), query.begin(), query.end());
+        auto through = run(argv, cluster);
+        INFO(through.err);
+        REQUIRE(through.status == 0);
+        auto reference = run(argv, plain);
+        REQUIRE(reference.status == 0);
+        CHECK(through.out == reference.out);
+        CHECK_FALSE(through.out.empty());
+    }
+
+    servetest::Server on_cluster = servetest::start_serve(cluster);
+    servetest::Server on_one = servetest::start_serve(plain);
+    for (const std::string& path :
+         {"/debug/correlation/" + R + "/chain?direction=descendants",
+          "/debug/correlation/" + G + "/chain", "/debug/correlation/" + C}) {
+        CAPTURE(path);
+        std::string body = servetest::get_body(on_cluster.port, path, 200);
+        CHECK(body == servetest::get_body(on_one.port, path, 200));
+        CHECK(contains(body, C));
+    }
+    CHECK(contains(on_cluster.process->err(), "127.0.0.1:" + std::to_string(c->ports.front())));
+    CHECK(on_cluster.process->stop(SIGTERM) == 0);
+    CHECK(on_one.process->stop(SIGTERM) == 0);
 }
 
 TEST_CASE("redis cluster: each key lands on the master that serves its slot, spread over the "
@@ -440,4 +589,34 @@ TEST_CASE("redis cluster: a transaction over keys of two slots is refused whole 
     CHECK(nodes.holder_of(one) == nodes.holder_of(two));
     for (const std::string& key : {one, two})
         nodes.on(nodes.holder_of(key), {"DEL", key});
+}
+
+TEST_CASE("redis cluster: a slot moved to another master during a tracked publish: bb-publish "
+          "follows MOVED and writes every link") {
+    auto c = redis_cluster_services();
+    if (!c)
+        return;
+    publish_across(*c, "MOVED", [](ClusterNodes& nodes, int slot, int from, int to) {
+        nodes.move_slot(slot, from, to);
+        return std::function<void()>();
+    });
+}
+
+TEST_CASE("redis cluster: a slot halfway through its migration during a tracked publish: "
+          "bb-publish follows ASK and writes every link") {
+    auto c = redis_cluster_services();
+    if (!c)
+        return;
+    publish_across(*c, "ASK", [](ClusterNodes& nodes, int slot, int from, int to) {
+        // The slot's keys moved, the slot still the old master's: it answers
+        // ASK for them until the migration ends, after the stream.
+        // (A key not written yet is asked of the new master too.)
+        nodes.begin_migration(slot, from, to);
+        auto keys = nodes.on(from, {"CLUSTER", "GETKEYSINSLOT", std::to_string(slot), "1000"});
+        if (!keys.elements.empty())
+            nodes.migrate(from, to, keys.elements);
+        CHECK(nodes.owner_of(slot) == from);
+        return std::function<void()>(
+            [&nodes, slot, from, to] { nodes.finish_migration(slot, from, to); });
+    });
 }
