@@ -620,3 +620,46 @@ TEST_CASE("redis cluster: a slot halfway through its migration during a tracked 
             [&nodes, slot, from, to] { nodes.finish_migration(slot, from, to); });
     });
 }
+
+TEST_CASE("redis cluster: serve's search finds events on every master") {
+    auto c = redis_cluster_services();
+    if (!c)
+        return;
+    ClusterNodes nodes(c->ports);
+    // One event whose summary hash lies on each master, of a type of this
+    // test's own.
+    std::string type = "cluster.search." + bb::uuid_v4().str().substr(0, 8);
+    std::vector<EnvelopeSpec> events;
+    std::set<int> covered;
+    while (covered.size() < c->ports.size()) {
+        EnvelopeSpec e;
+        e.event_type = type;
+        if (covered.insert(nodes.owner_of(nodes.slot_of(event(e.event_id)))).second)
+            events.push_back(e);
+    }
+    Bus bus(c->plain);
+    std::string input;
+    for (const auto& e : events)
+        input += canonical(e) + "\n";
+    publish_tracked(*c, bus, input);
+
+    servetest::Server server = servetest::start_serve(through_cluster(bus.options(""), c->url));
+    std::string body = servetest::get_body(server.port, "/ui/api/search?q=" + type, 200);
+    rapidjson::Document doc;
+    doc.Parse(body.c_str());
+    REQUIRE(doc.IsObject());
+    CHECK(doc["complete"].GetBool());
+    std::vector<std::string> found, expected;
+    for (const auto& e : doc["events"].GetArray())
+        found.push_back(e["id"].GetString());
+    for (const auto& e : events)
+        expected.push_back(e.event_id);
+    CHECK(sorted(found) == sorted(expected));
+    // An id prefix, on whichever master its event is.
+    for (const auto& e : events) {
+        std::string by_prefix = servetest::get_body(
+            server.port, "/ui/api/search?q=" + e.event_id.substr(0, 18), 200);
+        CHECK(contains(by_prefix, e.event_id));
+    }
+    CHECK(server.process->stop(SIGTERM) == 0);
+}

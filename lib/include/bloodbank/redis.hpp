@@ -85,6 +85,14 @@ public:
     // One command, one round trip.
     Result<RedisReplyPtr> command(std::initializer_list<std::string_view> argv);
 
+    // How many masters hold the data: 1, or a cluster's masters. A command
+    // that reads the whole keyspace (SCAN, DBSIZE) is sent to each of them
+    // with command_on_master(0 .. masters() - 1); on one server it is
+    // command().
+    std::size_t masters() const;
+    Result<RedisReplyPtr> command_on_master(std::size_t master,
+                                            std::initializer_list<std::string_view> argv);
+
     // The deadline for each socket read or write from now on (each wait for
     // the socket, TLS included).
     void set_timeout(std::chrono::milliseconds timeout);

@@ -1,10 +1,11 @@
 // GET /ui/api/search?q=TEXT: the page's search box. Redis keeps no index of
 // events by time or type, so this reads what it can cheaply: a full id is
 // looked up directly; otherwise a bounded SCAN of the summary hashes
-// (bloodbank:event:*, written by bb-publish, expiring with the links)
-// finds ids starting with TEXT (Redis filters with MATCH) or, for other
-// text, types containing it. The newest matches come first; "complete"
-// says whether the SCAN went through every key.
+// (bloodbank:event:*, written by bb-publish, expiring with the links; on a
+// Redis Cluster, of each master in turn) finds ids starting with TEXT
+// (Redis filters with MATCH) or, for other text, types containing it. The
+// newest matches come first; "complete" says whether the SCAN went through
+// every key.
 #include "correlation/replies.hpp"
 #include "http/replies.hpp"
 #include "http/request.hpp"
@@ -58,13 +59,15 @@ struct Scanned {
     bool complete = false;
 };
 
-Result<Scanned> scan_ids(RedisConnection& redis, const std::string& pattern) {
+// One master's keys matching `pattern`, added to `scanned`; whether the
+// SCAN went through all of them within its bound.
+Result<bool> scan_master(RedisConnection& redis, std::size_t master, const std::string& pattern,
+                         Scanned& scanned, std::unordered_set<Uuid, UuidHash>& seen) {
     std::string prefix = summary_key_prefix();
-    Scanned scanned;
-    std::unordered_set<Uuid, UuidHash> seen; // SCAN may return a key twice
     std::string cursor = "0";
     for (int call = 0; call < scan_calls; ++call) {
-        auto reply = redis.command({"SCAN", cursor, "MATCH", pattern, "COUNT", scan_count});
+        auto reply = redis.command_on_master(
+            master, {"SCAN", cursor, "MATCH", pattern, "COUNT", scan_count});
         if (!reply)
             return reply.error();
         const redisReply* r = reply->get();
@@ -81,10 +84,23 @@ Result<Scanned> scan_ids(RedisConnection& redis, const std::string& pattern) {
             if (id && seen.insert(*id).second)
                 scanned.ids.push_back(*id);
         }
-        if (cursor == "0") {
-            scanned.complete = true;
-            break;
-        }
+        if (cursor == "0")
+            return true;
+    }
+    return false;
+}
+
+// Every master of a cluster holds its own share of the keys: each is
+// scanned in turn, with the same bound.
+Result<Scanned> scan_ids(RedisConnection& redis, const std::string& pattern) {
+    Scanned scanned;
+    scanned.complete = true;
+    std::unordered_set<Uuid, UuidHash> seen; // SCAN may return a key twice
+    for (std::size_t master = 0; master < redis.masters(); ++master) {
+        auto whole = scan_master(redis, master, pattern, scanned, seen);
+        if (!whole)
+            return whole.error();
+        scanned.complete = scanned.complete && *whole;
     }
     return scanned;
 }

@@ -86,6 +86,14 @@ void ClusterRoute::hand_out() {
     }
 }
 
+std::vector<int> ClusterRoute::masters() const {
+    std::vector<int> found;
+    for (int node : slot_node)
+        if (node >= 0 && std::find(found.begin(), found.end(), node) == found.end())
+            found.push_back(node);
+    return found;
+}
+
 void ClusterRoute::drop_queued() {
     for (ClusterNode& node : nodes)
         if (node.connection && node.connection->pending() > 0)
@@ -196,6 +204,41 @@ Result<RedisConnection> RedisConnection::connect_cluster(const RedisTarget& targ
     connection.user_ = target.username;
     connection.cluster_ = std::move(route);
     return connection;
+}
+
+std::size_t RedisConnection::masters() const {
+    return cluster_ ? cluster_->masters().size() : 1;
+}
+
+Result<RedisReplyPtr>
+RedisConnection::command_on_master(std::size_t master,
+                                   std::initializer_list<std::string_view> argv) {
+    if (!cluster_)
+        return command(argv);
+    detail::ClusterRoute& route = *cluster_;
+    std::vector<int> masters = route.masters();
+    if (master >= masters.size())
+        return make_error(ErrorKind::internal,
+                          fmt::format("Redis at {}: no master {} (the cluster has {})", target_,
+                                      master, masters.size()));
+    detail::ClusterNode& node = route.nodes[static_cast<std::size_t>(masters[master])];
+    auto lost = [&](const Error& error) {
+        node.connection.reset();
+        return make_error(ErrorKind::unavailable,
+                          fmt::format("Redis at {} (node {}): {}", target_,
+                                      detail::address_text(node.address), error.message));
+    };
+    if (!node.connection) {
+        auto made = connect_server(route.node_target(masters[master]), route.timeout);
+        if (!made)
+            return lost(made.error());
+        node.connection.emplace(std::move(*made));
+    }
+    ++round_trips_;
+    auto reply = node.connection->command(argv);
+    if (!reply)
+        return lost(reply.error());
+    return reply;
 }
 
 void RedisConnection::append_to_cluster(const std::string_view* argv, std::size_t count) {

@@ -52,6 +52,8 @@ struct ClusterRoute {
     // Closes the connections that hold commands queued but not yet sent,
     // which a flush that gives up must not send later.
     void drop_queued();
+    // The nodes that serve a slot, in the order of their first slot.
+    std::vector<int> masters() const;
     // The node of an address, added when it is new.
     int node_of(const RedisNodeAddress& address);
     // The master of a slot; a command without a key goes to the first one.
