@@ -159,17 +159,10 @@ Result<RedisConnection> RedisConnection::connect(const RedisTarget& target,
     if (target.cluster())
         return connect_cluster(target, timeout, std::nullopt);
     auto started = Clock::now();
-    auto server = connect_server(target, timeout);
-    if (!server)
-        return server;
-    // A cluster node named alone is the seed of its cluster. A server that
-    // cannot say (an ACL user without INFO) is taken as one server.
-    std::size_t round_trips = server->round_trips_; // the question is not the caller's
-    auto info = server->raw_command({"INFO", "cluster"});
-    if (!info)
-        return info.error();
-    server->round_trips_ = round_trips;
-    if (!says_cluster_node(info->get()))
+    // A cluster node named alone is the seed of its cluster.
+    bool cluster_node = false;
+    auto server = open_server(target, timeout, &cluster_node);
+    if (!server || !cluster_node)
         return server;
     RedisTarget seeded = target;
     seeded.cluster_seeds = {{target.host, target.port}};
@@ -181,6 +174,12 @@ Result<RedisConnection> RedisConnection::connect(const RedisTarget& target,
 
 Result<RedisConnection> RedisConnection::connect_server(const RedisTarget& target,
                                                         std::chrono::milliseconds timeout) {
+    return open_server(target, timeout, nullptr);
+}
+
+Result<RedisConnection> RedisConnection::open_server(const RedisTarget& target,
+                                                     std::chrono::milliseconds timeout,
+                                                     bool* cluster_node) {
     std::string name = target.redacted();
     auto deadline = Clock::now() + timeout;
     std::unique_ptr<Wire, WireDeleter> wire(new Wire);
@@ -209,31 +208,49 @@ Result<RedisConnection> RedisConnection::connect_server(const RedisTarget& targe
     RedisConnection connection(std::move(wire), name, timeout);
     connection.user_ = target.username;
 
-    if (!target.password.empty()) {
-        auto reply = target.username.empty()
-                         ? connection.command({"AUTH", target.password})
-                         : connection.command({"AUTH", target.username, target.password});
-        if (!reply)
-            return reply.error();
-        if ((*reply)->type == REDIS_REPLY_ERROR)
+    // AUTH, SELECT and the question whether it is a cluster node go in one
+    // round trip, which counts as the caller's when it holds AUTH or SELECT.
+    bool auth = !target.password.empty(), select = target.db != 0;
+    std::string db = std::to_string(target.db);
+    if (auth && target.username.empty())
+        connection.append({"AUTH", target.password});
+    else if (auth)
+        connection.append({"AUTH", target.username, target.password});
+    if (select)
+        connection.append({"SELECT", db});
+    if (cluster_node)
+        connection.append({"INFO", "cluster"});
+    if (connection.pending_ == 0)
+        return connection;
+    auto replies = connection.flush_unchecked();
+    if (!replies)
+        return replies.error();
+    if (!auth && !select)
+        connection.round_trips_ = 0;
+    std::size_t next = 0;
+    if (auth) {
+        const redisReply* reply = (*replies)[next++].get();
+        if (reply->type == REDIS_REPLY_ERROR)
             return make_error(ErrorKind::unavailable,
                               fmt::format("Redis at {}: authentication failed: {}", name,
-                                          reply_text(reply->get())));
+                                          reply_text(reply)));
     }
-    if (target.db != 0) {
-        std::string db = std::to_string(target.db);
-        auto reply = connection.command({"SELECT", db});
-        if (!reply)
-            return reply.error();
-        if ((*reply)->type == REDIS_REPLY_ERROR)
-            return make_error(
-                ErrorKind::unavailable,
-                fmt::format("Redis at {}: cannot select database {}: {}{}", name, db,
-                            reply_text(reply->get()),
-                            reply_text(reply->get()).find("cluster mode") != std::string::npos
-                                ? " (a Redis Cluster has only database 0)"
-                                : ""));
+    if (select) {
+        const redisReply* reply = (*replies)[next++].get();
+        if (auto refused = connection.refusal(reply))
+            return *refused;
+        if (reply->type == REDIS_REPLY_ERROR)
+            return make_error(ErrorKind::unavailable,
+                              fmt::format("Redis at {}: cannot select database {}: {}{}", name, db,
+                                          reply_text(reply),
+                                          reply_text(reply).find("cluster mode") !=
+                                                  std::string::npos
+                                              ? " (a Redis Cluster has only database 0)"
+                                              : ""));
     }
+    // A server that cannot say (an ACL user without INFO) is one server.
+    if (cluster_node)
+        *cluster_node = says_cluster_node((*replies)[next].get());
     return connection;
 }
 
