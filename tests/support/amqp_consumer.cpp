@@ -62,7 +62,11 @@ AmqpConsumer::AmqpConsumer(const std::string& url) {
         amqp_destroy_connection(c);
         throw std::runtime_error("test consumer: cannot connect to " + parsed->redacted());
     }
-    amqp_set_rpc_timeout(c, &timeout);
+    // Each request may take long: a quorum queue whose leader died answers
+    // only after the others elected a new one, which a loaded machine
+    // stretches past the 5 s allowed to connect.
+    timeval rpc_timeout{30, 0};
+    amqp_set_rpc_timeout(c, &rpc_timeout);
     amqp_rpc_reply_t r = amqp_login(c, parsed->vhost.c_str(), 0, 131072, 0, AMQP_SASL_METHOD_PLAIN,
                                     parsed->user.c_str(), parsed->password.c_str());
     if (r.reply_type != AMQP_RESPONSE_NORMAL) {
