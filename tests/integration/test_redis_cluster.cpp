@@ -663,3 +663,23 @@ TEST_CASE("redis cluster: serve's search finds events on every master") {
     }
     CHECK(server.process->stop(SIGTERM) == 0);
 }
+
+TEST_CASE("redis cluster: a command for one master is refused while commands are queued for the "
+          "cluster, and answered by each master once they are flushed") {
+    auto c = redis_cluster_services();
+    if (!c)
+        return;
+    bb::RedisConnection redis = connect(c->url);
+    REQUIRE(redis.masters() == c->ports.size());
+    redis.append({"PING"});
+    auto refused = redis.command_on_master(0, {"DBSIZE"});
+    REQUIRE_FALSE(refused);
+    CHECK(refused.error().kind == bb::ErrorKind::internal);
+    REQUIRE(redis.flush());
+    for (std::size_t master = 0; master < redis.masters(); ++master) {
+        auto size = redis.command_on_master(master, {"DBSIZE"});
+        REQUIRE_MESSAGE(size, size.error().message);
+        CHECK((*size)->type == REDIS_REPLY_INTEGER);
+    }
+    CHECK_FALSE(redis.command_on_master(redis.masters(), {"DBSIZE"}));
+}

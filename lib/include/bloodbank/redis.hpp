@@ -87,8 +87,8 @@ public:
 
     // How many masters hold the data: 1, or a cluster's masters. A command
     // that reads the whole keyspace (SCAN, DBSIZE) is sent to each of them
-    // with command_on_master(0 .. masters() - 1); on one server it is
-    // command().
+    // with command_on_master(0 .. masters() - 1), nothing else queued; on
+    // one server it is command().
     std::size_t masters() const;
     Result<RedisReplyPtr> command_on_master(std::size_t master,
                                             std::initializer_list<std::string_view> argv);

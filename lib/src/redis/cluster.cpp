@@ -215,6 +215,12 @@ RedisConnection::command_on_master(std::size_t master,
                                    std::initializer_list<std::string_view> argv) {
     if (!cluster_)
         return command(argv);
+    // Its reply would be read after theirs.
+    if (pending_ > 0)
+        return make_error(ErrorKind::internal,
+                          fmt::format("Redis at {}: a command for one master with {} commands "
+                                      "queued for the cluster",
+                                      target_, pending_));
     detail::ClusterRoute& route = *cluster_;
     std::vector<int> masters = route.masters();
     if (master >= masters.size())
