@@ -197,8 +197,8 @@ void publish_across(const RedisClusterServices& c, const std::string& redirect,
     REQUIRE(pipe2(fds, O_CLOEXEC) == 0);
     RunOptions o = through_cluster(bus.options(""), c.url);
     o.stdin_fd = fds[0];
-    auto published = std::async(std::launch::async,
-                                [&] { return Bus::run_publish({"--require-tracking"}, o); });
+    auto published =
+        std::async(std::launch::async, [&] { return Bus::run_publish({"--require-tracking"}, o); });
     std::string first = canonical(root) + "\n";
     for (std::size_t i = 0; i < 50; ++i)
         first += canonical(children[i]) + "\n";
@@ -657,8 +657,8 @@ TEST_CASE("redis cluster: serve's search finds events on every master") {
     CHECK(sorted(found) == sorted(expected));
     // An id prefix, on whichever master its event is.
     for (const auto& e : events) {
-        std::string by_prefix = servetest::get_body(
-            server.port, "/ui/api/search?q=" + e.event_id.substr(0, 18), 200);
+        std::string by_prefix =
+            servetest::get_body(server.port, "/ui/api/search?q=" + e.event_id.substr(0, 18), 200);
         CHECK(contains(by_prefix, e.event_id));
     }
     CHECK(server.process->stop(SIGTERM) == 0);

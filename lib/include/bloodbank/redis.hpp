@@ -122,9 +122,8 @@ private:
     // connect_server(), and when `cluster_node` is given, whether the server
     // says it is a Redis Cluster node (asked in the same round trip as AUTH
     // and SELECT).
-    static Result<RedisConnection> open_server(const RedisTarget& target,
-                                               std::chrono::milliseconds timeout,
-                                               bool* cluster_node);
+    static Result<RedisConnection>
+    open_server(const RedisTarget& target, std::chrono::milliseconds timeout, bool* cluster_node);
     // A flush in two halves, as the cluster's masters are sent theirs all
     // before any is read: the number of replies to read, then the replies,
     // a refusal among them not made an Error.

@@ -231,22 +231,22 @@ Result<RedisConnection> RedisConnection::open_server(const RedisTarget& target,
     if (auth) {
         const redisReply* reply = (*replies)[next++].get();
         if (reply->type == REDIS_REPLY_ERROR)
-            return make_error(ErrorKind::unavailable,
-                              fmt::format("Redis at {}: authentication failed: {}", name,
-                                          reply_text(reply)));
+            return make_error(
+                ErrorKind::unavailable,
+                fmt::format("Redis at {}: authentication failed: {}", name, reply_text(reply)));
     }
     if (select) {
         const redisReply* reply = (*replies)[next++].get();
         if (auto refused = connection.refusal(reply))
             return *refused;
         if (reply->type == REDIS_REPLY_ERROR)
-            return make_error(ErrorKind::unavailable,
-                              fmt::format("Redis at {}: cannot select database {}: {}{}", name, db,
-                                          reply_text(reply),
-                                          reply_text(reply).find("cluster mode") !=
-                                                  std::string::npos
-                                              ? " (a Redis Cluster has only database 0)"
-                                              : ""));
+            return make_error(
+                ErrorKind::unavailable,
+                fmt::format("Redis at {}: cannot select database {}: {}{}", name, db,
+                            reply_text(reply),
+                            reply_text(reply).find("cluster mode") != std::string::npos
+                                ? " (a Redis Cluster has only database 0)"
+                                : ""));
     }
     // A server that cannot say (an ACL user without INFO) is one server.
     if (cluster_node)
