@@ -4,7 +4,8 @@
 # comes with its man page and bash and zsh completions. Also checks the
 # package declares the Debian runtime libraries it links against (and
 # recommends the CA certificates amqps:// verifies with, and bash-completion),
-# that no binary with libstdc++ linked in loads libstdc++.so as well, and
+# that no binary with libstdc++ linked in loads libstdc++.so as well (nor,
+# for bb-id and bb-publish, libm.so), and
 # that Debian's lintian finds no error and no warning in it.
 set -euo pipefail
 build_dir=$1
@@ -46,6 +47,13 @@ for tool in bb-id bb-publish bb-consume bb-trace; do
   # A binary with the C++ runtime linked in must not load libstdc++.so too.
   if [[ $(readelf -d "$exe") != *libstdc++* && $(ldd "$exe") == *libstdc++* ]]; then
     echo "$tool has libstdc++ linked in and also loads libstdc++.so" >&2
+    status=1
+  fi
+  # Nor libm for the one-event tools: every library loaded is paid on every
+  # run, and libstdc++'s two calls into libm are linked in.
+  if [[ $tool == bb-id || $tool == bb-publish ]] &&
+    [[ $(readelf -d "$exe") != *libstdc++* && $(readelf -d "$exe") == *libm.so* ]]; then
+    echo "$tool, run once per event, loads libm.so" >&2
     status=1
   fi
   if [[ -n $(readelf -S "$exe" | grep -E '\.symtab|\.debug_') ]]; then
