@@ -265,6 +265,54 @@ TEST_CASE("amqp: a wrong password is refused at login without showing it") {
     CHECK(publisher.error().message.find("not-the-password") == std::string::npos);
 }
 
+// connection.open goes out with the channel setup when connect() waits for
+// it, and alone (its open-ok awaited at login) when it does not: a vhost the
+// broker refuses ends connect() the same way in both.
+TEST_CASE("amqp: a vhost the broker does not have is refused at connect with its reason") {
+    auto s = bbtest::services();
+    if (!s)
+        return;
+    for (bool wait_for_setup : {true, false}) {
+        CAPTURE(wait_for_setup);
+        bb::PublisherOptions options;
+        bb::AmqpUrl url = url_of(*s);
+        url.vhost = bbtest::unique_name("no-such-vhost");
+        options.urls = {url};
+        options.wait_for_setup = wait_for_setup;
+        bool refused = true;
+        auto publisher = bb::Publisher::connect(options, &refused);
+        REQUIRE_FALSE(publisher.has_value());
+        CHECK(publisher.error().kind == bb::ErrorKind::unavailable);
+        CHECK(publisher.error().message == "cannot connect to " + url.redacted() +
+                                               ": NOT_ALLOWED - vhost " + url.vhost + " not found");
+        CHECK_FALSE(refused); // the broker may get the vhost: not a refusal of ours to keep
+    }
+}
+
+TEST_CASE("amqp: after a refused vhost the next URL is tried and publishes") {
+    auto s = bbtest::services();
+    if (!s)
+        return;
+    Bus bus(*s);
+    bb::PublisherOptions options;
+    bb::AmqpUrl missing = url_of(*s);
+    missing.vhost = bbtest::unique_name("no-such-vhost");
+    options.urls = {missing, url_of(*s)};
+    options.exchange = bus.exchange;
+    auto publisher = bb::Publisher::connect(options);
+    REQUIRE_MESSAGE(publisher.has_value(), publisher.error().message);
+    bb::OutgoingMessage m;
+    m.routing_key = m.type = "x";
+    m.body = "{}";
+    m.message_id = "second-url";
+    REQUIRE(publisher->publish(m).has_value());
+    auto settled = settle_all(*publisher);
+    REQUIRE(settled.size() == 1);
+    CHECK(settled[0].delivery == bb::Delivery::confirmed);
+    publisher->close();
+    CHECK(bus.admin.drain(bus.queue).size() == 1);
+}
+
 TEST_CASE("amqp: servicing an idle connection returns nothing and keeps it usable") {
     auto s = bbtest::services();
     if (!s)

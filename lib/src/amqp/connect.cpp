@@ -18,14 +18,17 @@ connect_one(const AmqpUrl& url, const PublisherOptions& options, bool& setup_ref
     auto state = std::make_unique<Publisher::State>();
     state->options = options;
     state->target = url.redacted();
+    // Waiting for the setup replies here, the open-ok can be waited for with
+    // them: a refused vhost still ends connect() and moves on to the next URL.
+    bool open_pending = options.wait_for_setup;
     auto connection = log_in(url, {options.tls, options.connect_timeout, options.rpc_timeout,
-                                   options.heartbeat_seconds});
+                                   options.heartbeat_seconds, !open_pending});
     if (!connection)
         return connection.error();
     state->connection = std::move(*connection);
     amqp_connection_state_t conn = state->connection.get();
 
-    if (auto sent = send_setup(*state); !sent)
+    if (auto sent = send_setup(*state, open_pending); !sent)
         return sent.error();
     if (options.wait_for_setup) {
         timeval timeout = to_timeval(options.rpc_timeout);

@@ -32,12 +32,23 @@ struct LoginOptions {
     std::chrono::milliseconds connect_timeout; // TCP connect and the AMQP handshake
     std::chrono::milliseconds rpc_timeout;     // each synchronous AMQP method
     int heartbeat_seconds;                     // 0 turns heartbeats off
+    // false: log_in() returns right after sending connection.open, and the
+    // caller reads its open-ok (or the broker's connection.close refusing
+    // the vhost) before any reply to what it sends next.
+    bool await_open = true;
 };
 
 // A connection to `url`, logged in, with no channel open yet. Errors are
 // ErrorKind::unavailable, "cannot connect to amqp://guest@host:1/: why",
 // except a TLS file that cannot be used (not_found, io or usage).
 Result<ConnectionPtr> log_in(const AmqpUrl& url, const LoginOptions& options);
+
+// The AMQP handshake on `conn`'s open socket by `deadline` (handshake.cpp):
+// what amqp_login() does, but connection.open-ok is left unread unless
+// `await_open`. A refusal is the broker's connection.close, as a server
+// exception.
+amqp_rpc_reply_t handshake(amqp_connection_state_t conn, const AmqpUrl& url, int heartbeat,
+                           std::chrono::steady_clock::time_point deadline, bool await_open);
 
 // "cannot connect to TARGET: REASON", ErrorKind::unavailable.
 Error cannot_connect(const std::string& target, std::string_view reason);

@@ -1,6 +1,7 @@
 // Logging in to a broker: our own non-blocking TCP connect (tcp_connect.hpp,
 // so a refused or unreachable broker is named precisely and in time), or for
-// amqps:// rabbitmq-c's TLS socket (tls.cpp), then the AMQP handshake.
+// amqps:// rabbitmq-c's TLS socket (tls.cpp), then the AMQP handshake
+// (handshake.cpp).
 #include "amqp/connection.hpp"
 #include "amqp/tls.hpp"
 
@@ -102,7 +103,7 @@ Result<void> open_socket(amqp_connection_state_t conn, const AmqpUrl& url,
     return {};
 }
 
-// Why amqp_login() failed. RabbitMQ refuses wrong credentials or a vhost
+// Why the handshake failed. RabbitMQ refuses wrong credentials or a vhost
 // with a reason (a connection.close: ACCESS_REFUSED, NOT_ALLOWED), so a peer
 // that says nothing, or hangs up without a reason, is named as such.
 std::string login_failure(const amqp_rpc_reply_t& reply, const AmqpUrl& url,
@@ -140,18 +141,14 @@ Result<ConnectionPtr> log_in(const AmqpUrl& url, const LoginOptions& options) {
         return cannot_connect(target, opened.error().message);
     }
 
-    timeval handshake = to_timeval(std::chrono::duration_cast<std::chrono::milliseconds>(
-        deadline - Clock::now() + std::chrono::milliseconds(1)));
     timeval rpc = to_timeval(options.rpc_timeout);
-    amqp_set_handshake_timeout(conn, &handshake);
     amqp_set_rpc_timeout(conn, &rpc);
 
     // rabbitmq-c waits for the broker's answers by itself: a stop request
     // shuts the socket down so that it stops waiting.
     CutOnStop cut(amqp_get_sockfd(conn));
     amqp_rpc_reply_t reply =
-        amqp_login(conn, url.vhost.c_str(), 0, 131072, options.heartbeat_seconds,
-                   AMQP_SASL_METHOD_PLAIN, url.user.c_str(), url.password.c_str());
+        handshake(conn, url, options.heartbeat_seconds, deadline, options.await_open);
     if (stop_requested())
         return cannot_connect(target, stopped_by_signal());
     if (reply.reply_type != AMQP_RESPONSE_NORMAL)

@@ -1,5 +1,6 @@
 // The channel setup after login, pipelined: channel.open, confirm.select and
-// exchange.declare go out together and their replies are matched in order.
+// exchange.declare go out together, right behind connection.open when the
+// login left its open-ok unread, and their replies are matched in order.
 // A one-event run is mostly round trips, so each one saved counts.
 #include "amqp/state.hpp"
 
@@ -10,9 +11,12 @@ namespace {
 
 struct Step {
     amqp_method_number_t reply;
-    const char* refusal; // what a refusal means; nullptr: the exchange
+    // What a refusal means: nullptr for the exchange's, "" when the broker's
+    // reason says it all (a vhost that does not exist or is not allowed).
+    const char* refusal;
 };
 constexpr Step steps[] = {
+    {AMQP_CONNECTION_OPEN_OK_METHOD, ""}, // only when the login left it unread
     {AMQP_CHANNEL_OPEN_OK_METHOD, "cannot open a channel"},
     {AMQP_CONFIRM_SELECT_OK_METHOD, "cannot turn on publisher confirms"},
     {AMQP_EXCHANGE_DECLARE_OK_METHOD, nullptr},
@@ -21,7 +25,7 @@ constexpr int step_count = sizeof steps / sizeof steps[0];
 
 } // namespace
 
-Result<void> send_setup(Publisher::State& state) {
+Result<void> send_setup(Publisher::State& state, bool open_pending) {
     amqp_connection_state_t conn = state.connection.get();
     const PublisherOptions& options = state.options;
     amqp_channel_open_t open{};
@@ -40,7 +44,7 @@ Result<void> send_setup(Publisher::State& state) {
     if (rc != AMQP_STATUS_OK)
         return make_error(ErrorKind::unavailable, fmt::format("cannot connect to {}: {}",
                                                               state.target, describe_status(rc)));
-    state.setup_replies = step_count;
+    state.setup_replies = open_pending ? step_count : step_count - 1;
     return {};
 }
 
@@ -69,6 +73,8 @@ Result<bool> take_setup_reply(Publisher::State& state, const amqp_frame_t& frame
         return make_error(ErrorKind::unavailable,
                           fmt::format("cannot use exchange \"{}\" on {}: {}",
                                       state.options.exchange, state.target, why));
+    if (!*step.refusal)
+        return cannot_connect(state.target, why);
     return make_error(ErrorKind::unavailable,
                       fmt::format("cannot connect to {}: {}: {}", state.target, step.refusal, why));
 }

@@ -49,8 +49,9 @@ private:
 
 // After login: channel.open, confirm.select and exchange.declare, sent
 // together without waiting (one round trip for the three, or none before the
-// first publish when the replies are left to service()).
-Result<void> send_setup(Publisher::State& state);
+// first publish when the replies are left to service()). `open_pending`:
+// the login left connection.open-ok unread, so it is the first reply.
+Result<void> send_setup(Publisher::State& state, bool open_pending);
 // While setup replies are outstanding: true when `frame` was the next one,
 // false when it is no setup reply, an Error when the broker refused a step
 // ("cannot use exchange ...").
