@@ -26,6 +26,7 @@ packages=(
     lintian       # the package test checks the .deb with it
     chromium chromium-driver python3-selenium # the browser tests of bb-trace serve's page
     python3-redis # the Sentinel interop test reads through redis.sentinel.Sentinel
+    lld valgrind  # bb-publish's hot functions placed together, and their list checked
 )
 
 missing=()
