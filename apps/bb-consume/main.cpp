@@ -12,6 +12,7 @@
 #include "bloodbank/stop_signals.hpp"
 #include "bloodbank/timestamp.hpp"
 
+#include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
 #include <cstdio>

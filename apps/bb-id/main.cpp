@@ -4,6 +4,7 @@
 
 #include "bloodbank/id_request.hpp"
 
+#include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
 #include <charconv>

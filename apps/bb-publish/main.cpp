@@ -12,6 +12,7 @@
 #include "bloodbank/timestamp.hpp"
 #include "bloodbank/uuid.hpp"
 
+#include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
 #include <cstdio>

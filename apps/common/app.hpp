@@ -5,12 +5,17 @@
 
 #include "bloodbank/error.hpp"
 
-#include <CLI/CLI.hpp>
-
 #include <functional>
 #include <initializer_list>
 #include <string>
 #include <string_view>
+
+// Only a reference here: each file that includes CLI11 constructs its own
+// copy of CLI11's validators at start-up (and includes <iostream>), so the
+// files that merely report errors do not.
+namespace CLI {
+class App;
+} // namespace CLI
 
 namespace bb::app {
 
