@@ -62,6 +62,14 @@ event bus, byte for byte.]=])
 set(CPACK_DEBIAN_PACKAGE_SECTION utils)
 set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
+# libhiredis is loaded when Redis is first used (lib/src/redis/
+# hiredis_library.cpp), out of dpkg-shlibdeps' sight: its package is named.
+get_filename_component(hiredis_dir ${BB_HIREDIS_LIBRARY} DIRECTORY)
+execute_process(COMMAND dpkg-query -S ${hiredis_dir}/${BB_HIREDIS_SONAME}
+  OUTPUT_VARIABLE hiredis_owner ERROR_QUIET)
+if(hiredis_owner MATCHES "^([^:,]+)")
+  set(CPACK_DEBIAN_PACKAGE_DEPENDS ${CMAKE_MATCH_1})
+endif()
 # amqps:// verifies the broker against the system CA store by default; the
 # bash completions need bash-completion to be loaded.
 set(CPACK_DEBIAN_PACKAGE_RECOMMENDS "ca-certificates, bash-completion")

@@ -5,7 +5,7 @@
 # package declares the Debian runtime libraries it links against (and
 # recommends the CA certificates amqps:// verifies with, and bash-completion),
 # that no binary with libstdc++ linked in loads libstdc++.so as well (nor,
-# for bb-id and bb-publish, libm.so), and
+# for bb-id and bb-publish, libm.so), that none loads libhiredis at start, and
 # that Debian's lintian finds no error and no warning in it.
 set -euo pipefail
 build_dir=$1
@@ -54,6 +54,11 @@ for tool in bb-id bb-publish bb-consume bb-trace; do
   if [[ $tool == bb-id || $tool == bb-publish ]] &&
     [[ $(readelf -d "$exe") != *libstdc++* && $(readelf -d "$exe") == *libm.so* ]]; then
     echo "$tool, run once per event, loads libm.so" >&2
+    status=1
+  fi
+  # libhiredis is loaded when Redis is first used, not at every start.
+  if [[ $(readelf -d "$exe") == *libhiredis* ]]; then
+    echo "$tool loads libhiredis at start" >&2
     status=1
   fi
   if [[ -n $(readelf -S "$exe" | grep -E '\.symtab|\.debug_') ]]; then

@@ -26,8 +26,9 @@ struct SentinelRoute;
 struct ClusterRoute;
 } // namespace detail
 
+// Frees through the libhiredis that made the reply (loaded at first use).
 struct ReplyDeleter {
-    void operator()(redisReply* r) const { freeReplyObject(r); }
+    void operator()(redisReply* r) const;
 };
 using RedisReplyPtr = std::unique_ptr<redisReply, ReplyDeleter>;
 

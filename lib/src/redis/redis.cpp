@@ -1,6 +1,7 @@
 #include "bloodbank/redis.hpp"
 
 #include "redis/cluster.hpp"
+#include "redis/hiredis_library.hpp"
 #include "redis/sentinel.hpp"
 
 #include "bloodbank/file_access.hpp"
@@ -51,7 +52,7 @@ bool says_cluster_node(const redisReply* info) {
 }
 
 struct ReaderFree {
-    void operator()(redisReader* reader) const { redisReaderFree(reader); }
+    void operator()(redisReader* reader) const { detail::hiredis().reader_free(reader); }
 };
 
 // A plain socket's read or write, waiting for it within the deadline. Redis
@@ -102,19 +103,20 @@ void detail::format_command(std::string& out, const std::string_view* argv, std:
         args[i] = argv[i].data();
         lengths[i] = argv[i].size();
     }
+    const Hiredis& h = hiredis();
     char* formatted = nullptr;
-    int length = redisFormatCommandArgv(&formatted, static_cast<int>(count), args, lengths);
+    int length = h.format_command_argv(&formatted, static_cast<int>(count), args, lengths);
     if (length < 0)
         throw std::bad_alloc(); // its only failure
     out.append(formatted, static_cast<std::size_t>(length));
-    redisFreeCommand(formatted);
+    h.free_command(formatted);
 }
 
 struct RedisConnection::Wire {
     UniqueFd plain;               // without TLS
     std::optional<TlsStream> tls; // rediss://
     std::string queued;           // formatted commands not sent yet
-    std::unique_ptr<redisReader, ReaderFree> reader{redisReaderCreate()};
+    std::unique_ptr<redisReader, ReaderFree> reader{detail::hiredis().reader_create()};
     char buffer[read_chunk];
     bool answered = false; // the server has sent something
 
@@ -143,6 +145,10 @@ struct RedisConnection::Wire {
         return plain_io(plain.get(), false, buffer, sizeof buffer, deadline);
     }
 };
+
+void ReplyDeleter::operator()(redisReply* r) const {
+    detail::hiredis().free_reply(r);
+}
 
 void RedisConnection::WireDeleter::operator()(Wire* wire) const {
     delete wire;
@@ -182,6 +188,9 @@ Result<RedisConnection> RedisConnection::open_server(const RedisTarget& target,
                                                      bool* cluster_node) {
     std::string name = target.redacted();
     auto deadline = Clock::now() + timeout;
+    if (auto loaded = detail::load_hiredis(); !loaded)
+        return make_error(loaded.error().kind,
+                          fmt::format("Redis at {}: {}", name, loaded.error().message));
     std::unique_ptr<Wire, WireDeleter> wire(new Wire);
     if (!wire->reader)
         return make_error(ErrorKind::unavailable, fmt::format("Redis at {}: out of memory", name));
@@ -303,7 +312,7 @@ Result<RedisReplyPtr> RedisConnection::read_reply() {
     redisReader* reader = wire_->reader.get();
     for (;;) {
         void* raw = nullptr;
-        if (redisReaderGetReply(reader, &raw) != REDIS_OK)
+        if (detail::hiredis().reader_get_reply(reader, &raw) != REDIS_OK)
             return failure("lost the connection",
                            fmt::format("protocol error: {}", redisReaderGetError(reader)));
         if (raw)
@@ -314,7 +323,7 @@ Result<RedisReplyPtr> RedisConnection::read_reply() {
         if (*read == 0)
             return failure("lost the connection", wire_->lost("Server closed the connection"));
         wire_->answered = true;
-        if (redisReaderFeed(reader, wire_->buffer, *read) != REDIS_OK)
+        if (detail::hiredis().reader_feed(reader, wire_->buffer, *read) != REDIS_OK)
             return failure("lost the connection", "out of memory");
     }
 }
