@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The functions a one-event bb-publish run executes, for the linker to place
 # side by side (apps/bb-publish/hot_functions.txt, lld's
-# --symbol-ordering-file): a run then faults in about 0.9 MB less of the
+# --symbol-ordering-file): a run then faults in about 0.8 MB less of the
 # binary, which a cron job pays on every event.
 #
 #   scripts/hot_functions.sh           print the list (redirect it into the file)

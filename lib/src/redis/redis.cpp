@@ -310,9 +310,10 @@ Result<void> RedisConnection::send_queued() {
 
 Result<RedisReplyPtr> RedisConnection::read_reply() {
     redisReader* reader = wire_->reader.get();
+    const detail::Hiredis& h = detail::hiredis();
     for (;;) {
         void* raw = nullptr;
-        if (detail::hiredis().reader_get_reply(reader, &raw) != REDIS_OK)
+        if (h.reader_get_reply(reader, &raw) != REDIS_OK)
             return failure("lost the connection",
                            fmt::format("protocol error: {}", redisReaderGetError(reader)));
         if (raw)
@@ -323,7 +324,7 @@ Result<RedisReplyPtr> RedisConnection::read_reply() {
         if (*read == 0)
             return failure("lost the connection", wire_->lost("Server closed the connection"));
         wire_->answered = true;
-        if (detail::hiredis().reader_feed(reader, wire_->buffer, *read) != REDIS_OK)
+        if (h.reader_feed(reader, wire_->buffer, *read) != REDIS_OK)
             return failure("lost the connection", "out of memory");
     }
 }
