@@ -11,6 +11,7 @@
 
 #include <chrono>
 #include <string>
+#include <string_view>
 #include <vector>
 
 using namespace std::chrono_literals;
@@ -22,6 +23,16 @@ bb::AmqpUrl url_of(const bbtest::Services& s) {
     url.host = s.amqp_host;
     url.port = s.amqp_port;
     return url;
+}
+
+// A message with an empty JSON body, routed by its type. It views `type` and
+// `id`, which must outlive it.
+bb::OutgoingMessage empty_message(std::string_view type, std::string_view id) {
+    bb::OutgoingMessage m;
+    m.routing_key = m.type = type;
+    m.body = "{}";
+    m.message_id = id;
+    return m;
 }
 
 // Waits until every tag published so far is settled (or 10 s pass).
@@ -127,10 +138,7 @@ TEST_CASE("amqp: an unroutable message is returned, not confirmed") {
     auto publisher = bb::Publisher::connect(options);
     REQUIRE(publisher.has_value());
     for (std::string id : {"a", "b", "c"}) {
-        bb::OutgoingMessage m;
-        m.routing_key = m.type = "nobody.listens";
-        m.body = "{}";
-        m.message_id = id;
+        bb::OutgoingMessage m = empty_message("nobody.listens", id);
         REQUIRE(publisher->publish(m).has_value());
     }
     auto settled = settle_all(*publisher);
@@ -155,11 +163,8 @@ TEST_CASE("amqp: a full queue with reject-publish nacks what it cannot take") {
     auto publisher = bb::Publisher::connect(options);
     REQUIRE(publisher.has_value());
     for (int i = 0; i < 5; ++i) {
-        bb::OutgoingMessage m;
-        m.routing_key = m.type = "x";
-        m.body = "{}";
         std::string id = std::to_string(i);
-        m.message_id = id;
+        bb::OutgoingMessage m = empty_message("x", id);
         REQUIRE(publisher->publish(m).has_value());
     }
     auto settled = settle_all(*publisher);
@@ -301,10 +306,7 @@ TEST_CASE("amqp: after a refused vhost the next URL is tried and publishes") {
     options.exchange = bus.exchange;
     auto publisher = bb::Publisher::connect(options);
     REQUIRE_MESSAGE(publisher.has_value(), publisher.error().message);
-    bb::OutgoingMessage m;
-    m.routing_key = m.type = "x";
-    m.body = "{}";
-    m.message_id = "second-url";
+    bb::OutgoingMessage m = empty_message("x", "second-url");
     REQUIRE(publisher->publish(m).has_value());
     auto settled = settle_all(*publisher);
     REQUIRE(settled.size() == 1);
@@ -330,10 +332,7 @@ TEST_CASE("amqp: servicing an idle connection returns nothing and keeps it usabl
     for (int i = 0; i < 30; ++i)
         REQUIRE(publisher->service(100ms, settled).has_value());
     CHECK(settled.empty());
-    bb::OutgoingMessage m;
-    m.routing_key = m.type = "after.idle";
-    m.body = "{}";
-    m.message_id = "late";
+    bb::OutgoingMessage m = empty_message("after.idle", "late");
     REQUIRE(publisher->publish(m).has_value());
     settled = settle_all(*publisher);
     REQUIRE(settled.size() == 1);
@@ -355,10 +354,7 @@ TEST_CASE("amqp: without waiting for the setup, a refused exchange surfaces in s
     options.wait_for_setup = false;
     auto publisher = bb::Publisher::connect(options);
     REQUIRE(publisher.has_value());
-    bb::OutgoingMessage m;
-    m.routing_key = m.type = "x";
-    m.body = "{}";
-    m.message_id = "early";
+    bb::OutgoingMessage m = empty_message("x", "early");
     auto tag = publisher->publish(m); // goes out before the refusal is known
     std::vector<bb::Settled> settled;
     bb::Result<void> r;
@@ -387,10 +383,7 @@ TEST_CASE("amqp: without waiting for the setup, the first message is still confi
     options.wait_for_setup = false;
     auto publisher = bb::Publisher::connect(options);
     REQUIRE(publisher.has_value());
-    bb::OutgoingMessage m;
-    m.routing_key = m.type = "x";
-    m.body = "{}";
-    m.message_id = "first";
+    bb::OutgoingMessage m = empty_message("x", "first");
     REQUIRE(publisher->publish(m).has_value());
     auto settled = settle_all(*publisher);
     REQUIRE(settled.size() == 1);

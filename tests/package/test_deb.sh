@@ -44,20 +44,21 @@ for tool in bb-id bb-publish bb-consume bb-trace; do
     echo "unexpected --version output from $tool: $out" >&2
     status=1
   fi
+  dynamic=$(readelf -d "$exe")
   # A binary with the C++ runtime linked in must not load libstdc++.so too.
-  if [[ $(readelf -d "$exe") != *libstdc++* && $(ldd "$exe") == *libstdc++* ]]; then
+  if [[ $dynamic != *libstdc++* && $(ldd "$exe") == *libstdc++* ]]; then
     echo "$tool has libstdc++ linked in and also loads libstdc++.so" >&2
     status=1
   fi
   # Nor libm for the one-event tools: every library loaded is paid on every
   # run, and libstdc++'s two calls into libm are linked in.
   if [[ $tool == bb-id || $tool == bb-publish ]] &&
-    [[ $(readelf -d "$exe") != *libstdc++* && $(readelf -d "$exe") == *libm.so* ]]; then
+    [[ $dynamic != *libstdc++* && $dynamic == *libm.so* ]]; then
     echo "$tool, run once per event, loads libm.so" >&2
     status=1
   fi
   # libhiredis is loaded when Redis is first used, not at every start.
-  if [[ $(readelf -d "$exe") == *libhiredis* ]]; then
+  if [[ $dynamic == *libhiredis* ]]; then
     echo "$tool loads libhiredis at start" >&2
     status=1
   fi
